@@ -1,0 +1,39 @@
+"""Test settings: the database is DATABASE_URL, else a local PostgreSQL on 127.0.0.1:5432, else SQLite."""
+
+import os
+import socket
+import uuid
+
+os.environ.setdefault("DJANGO_ENV", "test")
+
+
+def _local_postgres_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+if not os.environ.get("DATABASE_URL") and os.environ.get("KOONGO_TEST_SQLITE") != "1" and _local_postgres_answers():
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/koongo"
+
+from koongo.settings import *  # noqa: E402,F403
+from koongo.settings import CACHES, DATABASES, DATA_DIR  # noqa: E402
+
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["NAME"] = str(DATA_DIR / "test.sqlite3")
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}.sqlite3")}
+
+# Each test process gets its own key space, so parallel runs against one Redis never share locks or buckets.
+COORDINATION_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
+CACHES["default"]["KEY_PREFIX"] = COORDINATION_PREFIX
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_URL = "memory://"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+FIELD_ENCRYPTION_KEYS = ["rhsQcz_Ubb37MXrqA6zfkzMq4tS4YaJP_AP0iYRACfE="]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
