@@ -10,7 +10,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import structlog
@@ -89,8 +89,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -102,7 +102,9 @@ def error_for_response(response: httpx.Response, *, message: str | None = None, 
     text = _safe_text(response)
     what = message or f"{response.request.method} {response.request.url.path} answered {status}"
     if status == 429:
-        return RateLimited(what, status=status, code=code, body=text, retry_after=parse_retry_after(response.headers.get("Retry-After")))
+        return RateLimited(
+            what, status=status, code=code, body=text, retry_after=parse_retry_after(response.headers.get("Retry-After"))
+        )
     if status in (401, 403):
         return AuthError(what, status=status, code=code, body=text)
     if status >= 500 or status == 408:

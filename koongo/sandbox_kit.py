@@ -226,7 +226,9 @@ class SandboxApp:
         control = path.startswith("/_sandbox/")
         if not control:
             with self.lock:
-                self.requests.append({"method": request.method, "path": request.path, "query": request.query_string, "host": request.host})
+                self.requests.append(
+                    {"method": request.method, "path": request.path, "query": request.query_string, "host": request.host}
+                )
             fault = self.inject_fault(request)
             if fault:
                 return fault

@@ -74,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koongo.accounts.context.merchant_context",
+                "koongo.dashboard.nav_context",
             ]
         },
     }
@@ -161,6 +162,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "koongo" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
@@ -209,11 +211,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["koongo.accounts.permissions.IsMerchantMember"],
-    "DEFAULT_PAGINATION_CLASS": "koongo.api.CreatedCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "koongo.pagination.NewestFirstCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "koongo.api.exception_handler",
+    "EXCEPTION_HANDLER": "koongo.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Koongo Miinto connection manager API",
@@ -223,10 +225,6 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "Api-Key <key>"}}
-    },
-    "SECURITY": [{"ApiKey": []}],
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
@@ -245,3 +243,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if DJANGO_ENV != "test" else "WARNING")},
 }
+
+# --- demo ----------------------------------------------------------------------------------
+# Extra processes `make demo` starts beside web and worker: (name, python arguments). Simulators add theirs.
+DEMO_SERVICES: list[tuple[str, list[str]]] = []

@@ -20,11 +20,61 @@ def pytest_collection_modifyitems(config, items):
     if deselected:
         config.hook.pytest_deselected(items=deselected)
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
-        config._koongo_deselected = len(deselected)
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    terminalreporter.write_line(f"koongo test database: {_vendor()}")
-    count = getattr(config, "_koongo_deselected", 0)
-    if count:
-        terminalreporter.write_line(f"NOTICE: {count} PostgreSQL-only tests were deselected because the suite ran on SQLite.")
+    # Printed by the controlling process (under xdist the workers collect), so it names the rule, not a count.
+    vendor = _vendor()
+    terminalreporter.write_line(f"koongo test database: {vendor}")
+    if vendor != "postgresql":
+        terminalreporter.write_line("NOTICE: PostgreSQL-only tests were deselected because the suite ran on SQLite.")
+
+
+@pytest.fixture
+def merchant(db):
+    from tests.factories import MerchantFactory
+
+    return MerchantFactory(name="Merchant A")
+
+
+@pytest.fixture
+def other_merchant(db):
+    from tests.factories import MerchantFactory
+
+    return MerchantFactory(name="Merchant B")
+
+
+@pytest.fixture
+def owner(merchant):
+    from tests.factories import MembershipFactory
+
+    return MembershipFactory(merchant=merchant, user__username="owner@a.example").user
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    """A Django test client logged in as merchant A's owner."""
+    client.force_login(owner)
+    return client
+
+
+def make_api_client(merchant, role="staff"):
+    """A DRF client authenticated by a new API key of the merchant, with the given role."""
+    from rest_framework.test import APIClient
+
+    from koongo.accounts.services import api_key_create
+
+    _, key = api_key_create(merchant=merchant, name=f"test-{role}", role=role)
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Api-Key {key}")
+    return api
+
+
+@pytest.fixture
+def api_client(merchant):
+    return make_api_client(merchant, "staff")
+
+
+@pytest.fixture
+def viewer_api_client(merchant):
+    return make_api_client(merchant, "viewer")

@@ -1,6 +1,6 @@
 """Tests for koongo/http.py: error mapping, Retry-After, redaction, retries."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -22,7 +22,7 @@ from koongo.http import (
 
 def test_retry_after_seconds_and_http_date():
     assert parse_retry_after("7") == 7.0
-    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
     assert parse_retry_after("Thu, 01 Jan 2026 12:00:30 GMT", now=now) == 30.0
     assert parse_retry_after("Thu, 01 Jan 2026 11:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon") is None
@@ -31,7 +31,14 @@ def test_retry_after_seconds_and_http_date():
 
 @pytest.mark.parametrize(
     "status,error",
-    [(500, TransientError), (503, TransientError), (401, AuthError), (403, AuthError), (404, PermanentError), (422, PermanentError)],
+    [
+        (500, TransientError),
+        (503, TransientError),
+        (401, AuthError),
+        (403, AuthError),
+        (404, PermanentError),
+        (422, PermanentError),
+    ],
 )
 @respx.mock
 def test_status_mapping(status, error):
@@ -45,7 +52,10 @@ def test_status_mapping(status, error):
 @respx.mock
 def test_429_carries_retry_after_in_both_forms():
     route = respx.post("https://api.test/x")
-    route.side_effect = [httpx.Response(429, headers={"Retry-After": "12"}), httpx.Response(429, headers={"Retry-After": "Thu, 01 Jan 2099 00:00:00 GMT"})]
+    route.side_effect = [
+        httpx.Response(429, headers={"Retry-After": "12"}),
+        httpx.Response(429, headers={"Retry-After": "Thu, 01 Jan 2099 00:00:00 GMT"}),
+    ]
     client = ApiClient("https://api.test")
     with pytest.raises(RateLimited) as first:
         client.send("POST", "/x")

@@ -1,0 +1,54 @@
+"""DRF authentication by merchant API key (`Authorization: Api-Key <key>`), resolving merchant and role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AnonymousUser
+from rest_framework import authentication, exceptions
+
+from koongo.accounts.models import Merchant, MerchantApiKey
+from koongo.accounts.services import api_key_touch
+
+
+@dataclass
+class ApiKeyPrincipal:
+    """What a key authenticates as: its merchant and role, for `request.auth`."""
+
+    key: MerchantApiKey
+    merchant: Merchant
+
+    @property
+    def role(self) -> str:
+        return self.key.role
+
+    @property
+    def can_write(self) -> bool:
+        return self.key.can_write
+
+
+class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
+    keyword = "Api-Key"
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1")
+        if not header:
+            return None
+        keyword, _, key = header.partition(" ")
+        if keyword != self.keyword:
+            return None
+        if not key.strip():
+            raise exceptions.AuthenticationFailed("The Api-Key header has no key.")
+        try:
+            # The key model is not scoped: it is how the scope is found.
+            api_key = MerchantApiKey.objects.get_from_key(key.strip())
+        except MerchantApiKey.DoesNotExist:
+            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+        if not api_key.is_valid(key.strip()):
+            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+        api_key_touch(api_key)
+        merchant = Merchant.objects.select_related("plan").get(pk=api_key.merchant_id)
+        return AnonymousUser(), ApiKeyPrincipal(api_key, merchant)
+
+    def authenticate_header(self, request):
+        return self.keyword

@@ -1,0 +1,12 @@
+"""Accounts: merchants (tenants), users and roles, plans, API keys."""
+
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "koongo.accounts"
+    label = "accounts"
+    verbose_name = "Accounts and tenancy"
+
+    def ready(self):
+        from koongo.accounts import schema  # noqa: F401  registers the OpenAPI auth extension

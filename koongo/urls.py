@@ -1,0 +1,30 @@
+"""Root URLs: dashboard, REST API and its schema, admin, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.routers import DefaultRouter
+
+from koongo import views
+from koongo.api import MeView
+from koongo.registry import api_routes, dashboard_urls
+
+router = DefaultRouter()
+for prefix, viewset, basename in api_routes():
+    router.register(prefix, viewset, basename=basename)
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("", include("koongo.accounts.urls")),
+    *dashboard_urls(),
+    path("admin/", admin.site.urls),
+    path("api/v1/me", MeView.as_view(), name="api-me"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+]
+
+handler404 = "koongo.views.error_404"
+handler500 = "koongo.views.error_500"

@@ -1,0 +1,1 @@
+"""A test-only app holding models that exercise project fields (the encrypted fields) in isolation."""
