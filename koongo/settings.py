@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "auditlog",
     "koongo",
     "koongo.accounts",
+    "connections",
 ]
 
 MIDDLEWARE = [

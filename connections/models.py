@@ -1,0 +1,369 @@
+"""Miinto and store connections, their order configuration, and the sync machinery's records.
+
+The machinery (runs, activity, outbox base, problems) lives here so that catalog, orders and rma can use it
+without any lower app importing a higher one.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from koongo.accounts.tenancy import TenantModel
+from koongo.crypto import EncryptedJSONField, EncryptedTextField
+
+
+class StoreConnection(TenantModel):
+    """The merchant's web store on one platform, with its (encrypted) credentials and what the last test saw."""
+
+    platform = models.CharField(max_length=20, help_text="Platform code from the platforms registry")
+    name = models.CharField(max_length=100)
+    credentials = EncryptedJSONField(help_text="Validated by the adapter's credentials model; never shown again")
+    shop_url = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    prices_include_tax = models.BooleanField(null=True)
+    capabilities = models.JSONField(default=list, blank=True)
+    last_tested_at = models.DateTimeField(null=True, blank=True)
+    last_test_ok = models.BooleanField(null=True)
+    last_test_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="store_connection_name_unique_per_merchant")]
+
+    def __str__(self):
+        return f"{self.name} ({self.platform})"
+
+    @property
+    def is_tested(self) -> bool:
+        return bool(self.last_test_ok)
+
+
+class MiintoEnvironmentName(models.TextChoices):
+    PRODUCTION = "production", "Miinto production"
+    SANDBOX = "sandbox", "Miinto sandbox"
+    SIMULATOR = "simulator", "Local simulator"
+
+
+class ConnectionStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DISABLED = "disabled", "Disabled"
+
+
+class MiintoConnection(TenantModel):
+    """One merchant's Miinto account bound to one shop location, linked to the store it syncs with."""
+
+    environment = models.CharField(max_length=20, choices=MiintoEnvironmentName.choices, default=MiintoEnvironmentName.PRODUCTION)
+    username = models.CharField(max_length=200)
+    password = EncryptedTextField()
+    channel_id = EncryptedTextField(help_text="Cached Miinto channel id")
+    channel_token = EncryptedTextField(help_text="Cached Miinto channel token")
+    shop_id = models.CharField(max_length=64, help_text="Miinto shop location id, e.g. 1-m!i!s-045-1234")
+    market = models.CharField(max_length=2, help_text="Market code from the shop id, e.g. DK")
+    shop_name = models.CharField(max_length=200, blank=True)
+    currency = models.CharField(max_length=3)
+    store_connection = models.ForeignKey(
+        StoreConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="miinto_connections"
+    )
+    status = models.CharField(max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.DISABLED)
+    sync_interval_minutes = models.PositiveSmallIntegerField(default=5)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_reason = models.TextField(blank=True)
+    last_synced = models.JSONField(default=dict, blank=True, help_text="Last successful sync time per flow (ISO 8601)")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["shop_name", "shop_id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "shop_id"], name="miinto_shop_once_per_merchant")]
+        indexes = [models.Index(fields=["status", "next_sync_at"], name="miinto_conn_due_idx")]
+
+    def __str__(self):
+        return f"{self.shop_name or self.shop_id} ({self.market})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == ConnectionStatus.ACTIVE
+
+    @property
+    def is_paused(self) -> bool:
+        return self.paused_at is not None
+
+    @property
+    def is_china(self) -> bool:
+        return self.market == "CN"
+
+
+class SyncLevel(models.TextChoices):
+    ORDERS_AND_STOCK = "orders_and_stock", "Orders & Stock"
+    STOCK_ONLY = "stock_only", "Stock only"
+
+
+class ReferencePrice(models.TextChoices):
+    FINAL = "final_price", "Final price incl. tax"
+    ORIGINAL = "original_price", "Original (regular) price incl. tax"
+
+
+class OrderConfiguration(TenantModel):
+    """The seed's Orders configuration for one Miinto connection, with its defaults."""
+
+    connection = models.OneToOneField(MiintoConnection, on_delete=models.CASCADE, related_name="order_configuration")
+    sync_level = models.CharField(
+        "Order Synchronization Level", max_length=20, choices=SyncLevel.choices, default=SyncLevel.ORDERS_AND_STOCK
+    )
+    auto_accept = models.BooleanField("Accept Orders Automatically", default=False)
+    price_threshold = models.DecimalField(
+        "Auto Accept Orders – Price Attribute Threshold",
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.970"),
+        validators=[MaxValueValidator(Decimal("2"))],
+    )
+    reference_price_attribute = models.CharField(
+        "Reference Price Attribute", max_length=20, choices=ReferencePrice.choices, default=ReferencePrice.FINAL
+    )
+    default_shipping_provider_id = models.CharField("Default Shipping Service – Store Shipment", max_length=64, blank=True)
+    default_shipping_provider_name = models.CharField(max_length=200, blank=True)
+    use_billing_for_shipping = models.BooleanField("Use Billing Address For Shipping", default=False)
+    product_identification_attribute = models.CharField("Product Identification Attribute", max_length=100, default="id")
+    sync_from_date = models.DateField("Sync Orders Created From Date", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_threshold__gt=0) & Q(price_threshold__lte=2), name="order_config_threshold_in_0_2"
+            )
+        ]
+
+    def __str__(self):
+        return f"Order configuration of {self.connection}"
+
+
+# --- sync machinery ------------------------------------------------------------------------
+
+
+class Flow(models.TextChoices):
+    ORDERS = "orders", "Orders"
+    SHIPMENTS = "shipments", "Shipments"
+    LABELS = "labels", "Labels"
+    STOCK = "stock", "Stock"
+    CATALOG = "catalog", "Catalog"
+    RMA = "rma", "RMA"
+    REFUNDS = "refunds", "Refunds"
+
+
+class Trigger(models.TextChoices):
+    SCHEDULE = "schedule", "Schedule"
+    BUTTON = "button", "Dashboard button"
+    API = "api", "API"
+    ADMIN = "admin", "Admin"
+
+
+class RunStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Finished with problems"
+    FAILED = "failed", "Failed"
+
+
+ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
+RUN_TRANSITIONS = {
+    RunStatus.QUEUED: {RunStatus.RUNNING, RunStatus.FAILED},
+    RunStatus.RUNNING: {RunStatus.SUCCEEDED, RunStatus.PARTIAL, RunStatus.FAILED},
+    RunStatus.SUCCEEDED: set(),
+    RunStatus.PARTIAL: set(),
+    RunStatus.FAILED: set(),
+}
+RUN_COUNTERS = ("seen", "accepted", "declined", "pushed", "skipped", "failed")
+
+
+class IllegalTransition(ValueError):
+    """A status change that the model's transition map does not allow."""
+
+
+class SyncRun(TenantModel):
+    """One run of one flow for one connection, with live progress counters."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="sync_runs")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    status = models.CharField(max_length=20, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(null=True, blank=True, help_text="Expected items, when known, for progress")
+    seen = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    declined = models.PositiveIntegerField(default=0)
+    pushed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    error_summary = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A second press while a run is queued or running must find that run, not start another.
+            models.UniqueConstraint(
+                fields=["connection", "flow"], condition=Q(status__in=["queued", "running"]), name="one_active_run_per_flow"
+            )
+        ]
+        indexes = [models.Index(fields=["connection", "flow", "-created_at"], name="syncrun_timeline_idx")]
+
+    def __str__(self):
+        return f"{self.flow} run {self.pk} ({self.status})"
+
+    def set_status(self, status: str) -> None:
+        if status not in RUN_TRANSITIONS[self.status]:
+            raise IllegalTransition(f"a sync run cannot go from {self.status} to {status}")
+        self.status = status
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_RUN_STATUSES
+
+    @property
+    def progress_percent(self) -> int | None:
+        if not self.total:
+            return None
+        return min(100, int(self.seen * 100 / self.total))
+
+
+class Direction(models.TextChoices):
+    TO_MIINTO = "to_miinto", "To Miinto"
+    FROM_MIINTO = "from_miinto", "From Miinto"
+    TO_STORE = "to_store", "To store"
+    FROM_STORE = "from_store", "From store"
+
+
+class ActivityEntry(TenantModel):
+    """One call we made or received (the Communications log), with a redacted payload excerpt."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    run = models.ForeignKey(SyncRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="activity")
+    subject_type = models.CharField(max_length=40, blank=True, help_text="e.g. order, transfer, rma")
+    subject_id = models.CharField(max_length=64, blank=True)
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    operation = models.CharField(max_length=100)
+    ok = models.BooleanField(default=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(default=0)
+    correlation_id = models.CharField(max_length=64, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    url = models.CharField(max_length=500, blank=True)
+    payload = models.JSONField(null=True, blank=True, help_text="Redacted excerpt")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "activity entries"
+        indexes = [
+            models.Index(fields=["merchant", "subject_type", "subject_id", "-created_at"], name="activity_subject_idx"),
+            models.Index(fields=["connection", "-created_at"], name="activity_connection_idx"),
+            models.Index(fields=["created_at"], name="activity_prune_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.direction} {self.operation}"
+
+
+class ProblemState(models.TextChoices):
+    OPEN = "open", "Open"
+    RETRIED = "retried", "Retried"
+    HANDLED = "handled", "Handled"
+    IGNORED = "ignored", "Ignored"
+
+
+class Problem(TenantModel):
+    """The errors inbox: anything that needs a human, with the actions its kind's handler offers."""
+
+    kind = models.CharField(max_length=60)
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, null=True, blank=True, related_name="problems")
+    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    message = models.TextField()
+    excerpt = models.JSONField(null=True, blank=True, help_text="Redacted payload, e.g. a quarantined record")
+    subject_type = models.CharField(max_length=40, blank=True)
+    subject_id = models.CharField(max_length=64, blank=True)
+    fingerprint = models.CharField(max_length=200, help_text="Same fingerprint, same open problem: repeats are counted")
+    state = models.CharField(max_length=10, choices=ProblemState.choices, default=ProblemState.OPEN)
+    occurrences = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "fingerprint"], condition=Q(state="open"), name="one_open_problem_per_fingerprint")
+        ]
+        indexes = [models.Index(fields=["merchant", "state", "kind"], name="problem_inbox_idx")]
+
+    def __str__(self):
+        return f"{self.kind}: {self.message[:60]}"
+
+
+class OutboxState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "In flight"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed, will retry"
+    DEAD = "dead", "Dead"
+
+
+OUTBOX_TRANSITIONS = {
+    OutboxState.PENDING: {OutboxState.IN_FLIGHT, OutboxState.DEAD},
+    OutboxState.IN_FLIGHT: {OutboxState.DONE, OutboxState.FAILED, OutboxState.DEAD, OutboxState.IN_FLIGHT},
+    OutboxState.FAILED: {OutboxState.IN_FLIGHT, OutboxState.DEAD},
+    OutboxState.DEAD: {OutboxState.PENDING},
+    OutboxState.DONE: set(),
+}
+
+
+class OutboxRow(TenantModel):
+    """Abstract base of every effect on a remote system: written with the state change, executed by a worker.
+
+    Claiming is a conditional UPDATE (see connections/outbox.py), so no row ever runs twice at once.
+    """
+
+    state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def set_state(self, state: str) -> None:
+        if state not in OUTBOX_TRANSITIONS[self.state]:
+            raise IllegalTransition(f"an outbox row cannot go from {self.state} to {state}")
+        self.state = state
+
+
+class IdempotentResponse(TenantModel):
+    """A write API response kept for 24 h under the client's Idempotency-Key, so a retried POST answers the same."""
+
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    status_code = models.PositiveSmallIntegerField()
+    body = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_once_per_merchant")]
