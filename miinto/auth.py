@@ -34,7 +34,9 @@ def payload_signature(body: bytes) -> str:
     return sha256_hex(body)
 
 
-def signature(token: str, *, channel_id: str, timestamp: int | str, seed: str, method: str, host: str, path: str, query: str, body: bytes) -> str:
+def signature(
+    token: str, *, channel_id: str, timestamp: int | str, seed: str, method: str, host: str, path: str, query: str, body: bytes
+) -> str:
     """HMAC-SHA256, keyed with the channel token, of the three hashes joined by newlines."""
     message = "\n".join(
         (resource_signature(method, host, path, query), header_signature(channel_id, timestamp, seed), payload_signature(body))
@@ -54,7 +56,15 @@ def signed_headers(
     return {
         "Miinto-Api-Auth-ID": channel_id,
         "Miinto-Api-Auth-Signature": signature(
-            token, channel_id=channel_id, timestamp=timestamp, seed=seed, method=method, host=host, path=path, query=query, body=body
+            token,
+            channel_id=channel_id,
+            timestamp=timestamp,
+            seed=seed,
+            method=method,
+            host=host,
+            path=path,
+            query=query,
+            body=body,
         ),
         "Miinto-Api-Auth-Timestamp": str(timestamp),
         "Miinto-Api-Auth-Seed": seed,

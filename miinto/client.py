@@ -101,7 +101,10 @@ class MiintoClient(ApiClient):
         rate_limit = None
         if rate_limit_limiter is not None:
             rate_limit = RateLimit(
-                f"miinto:{environment.name}:{username}", rate=REQUESTS_PER_SECOND, burst=REQUESTS_PER_SECOND, limiter=rate_limit_limiter
+                f"miinto:{environment.name}:{username}",
+                rate=REQUESTS_PER_SECOND,
+                burst=REQUESTS_PER_SECOND,
+                limiter=rate_limit_limiter,
             )
         super().__init__(transport=transport, timeout=timeout, rate_limit=rate_limit, on_call=on_call, sleep=sleep)
         self.environment = environment
@@ -148,7 +151,9 @@ class MiintoClient(ApiClient):
             except ValueError:
                 if response.is_success:
                     # A cut-off body is a transport problem: a GET may retry, a PATCH must be reconciled.
-                    raise TransientError(f"{_what(response)}: the answer is not valid JSON", status=response.status_code, body=response.text) from None
+                    raise TransientError(
+                        f"{_what(response)}: the answer is not valid JSON", status=response.status_code, body=response.text
+                    ) from None
                 body = None
             if isinstance(body, dict) and isinstance(body.get("meta"), dict):
                 meta = body["meta"]
@@ -209,11 +214,23 @@ class MiintoClient(ApiClient):
 
     # --- transfers -------------------------------------------------------------------------------
 
-    def transfers(self, shop_id: str, status: Status = "pending", *, limit: int = PAGE_SIZE, offset: int = 0, sort: str = "-createdAt") -> Page[Transfer]:
+    def transfers(
+        self,
+        shop_id: str,
+        status: Status = "pending",
+        *,
+        limit: int = PAGE_SIZE,
+        offset: int = 0,
+        sort: str | None = "-createdAt",
+    ) -> Page[Transfer]:
         """One page of the shop's transfers, newest first by default (§4)."""
-        return self._page(Transfer, shop_id, self._url("order", "shops", shop_id, "transfers"), _list_query(status, limit, offset, sort))
+        return self._page(
+            Transfer, shop_id, self._url("order", "shops", shop_id, "transfers"), _list_query(status, limit, offset, sort)
+        )
 
-    def transfer_pages(self, shop_id: str, status: Status = "pending", *, page_size: int = PAGE_SIZE, sort: str = "-createdAt") -> Iterator[Page[Transfer]]:
+    def transfer_pages(
+        self, shop_id: str, status: Status = "pending", *, page_size: int = PAGE_SIZE, sort: str | None = "-createdAt"
+    ) -> Iterator[Page[Transfer]]:
         """Every page of transfers; deciding transfers between pages shifts the offsets, so read first, then decide."""
         return self._pages(lambda offset: self.transfers(shop_id, status, limit=page_size, offset=offset, sort=sort), page_size)
 
@@ -225,7 +242,9 @@ class MiintoClient(ApiClient):
         data = self._data("GET", self._url("order", "shops", shop_id, "transfers", transfer_id))
         return _parse(TransferDetail, data, context=_currency_context(shop_id))
 
-    def decide_transfer(self, shop_id: str, transfer_id: int, accepted: Iterable[int] = (), declined: Iterable[int] = ()) -> int | None:
+    def decide_transfer(
+        self, shop_id: str, transfer_id: int, accepted: Iterable[int] = (), declined: Iterable[int] = ()
+    ) -> int | None:
         """Accept and decline positions of a transfer; returns the order id made from accepted ones, if any.
 
         A position already decided answers 409 with code `decided` and nothing in the call is applied.
@@ -243,11 +262,17 @@ class MiintoClient(ApiClient):
 
     # --- orders and shipping ---------------------------------------------------------------------
 
-    def orders(self, shop_id: str, status: Status = None, *, limit: int = PAGE_SIZE, offset: int = 0, sort: str = "-createdAt") -> Page[Order]:
+    def orders(
+        self, shop_id: str, status: Status = None, *, limit: int = PAGE_SIZE, offset: int = 0, sort: str | None = "-createdAt"
+    ) -> Page[Order]:
         """One page of the shop's orders; there is no date filter, so sync pages newest first and stops early."""
-        return self._page(Order, shop_id, self._url("order", "shops", shop_id, "orders"), _list_query(status, limit, offset, sort))
+        return self._page(
+            Order, shop_id, self._url("order", "shops", shop_id, "orders"), _list_query(status, limit, offset, sort)
+        )
 
-    def order_pages(self, shop_id: str, status: Status = None, *, page_size: int = PAGE_SIZE, sort: str = "-createdAt") -> Iterator[Page[Order]]:
+    def order_pages(
+        self, shop_id: str, status: Status = None, *, page_size: int = PAGE_SIZE, sort: str | None = "-createdAt"
+    ) -> Iterator[Page[Order]]:
         return self._pages(lambda offset: self.orders(shop_id, status, limit=page_size, offset=offset, sort=sort), page_size)
 
     def order(self, shop_id: str, order_id: int) -> Order:
@@ -297,14 +322,26 @@ class MiintoClient(ApiClient):
 
     # --- returns ---------------------------------------------------------------------------------
 
-    def returns(self, shop_id: str, status: Status = "pending", *, limit: int = PAGE_SIZE, offset: int = 0, sort: str = "-createdAt") -> Page[Return]:
+    def returns(
+        self,
+        shop_id: str,
+        status: Status = "pending",
+        *,
+        limit: int = PAGE_SIZE,
+        offset: int = 0,
+        sort: str | None = "-createdAt",
+    ) -> Page[Return]:
         """One page of the shop's returns. CN shops answer 422: Partner Support handles their returns.
 
         assumed contract: see miinto-api.md §11
         """
-        return self._page(Return, shop_id, self._url("order", "shops", shop_id, "returns"), _list_query(status, limit, offset, sort))
+        return self._page(
+            Return, shop_id, self._url("order", "shops", shop_id, "returns"), _list_query(status, limit, offset, sort)
+        )
 
-    def return_pages(self, shop_id: str, status: Status = "pending", *, page_size: int = PAGE_SIZE, sort: str = "-createdAt") -> Iterator[Page[Return]]:
+    def return_pages(
+        self, shop_id: str, status: Status = "pending", *, page_size: int = PAGE_SIZE, sort: str | None = "-createdAt"
+    ) -> Iterator[Page[Return]]:
         """Every page of returns.
 
         assumed contract: see miinto-api.md §11
@@ -326,7 +363,9 @@ class MiintoClient(ApiClient):
         if status == "declined" and not (reason or "").strip():
             raise ValueError("declining a return needs a reason")
         decision = ReturnDecision(status=status, reason=reason)
-        return _parse(Return, self._data("PATCH", self._url("order", "shops", shop_id, "returns", return_id), payload=decision.wire()))
+        return _parse(
+            Return, self._data("PATCH", self._url("order", "shops", shop_id, "returns", return_id), payload=decision.wire())
+        )
 
     def create_rma_request(self, shop_id: str, order_id: int, positions: Mapping[int, int], reason: str | None = None) -> Return:
         """Ask Miinto to refund order positions (position id -> quantity); more than is left answers 422.
@@ -355,7 +394,9 @@ class MiintoClient(ApiClient):
 
     def product_map(self, shop_id: str) -> Page[ProductMapRow]:
         """Product Centre's mapping of the shop's feed rows to Miinto item ids (only for migrated shops)."""
-        envelope = _envelope(self._call("GET", self._url("pc", "productmaps"), query=auth.encode_query([("unifiedLocationId", shop_id)])))
+        envelope = _envelope(
+            self._call("GET", self._url("pc", "productmaps"), query=auth.encode_query([("unifiedLocationId", shop_id)]))
+        )
         return _parse_page(ProductMapRow, envelope.data, total=envelope.meta.total_item_count)
 
     # --- plumbing --------------------------------------------------------------------------------
@@ -392,7 +433,12 @@ class MiintoClient(ApiClient):
                 return self.send(method, url, content=content)
             except RateLimited as error:
                 wait = error.retry_after
-                if method in IDEMPOTENT_METHODS or attempt == self.throttle_retries or wait is None or wait > self.max_inline_wait:
+                if (
+                    method in IDEMPOTENT_METHODS
+                    or attempt == self.throttle_retries
+                    or wait is None
+                    or wait > self.max_inline_wait
+                ):
                     raise
                 self.sleep(wait)
         raise AssertionError("unreachable")
@@ -424,9 +470,10 @@ def _json_bytes(value: Any) -> bytes:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _list_query(status: Status, limit: int, offset: int, sort: str) -> str:
+def _list_query(status: Status, limit: int, offset: int, sort: str | None) -> str:
     statuses = [status] if isinstance(status, str) else list(status or ())
-    return auth.encode_query([*(("status[]", s) for s in statuses), ("limit", limit), ("offset", offset), ("sort", sort)])
+    pairs = [*(("status[]", s) for s in statuses), ("limit", limit), ("offset", offset)]
+    return auth.encode_query(pairs + ([("sort", sort)] if sort else []))
 
 
 def _currency_context(shop_id: str) -> dict[str, str]:
@@ -441,7 +488,9 @@ def _envelope(response: httpx.Response) -> Envelope:
     try:
         return Envelope.model_validate(response.json())
     except (ValueError, ValidationError) as error:
-        raise PermanentError(f"{_what(response)} without a {{meta, data}} envelope: {error}", status=response.status_code) from None
+        raise PermanentError(
+            f"{_what(response)} without a {{meta, data}} envelope: {error}", status=response.status_code
+        ) from None
 
 
 def _parse(model: type[T], data: Any, *, context: Mapping | None = None) -> T:

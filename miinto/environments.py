@@ -57,7 +57,9 @@ MiintoEnvironment.SANDBOX = MiintoEnvironment(
 )
 
 
-def available_environments(extra: Mapping[str, str] | None = None, simulator_url: str | None = None) -> dict[str, MiintoEnvironment]:
+def available_environments(
+    extra: Mapping[str, str] | None = None, simulator_url: str | None = None
+) -> dict[str, MiintoEnvironment]:
     """Every environment a connection may pick: the built-in ones, the simulator, and those added in settings."""
     found = {env.name: env for env in (MiintoEnvironment.PRODUCTION, MiintoEnvironment.SANDBOX)}
     if simulator_url:

@@ -26,7 +26,12 @@ def main(argv: list[str] | None = None) -> None:
     base = f"http://{args.host}:{server.server_port}"
     environment = MiintoEnvironment.simulator(base)
     print(f"Miinto simulator on {base} (seed {args.seed}, scenario {args.scenario}, {len(app.state.transfers)} transfers)")
-    for label, url in (("auth", environment.auth_url), ("order", environment.order_url), ("stock", environment.stock_url), ("product map", environment.product_map_url)):
+    for label, url in (
+        ("auth", environment.auth_url),
+        ("order", environment.order_url),
+        ("stock", environment.stock_url),
+        ("product map", environment.product_map_url),
+    ):
         print(f"  {label:<12} {url}")
     if args.scenario == "demo":
         print(f"  login        {DEMO_USERNAME} / {DEMO_PASSWORD}")

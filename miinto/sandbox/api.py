@@ -75,7 +75,15 @@ def create_channel(sim: MiintoSimulator, request: Request) -> Response:
     else:
         body = body_object(request)
     channel, account = sim.state.login(str(body.get("identifier") or ""), str(body.get("secret") or ""))
-    return ok({"id": channel.id, "token": channel.token, "accessorId": account.accessor_id, "privileges": sim.state.privileges(account)}, version="1.0")
+    return ok(
+        {
+            "id": channel.id,
+            "token": channel.token,
+            "accessorId": account.accessor_id,
+            "privileges": sim.state.privileges(account),
+        },
+        version="1.0",
+    )
 
 
 def read_channel(sim: MiintoSimulator, request: Request) -> Response:

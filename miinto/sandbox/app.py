@@ -138,7 +138,9 @@ class MiintoSimulator(SandboxApp):
             if self.state.token_expired(channel):
                 return miinto_error(401, "The channel token has expired", "token_expired")
         if not path.startswith("/auth/") and request.header("miinto-api-control-version") != CONTROL_VERSION:
-            return miinto_error(400, f"Unsupported Miinto-Api-Control-Version, this simulator speaks {CONTROL_VERSION}", "unsupported_version")
+            return miinto_error(
+                400, f"Unsupported Miinto-Api-Control-Version, this simulator speaks {CONTROL_VERSION}", "unsupported_version"
+            )
         return None
 
 

@@ -39,11 +39,24 @@ def summary(sim: MiintoSimulator, request: Request | None = None) -> Response:
         {
             "username": account.username,
             "privileges": account.privileges_shape,
-            "shops": [{"id": s, "name": state.shops[s].name, "market": state.shops[s].market.code, "currency": state.shops[s].market.currency} for s in account.shop_ids],
+            "shops": [
+                {
+                    "id": s,
+                    "name": state.shops[s].name,
+                    "market": state.shops[s].market.code,
+                    "currency": state.shops[s].market.currency,
+                }
+                for s in account.shop_ids
+            ],
         }
         for account in state.accounts.values()
     ]
-    counts = {"transfers": len(state.transfers), "orders": len(state.orders), "returns": len(state.returns), "channels": len(state.channels)}
+    counts = {
+        "transfers": len(state.transfers),
+        "orders": len(state.orders),
+        "returns": len(state.returns),
+        "channels": len(state.channels),
+    }
     return json_response({"seed": sim.seed, "scenario": sim.scenario, "accounts": accounts, "counts": counts})
 
 
@@ -92,7 +105,9 @@ def decide_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
     if transfer is None:
         raise SandboxError(404, "no such transfer")
     shop = sim.state.shops[transfer.shop_id]
-    sim.state.decide_transfer(shop, transfer.id, list(body.get("accepted") or []), list(body.get("declined") or []), source="miinto")
+    sim.state.decide_transfer(
+        shop, transfer.id, list(body.get("accepted") or []), list(body.get("declined") or []), source="miinto"
+    )
     return json_response(wire.transfer_detail(transfer))
 
 

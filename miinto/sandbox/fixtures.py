@@ -23,18 +23,30 @@ def _providers(market: str, *entries: tuple[str, str, tuple[str, ...]]) -> list[
 
 PROVIDERS: dict[str, list[Provider]] = {
     "DK": _providers("DK", ("gls", "GLS", ALL_TYPES), ("postnord", "PostNord", ALL_TYPES), ("dao", "DAO", (HOME, PARCEL_SHOP))),
-    "SE": _providers("SE", ("postnord", "PostNord", ALL_TYPES), ("dhl", "DHL Freight", (HOME, COMPANY)), ("budbee", "Budbee", (HOME,))),
+    "SE": _providers(
+        "SE", ("postnord", "PostNord", ALL_TYPES), ("dhl", "DHL Freight", (HOME, COMPANY)), ("budbee", "Budbee", (HOME,))
+    ),
     "NO": _providers("NO", ("posten", "Posten Bring", ALL_TYPES), ("postnord", "PostNord", (HOME, PARCEL_SHOP))),
     "NL": _providers("NL", ("postnl", "PostNL", ALL_TYPES), ("dhl", "DHL Parcel", ALL_TYPES)),
     "BE": _providers("BE", ("bpost", "bpost", ALL_TYPES), ("dpd", "DPD", (HOME, COMPANY))),
     "PL": _providers("PL", ("inpost", "InPost", (PARCEL_SHOP,)), ("dpd", "DPD", (HOME, COMPANY))),
-    "CH": _providers("CH", ("swisspost", "Swiss Post", ALL_TYPES),),
+    "CH": _providers(
+        "CH",
+        ("swisspost", "Swiss Post", ALL_TYPES),
+    ),
     "ES": _providers("ES", ("correos", "Correos", ALL_TYPES), ("seur", "SEUR", (HOME, COMPANY))),
     "IT": _providers("IT", ("brt", "BRT", ALL_TYPES), ("poste", "Poste Italiane", (HOME, PARCEL_SHOP))),
-    "FI": _providers("FI", ("posti", "Posti", ALL_TYPES),),
+    "FI": _providers(
+        "FI",
+        ("posti", "Posti", ALL_TYPES),
+    ),
     "FR": _providers("FR", ("colissimo", "Colissimo", (HOME, COMPANY)), ("mondialrelay", "Mondial Relay", (PARCEL_SHOP,))),
-    "DE": _providers("DE", ("dhl", "DHL Paket", ALL_TYPES), ("dpd", "DPD", (HOME, COMPANY)), ("hermes", "Hermes", (HOME, PARCEL_SHOP))),
-    "UK": _providers("UK", ("royalmail", "Royal Mail", ALL_TYPES), ("evri", "Evri", (HOME, PARCEL_SHOP)), ("dpd", "DPD", (HOME, COMPANY))),
+    "DE": _providers(
+        "DE", ("dhl", "DHL Paket", ALL_TYPES), ("dpd", "DPD", (HOME, COMPANY)), ("hermes", "Hermes", (HOME, PARCEL_SHOP))
+    ),
+    "UK": _providers(
+        "UK", ("royalmail", "Royal Mail", ALL_TYPES), ("evri", "Evri", (HOME, PARCEL_SHOP)), ("dpd", "DPD", (HOME, COMPANY))
+    ),
     "CN": _providers("CN", ("sf", "SF Express", ALL_TYPES), ("ems", "China EMS", (HOME, COMPANY))),
 }
 
@@ -51,20 +63,118 @@ class Locale:
 
 _NORDIC_FIRST = ("Freja", "Ida", "Emma", "Oscar", "William", "Noah", "Alma", "Lucas")
 LOCALES: dict[str, Locale] = {
-    "DK": Locale("DK", _NORDIC_FIRST, ("Jensen", "Nielsen", "Hansen", "Pedersen"), ("Vesterbrogade", "Nørrebrogade", "Strandvejen"), (("1620", "København V"), ("8000", "Aarhus C")), "+45"),
-    "SE": Locale("SE", _NORDIC_FIRST, ("Andersson", "Johansson", "Karlsson", "Nilsson"), ("Drottninggatan", "Sveavägen", "Linnégatan"), (("11151", "Stockholm"), ("41103", "Göteborg")), "+46"),
-    "NO": Locale("NO", _NORDIC_FIRST, ("Hansen", "Johansen", "Olsen", "Larsen"), ("Karl Johans gate", "Bogstadveien"), (("0154", "Oslo"), ("5003", "Bergen")), "+47"),
-    "NL": Locale("NL", ("Sanne", "Daan", "Lotte", "Sem"), ("de Jong", "Jansen", "de Vries", "Bakker"), ("Prinsengracht", "Coolsingel"), (("1015 DZ", "Amsterdam"), ("3011 AD", "Rotterdam")), "+31"),
-    "BE": Locale("BE", ("Louise", "Arthur", "Elise", "Noah"), ("Peeters", "Janssens", "Maes"), ("Meir", "Rue Neuve"), (("2000", "Antwerpen"), ("1000", "Bruxelles")), "+32"),
-    "PL": Locale("PL", ("Zofia", "Jakub", "Julia", "Antoni"), ("Nowak", "Kowalski", "Wiśniewska"), ("ul. Marszałkowska", "ul. Floriańska"), (("00-624", "Warszawa"), ("31-019", "Kraków")), "+48"),
-    "CH": Locale("CH", ("Mia", "Leon", "Lara", "Luca"), ("Müller", "Meier", "Schmid"), ("Bahnhofstrasse", "Marktgasse"), (("8001", "Zürich"), ("3011", "Bern")), "+41"),
-    "ES": Locale("ES", ("Lucía", "Hugo", "Martina", "Mateo"), ("García", "Martínez", "López"), ("Calle de Alcalá", "Passeig de Gràcia"), (("28014", "Madrid"), ("08007", "Barcelona")), "+34"),
-    "IT": Locale("IT", ("Sofia", "Leonardo", "Giulia", "Francesco"), ("Rossi", "Russo", "Ferrari"), ("Via del Corso", "Via Montenapoleone"), (("00186", "Roma"), ("20121", "Milano")), "+39"),
-    "FI": Locale("FI", ("Aino", "Eino", "Helmi", "Leo"), ("Korhonen", "Virtanen", "Mäkinen"), ("Aleksanterinkatu", "Hämeenkatu"), (("00100", "Helsinki"), ("33100", "Tampere")), "+358"),
-    "FR": Locale("FR", ("Louise", "Gabriel", "Jade", "Raphaël"), ("Martin", "Bernard", "Dubois"), ("Rue de Rivoli", "Rue de la République"), (("75001", "Paris"), ("69002", "Lyon")), "+33"),
-    "DE": Locale("DE", ("Emilia", "Noah", "Hannah", "Paul"), ("Müller", "Schmidt", "Schneider"), ("Torstraße", "Maximilianstraße"), (("10119", "Berlin"), ("80539", "München")), "+49"),
-    "UK": Locale("GB", ("Olivia", "George", "Amelia", "Harry"), ("Smith", "Jones", "Taylor"), ("Carnaby Street", "Deansgate"), (("W1F 9PB", "London"), ("M3 4EN", "Manchester")), "+44"),
-    "CN": Locale("CN", ("Wei", "Fang", "Jing", "Lei"), ("Wang", "Li", "Zhang", "Liu"), ("Nanjing Road", "Wangfujing Street"), (("200001", "Shanghai"), ("100006", "Beijing")), "+86"),
+    "DK": Locale(
+        "DK",
+        _NORDIC_FIRST,
+        ("Jensen", "Nielsen", "Hansen", "Pedersen"),
+        ("Vesterbrogade", "Nørrebrogade", "Strandvejen"),
+        (("1620", "København V"), ("8000", "Aarhus C")),
+        "+45",
+    ),
+    "SE": Locale(
+        "SE",
+        _NORDIC_FIRST,
+        ("Andersson", "Johansson", "Karlsson", "Nilsson"),
+        ("Drottninggatan", "Sveavägen", "Linnégatan"),
+        (("11151", "Stockholm"), ("41103", "Göteborg")),
+        "+46",
+    ),
+    "NO": Locale(
+        "NO",
+        _NORDIC_FIRST,
+        ("Hansen", "Johansen", "Olsen", "Larsen"),
+        ("Karl Johans gate", "Bogstadveien"),
+        (("0154", "Oslo"), ("5003", "Bergen")),
+        "+47",
+    ),
+    "NL": Locale(
+        "NL",
+        ("Sanne", "Daan", "Lotte", "Sem"),
+        ("de Jong", "Jansen", "de Vries", "Bakker"),
+        ("Prinsengracht", "Coolsingel"),
+        (("1015 DZ", "Amsterdam"), ("3011 AD", "Rotterdam")),
+        "+31",
+    ),
+    "BE": Locale(
+        "BE",
+        ("Louise", "Arthur", "Elise", "Noah"),
+        ("Peeters", "Janssens", "Maes"),
+        ("Meir", "Rue Neuve"),
+        (("2000", "Antwerpen"), ("1000", "Bruxelles")),
+        "+32",
+    ),
+    "PL": Locale(
+        "PL",
+        ("Zofia", "Jakub", "Julia", "Antoni"),
+        ("Nowak", "Kowalski", "Wiśniewska"),
+        ("ul. Marszałkowska", "ul. Floriańska"),
+        (("00-624", "Warszawa"), ("31-019", "Kraków")),
+        "+48",
+    ),
+    "CH": Locale(
+        "CH",
+        ("Mia", "Leon", "Lara", "Luca"),
+        ("Müller", "Meier", "Schmid"),
+        ("Bahnhofstrasse", "Marktgasse"),
+        (("8001", "Zürich"), ("3011", "Bern")),
+        "+41",
+    ),
+    "ES": Locale(
+        "ES",
+        ("Lucía", "Hugo", "Martina", "Mateo"),
+        ("García", "Martínez", "López"),
+        ("Calle de Alcalá", "Passeig de Gràcia"),
+        (("28014", "Madrid"), ("08007", "Barcelona")),
+        "+34",
+    ),
+    "IT": Locale(
+        "IT",
+        ("Sofia", "Leonardo", "Giulia", "Francesco"),
+        ("Rossi", "Russo", "Ferrari"),
+        ("Via del Corso", "Via Montenapoleone"),
+        (("00186", "Roma"), ("20121", "Milano")),
+        "+39",
+    ),
+    "FI": Locale(
+        "FI",
+        ("Aino", "Eino", "Helmi", "Leo"),
+        ("Korhonen", "Virtanen", "Mäkinen"),
+        ("Aleksanterinkatu", "Hämeenkatu"),
+        (("00100", "Helsinki"), ("33100", "Tampere")),
+        "+358",
+    ),
+    "FR": Locale(
+        "FR",
+        ("Louise", "Gabriel", "Jade", "Raphaël"),
+        ("Martin", "Bernard", "Dubois"),
+        ("Rue de Rivoli", "Rue de la République"),
+        (("75001", "Paris"), ("69002", "Lyon")),
+        "+33",
+    ),
+    "DE": Locale(
+        "DE",
+        ("Emilia", "Noah", "Hannah", "Paul"),
+        ("Müller", "Schmidt", "Schneider"),
+        ("Torstraße", "Maximilianstraße"),
+        (("10119", "Berlin"), ("80539", "München")),
+        "+49",
+    ),
+    "UK": Locale(
+        "GB",
+        ("Olivia", "George", "Amelia", "Harry"),
+        ("Smith", "Jones", "Taylor"),
+        ("Carnaby Street", "Deansgate"),
+        (("W1F 9PB", "London"), ("M3 4EN", "Manchester")),
+        "+44",
+    ),
+    "CN": Locale(
+        "CN",
+        ("Wei", "Fang", "Jing", "Lei"),
+        ("Wang", "Li", "Zhang", "Liu"),
+        ("Nanjing Road", "Wangfujing Street"),
+        (("200001", "Shanghai"), ("100006", "Beijing")),
+        "+86",
+    ),
 }
 
 
@@ -73,7 +183,12 @@ def fake_customer(rng: random.Random, market: str) -> tuple[dict, dict]:
     locale = LOCALES[market]
     first, last = rng.choice(locale.first_names), rng.choice(locale.last_names)
     postcode, city = rng.choice(locale.cities)
-    address = {"street": f"{rng.choice(locale.streets)} {rng.randint(1, 140)}", "postcode": postcode, "city": city, "countryCode": locale.country}
+    address = {
+        "street": f"{rng.choice(locale.streets)} {rng.randint(1, 140)}",
+        "postcode": postcode,
+        "city": city,
+        "countryCode": locale.country,
+    }
     email_name = unicodedata.normalize("NFKD", f"{first}.{last}".lower().replace(" ", "")).encode("ascii", "ignore").decode()
     billing = {
         "name": f"{first} {last}",

@@ -13,7 +13,13 @@ from hashlib import sha256
 AUTH_TYPE = "MNT-HMAC-SHA256-1-0"
 MAX_SKEW_SECONDS = 300
 REPLAY_WINDOW_SECONDS = 300
-REQUIRED_HEADERS = ("miinto-api-auth-id", "miinto-api-auth-signature", "miinto-api-auth-timestamp", "miinto-api-auth-seed", "miinto-api-auth-type")
+REQUIRED_HEADERS = (
+    "miinto-api-auth-id",
+    "miinto-api-auth-signature",
+    "miinto-api-auth-timestamp",
+    "miinto-api-auth-seed",
+    "miinto-api-auth-type",
+)
 
 
 @dataclass(frozen=True)

@@ -318,7 +318,14 @@ class MiintoState:
         if accepted:
             self._add_to_order(shop, transfer, [by_id[pid] for pid in accepted])
         self.effects["decisions"].append(
-            {"shopId": shop.id, "transferId": transfer.id, "accepted": accepted, "declined": declined, "orderId": transfer.order_id, "source": source}
+            {
+                "shopId": shop.id,
+                "transferId": transfer.id,
+                "accepted": accepted,
+                "declined": declined,
+                "orderId": transfer.order_id,
+                "source": source,
+            }
         )
         return transfer
 
@@ -355,7 +362,9 @@ class MiintoState:
     def order_providers(self, order: Order) -> list[Provider]:
         return providers_for(self.shops[order.shop_id].market.code, order.delivery["type"])
 
-    def create_shipment(self, shop: Shop, order_id: int, provider_id: str, track_and_trace: str, position_ids: list[int] | None) -> tuple[Shipment, bool]:
+    def create_shipment(
+        self, shop: Shop, order_id: int, provider_id: str, track_and_trace: str, position_ids: list[int] | None
+    ) -> tuple[Shipment, bool]:
         """Mark positions as sent; the same tracking number for the same positions returns the first shipment."""
         order = self.order_in(shop, order_id)
         if provider_id not in {p.id for p in self.order_providers(order)}:
@@ -396,7 +405,9 @@ class MiintoState:
         if self.clock() < order.label_ready_at:
             raise Failure(404, "label_not_ready", f"No label for order {order_id} yet")
         address = order.delivery["address"]
-        provider = next((p.name for p in self.order_providers(order) if p.id == order.initial_provider_id), order.initial_provider_id)
+        provider = next(
+            (p.name for p in self.order_providers(order) if p.id == order.initial_provider_id), order.initial_provider_id
+        )
         return label_pdf(
             [
                 f"{provider} - Miinto order {order.parent_id}",
@@ -430,7 +441,14 @@ class MiintoState:
         return found
 
     def create_return(
-        self, shop: Shop, order_id: int, lines: list[Mapping], *, origin: str, reason: str | None = None, customer_comment: str | None = None
+        self,
+        shop: Shop,
+        order_id: int,
+        lines: list[Mapping],
+        *,
+        origin: str,
+        reason: str | None = None,
+        customer_comment: str | None = None,
     ) -> Return:
         """A return of order positions; more than was ordered minus what is already returned answers 422."""
         self.check_returns_allowed(shop)
@@ -454,11 +472,20 @@ class MiintoState:
             if quantity > left:
                 raise Failure(422, "quantity_exceeded", f"Position {pid} has {left} left to return, not {quantity}")
         positions = [
-            ReturnPosition(self.next_id("position"), int(line["orderPositionId"]), int(line["quantity"]), by_id[int(line["orderPositionId"])].price, order.currency, line.get("reason") or reason)
+            ReturnPosition(
+                self.next_id("position"),
+                int(line["orderPositionId"]),
+                int(line["quantity"]),
+                by_id[int(line["orderPositionId"])].price,
+                order.currency,
+                line.get("reason") or reason,
+            )
             for line in lines
         ]
         status = "pending" if origin == "customer" else "accepted"
-        created = Return(self.next_id("return"), shop.id, order.id, status, origin, self.clock(), reason, customer_comment, positions)
+        created = Return(
+            self.next_id("return"), shop.id, order.id, status, origin, self.clock(), reason, customer_comment, positions
+        )
         self.returns[created.id] = created
         return created
 
@@ -494,7 +521,12 @@ class MiintoState:
         for index, item in enumerate(items):
             fields = ("group", "brand", "color", "size")
             stock = item.get("stock") if isinstance(item, dict) else None
-            if not isinstance(stock, int) or isinstance(stock, bool) or stock < 0 or not all(isinstance(item.get(f), str) for f in fields):
+            if (
+                not isinstance(stock, int)
+                or isinstance(stock, bool)
+                or stock < 0
+                or not all(isinstance(item.get(f), str) for f in fields)
+            ):
                 raise Failure(422, "invalid_item", f"Item {index} needs an integer stock >= 0 and group, brand, color and size")
             keys.append((tuple(item[f] for f in fields), stock))
         known = {item.key for item in shop.catalog.values()}

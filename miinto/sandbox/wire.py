@@ -59,7 +59,12 @@ def order(order: Order) -> dict:
 
 
 def shipment(shipment: Shipment) -> dict:
-    return {"id": shipment.id, "status": "sent", "trackAndTrace": shipment.track_and_trace, "positions": [{"id": i} for i in shipment.position_ids]}
+    return {
+        "id": shipment.id,
+        "status": "sent",
+        "trackAndTrace": shipment.track_and_trace,
+        "positions": [{"id": i} for i in shipment.position_ids],
+    }
 
 
 def return_(found: Return) -> dict:
@@ -73,7 +78,14 @@ def return_(found: Return) -> dict:
         "customerComment": found.customer_comment,
         "decisionReason": found.decision_reason,
         "positions": [
-            {"id": p.id, "orderPositionId": p.order_position_id, "quantity": p.quantity, "price": p.price, "currency": p.currency, "reason": p.reason}
+            {
+                "id": p.id,
+                "orderPositionId": p.order_position_id,
+                "quantity": p.quantity,
+                "price": p.price,
+                "currency": p.currency,
+                "reason": p.reason,
+            }
             for p in found.positions
         ],
     }
