@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {label:<12} {url}")
     if args.scenario == "demo":
         print(f"  login        {DEMO_USERNAME} / {DEMO_PASSWORD}")
-    print(f"  control API  {base}/_sandbox/summary")
+    print(f"  control API  {base}/_sandbox/summary", flush=True)  # a pipe buffers; whoever waits for the banner must see it
     try:
         threading.Event().wait()
     except KeyboardInterrupt:

@@ -213,6 +213,12 @@ def test_single_reads(api, client, call, target, data, check):
     assert_signed(route.calls.last.request, "GET", ORDER_HOST, target)
 
 
+def test_the_signature_covers_the_raw_percent_encoded_path(api, client):
+    route = api.get(host=ORDER_HOST).mock(return_value=ok({"id": "x", "name": "X"}))
+    client.shop("shop ø/1")
+    assert_signed(route.calls.last.request, "GET", ORDER_HOST, "/shops/shop%20%C3%B8%2F1")
+
+
 def test_product_map_on_the_product_centre_host(api, client):
     route = api.get(host="api-pc.miinto.net").mock(return_value=ok([["G-1", "G-1-S", "5790001000011", "uuid-1"]]))
     page = client.product_map(SHOP)

@@ -206,6 +206,7 @@ def test_privileges_in_both_shapes_and_each_alone():
     assert privileged_shops({"__GLOBAL__": BOTH["__GLOBAL__"]}) == [("1-m!i!s-045-1101", None), ("1-m!i!s-086-1107", None)]
     market_only = {"__GLOBAL__": {}, "Miinto-DK": BOTH["Miinto-DK"], "Miinto-cn": BOTH["Miinto-CN"]}
     assert privileged_shops(market_only) == [("1-m!i!s-045-1101", "DK"), ("1-m!i!s-086-1107", "CN")]
+    assert privileged_shops({"__GLOBAL__": {"Store": {}}, "Miinto-DK": BOTH["Miinto-DK"]}) == [("1-m!i!s-045-1101", "DK")]
     assert privileged_shops({}) == []
 
 
