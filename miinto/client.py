@@ -55,6 +55,7 @@ from miinto.schemas import (
     privileged_shops,
 )
 
+# The `meta.code` values callers act on (§11): re-login, a signing bug, a position decided before.
 TOKEN_EXPIRED = "token_expired"
 SIGNATURE = "signature"
 DECIDED = "decided"
@@ -113,7 +114,6 @@ class MiintoClient(ApiClient):
         self.session = session
         self.on_session = on_session
         self.clock = clock
-        self.logins = 0
         self._login_privileges: dict[str, Any] | None = None
         self._login_url = httpx.URL(f"{environment.auth_url}/channels")
 
@@ -176,7 +176,6 @@ class MiintoClient(ApiClient):
         channel = _parse(Channel, _envelope(response).data)
         if not channel.token:
             raise PermanentError("Miinto login answered without a token", status=response.status_code)
-        self.logins += 1
         self.session = MiintoSession(channel.id, channel.token)
         self._login_privileges = channel.privileges
         if self.on_session:

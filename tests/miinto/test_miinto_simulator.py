@@ -3,12 +3,13 @@
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
-from koongo.http import PermanentError
+from koongo.http import PermanentError, TransientError
 from koongo.sandbox_kit import serve, wsgi_transport
 from miinto.client import MiintoClient, MiintoSession
 from miinto.environments import MiintoEnvironment
@@ -210,6 +211,38 @@ def test_served_on_loopback_with_path_prefixes():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_hanging_answer_times_out_on_a_real_socket():
+    sim = MiintoSimulator(1, scenario="demo", transfers=1)
+    server = serve(sim)
+    try:
+        environment = MiintoEnvironment.simulator(f"http://127.0.0.1:{server.server_port}")
+        client = MiintoClient(environment, DEMO_USERNAME, DEMO_PASSWORD, timeout=httpx.Timeout(0.2), sleep=lambda s: None)
+        client.login()
+        Control(sim)("POST", "faults", {"timeout_rate": 1.0, "timeout_seconds": 0.4})
+        with pytest.raises(TransientError, match="timed out"):
+            client.decide_transfer("1-m!i!s-045-1101", 1, accepted=[1])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_concurrent_decisions_are_serialised_by_the_lock(client, control):
+    transfer = control.transfer(DK, (GTIN[0], 49900, 1))
+    position = transfer["positions"][0]["id"]
+    client.login()
+
+    def decide(_):
+        try:
+            return client.decide_transfer(DK, transfer["id"], accepted=[position])
+        except PermanentError as error:
+            return error.code
+
+    with ThreadPoolExecutor(8) as pool:
+        outcomes = list(pool.map(decide, range(8)))
+    assert sorted(outcomes, key=str).count("decided") == 7
+    assert len(control("GET", "effects")["decisions"]) == 1
 
 
 def test_the_cli_serves_the_demo():
