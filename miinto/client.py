@@ -247,6 +247,7 @@ class MiintoClient(ApiClient):
         """Accept and decline positions of a transfer; returns the order id made from accepted ones, if any.
 
         A position already decided answers 409 with code `decided` and nothing in the call is applied.
+        assumed contract: see miinto-api.md §11 (the 409 and several decisions per transfer)
         """
         accepted, declined = list(accepted), list(declined)
         if not accepted and not declined:
@@ -382,7 +383,10 @@ class MiintoClient(ApiClient):
     # --- stock and product map -------------------------------------------------------------------
 
     def push_stock(self, shop_id: str, items: Iterable[StockItem]) -> StockPushResult:
-        """Set absolute stock levels, in PATCHes of at most 500 items, and sum Miinto's answers."""
+        """Set absolute stock levels, in PATCHes of at most 500 items, and sum Miinto's answers.
+
+        assumed contract: see miinto-api.md §11 (the 500 limit and the `{updated, unknown}` answer)
+        """
         items = list(items)
         results = []
         for start in range(0, len(items), STOCK_BATCH_SIZE):

@@ -10,7 +10,7 @@ import dataclasses
 import itertools
 import random
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from miinto.markets import MARKETS, Market, shop_id_for
@@ -160,7 +160,7 @@ class Return:
     decision_reason: str | None = None
 
 
-def _first_ids(rng: random.Random) -> dict[str, Iterable[int]]:
+def _first_ids(rng: random.Random) -> dict[str, Iterator[int]]:
     """Id sequences that start somewhere seeded, so ids look real and differ between seeds."""
     return {
         "accessor": itertools.count(rng.randint(20_000, 29_999)),

@@ -306,6 +306,15 @@ def test_push_stock_splits_into_batches_of_500_and_sums_the_answers(api, client)
     assert client.push_stock(SHOP, []).updated == 0 and route.call_count == 3
 
 
+def test_a_broken_transfer_comes_back_as_a_reject_next_to_the_good_ones(api, client):
+    broken = {"id": 2, "pendingPositions": [{"id": 20, "quantity": 1, "price": None, "item": {}}]}
+    good = {"id": 1, "pendingPositions": [{"id": 10, "quantity": 1, "price": 12345, "item": {"gtin": "5790001000011"}}]}
+    api.get(f"https://{ORDER_HOST}/shops/{SHOP}/transfers").mock(return_value=ok([good, broken], totalItemCount=2))
+    page = client.transfers(SHOP)
+    assert [(t.id, str(t.pending_positions[0].price.amount)) for t in page.items] == [(1, "123.45")]
+    assert [r.raw for r in page.rejects] == [broken] and "minor units" in page.rejects[0].error
+
+
 def test_transfer_pages_walk_limit_and_offset_until_the_total(api, client):
     def transfer(i):
         return {"id": i, "pendingPositions": [{"id": i * 10, "quantity": 1, "price": 100, "item": {}}]}

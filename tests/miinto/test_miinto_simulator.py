@@ -17,6 +17,8 @@ from miinto.sandbox import MiintoSimulator
 from miinto.sandbox.demo import DEMO_CATALOG, DEMO_PASSWORD, DEMO_SHOPS, DEMO_USERNAME, ean13
 from tests.miinto.simulated import CN, DK, GTIN, Control
 
+REPO = Path(__file__).resolve().parents[2]
+
 
 def signed_call(client: MiintoClient, method: str, url: str, body=None) -> httpx.Response:
     """A request the client signs but would never send itself."""
@@ -245,12 +247,28 @@ def test_concurrent_decisions_are_serialised_by_the_lock(client, control):
     assert len(control("GET", "effects")["decisions"]) == 1
 
 
+def test_the_simulator_never_loads_the_clients_signing_code():
+    # Its signature check is an independent reading of §2; sharing code would let one bug pass on both sides.
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, miinto.sandbox.__main__; print('miinto.auth' in sys.modules, 'miinto.client' in sys.modules)",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["False", "False"]
+
+
 def test_the_cli_serves_the_demo():
     process = subprocess.Popen(
         [sys.executable, "-m", "miinto.sandbox", "--port", "0", "--seed", "1", "--transfers", "20"],
         stdout=subprocess.PIPE,
         text=True,
-        cwd=Path(__file__).resolve().parents[2],
+        cwd=REPO,
     )
     try:
         banner = process.stdout.readline()
