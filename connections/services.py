@@ -2,10 +2,159 @@
 
 from __future__ import annotations
 
-from django.db import transaction
-from django.utils import timezone
+from dataclasses import dataclass
 
-from connections.models import MiintoConnection
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from pydantic import SecretStr
+from pydantic import ValidationError as PydanticValidationError
+
+from connections import clients
+from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, StoreConnection
+from koongo.accounts.models import Feature, Merchant
+from koongo.accounts.services import plan_allows
+from koongo.http import AuthError, HttpError, TransientError
+
+
+class ActivationRefused(Exception):
+    """Activation is not allowed (plan, connection limit, untested store); `upgrade` says whether a plan change helps."""
+
+    def __init__(self, message: str, *, upgrade: bool = False):
+        super().__init__(message)
+        self.message = message
+        self.upgrade = upgrade
+
+
+@dataclass(frozen=True)
+class AvailableStore:
+    """A Miinto shop location the account may administer, as the wizard lists it."""
+
+    shop_id: str
+    name: str
+    market: str
+    market_name: str
+    currency: str
+
+
+def miinto_connection_start(*, merchant: Merchant, environment: str, username: str, password: str) -> list[AvailableStore]:
+    """Log in to Miinto and list the shop locations ("Get Available Stores"); saves nothing."""
+    if environment not in clients.miinto_environments():
+        raise ValidationError({"environment": "Choose one of the listed Miinto environments."})
+    client = clients.miinto_login_client(environment, username, password)
+    try:
+        shops = client.available_shops()
+    except AuthError:
+        raise ValidationError({"password": "Miinto did not accept this username and password."}) from None
+    except TransientError as error:
+        raise ValidationError({"__all__": f"Miinto could not be reached ({error.message}). Try again in a moment."}) from None
+    except HttpError as error:
+        raise ValidationError({"__all__": f"Miinto refused the request: {error.message}"}) from None
+    finally:
+        client.close()
+    return [
+        AvailableStore(shop.id, shop.name or shop.id, shop.market or "", shop.market_name or shop.market or "", shop.currency or "")
+        for shop in shops
+    ]
+
+
+def miinto_connection_create(
+    *,
+    merchant: Merchant,
+    environment: str,
+    username: str,
+    password: str,
+    shop_id: str,
+    store_connection: StoreConnection | None = None,
+    activate: bool = False,
+) -> MiintoConnection:
+    """Save a connection to one of the account's shops (disabled), then activate it if asked.
+
+    The connection is saved even when activation is refused, so the merchant keeps the configuration and sees why;
+    `ActivationRefused` is then raised for the caller to show.
+    """
+    stores = {store.shop_id: store for store in miinto_connection_start(merchant=merchant, environment=environment, username=username, password=password)}
+    store = stores.get(shop_id)
+    if store is None:
+        raise ValidationError({"shop_id": "This Miinto account cannot administer that shop location."})
+    if store_connection is not None and store_connection.merchant_id != merchant.pk:
+        raise ValidationError({"store_connection": "Unknown store connection."})
+    try:
+        with transaction.atomic():
+            connection = MiintoConnection.objects.create(
+                merchant=merchant,
+                environment=environment,
+                username=username,
+                password=password,
+                shop_id=store.shop_id,
+                market=store.market,
+                shop_name=store.name,
+                currency=store.currency,
+                store_connection=store_connection,
+            )
+            OrderConfiguration.objects.create(merchant=merchant, connection=connection)
+    except IntegrityError:
+        raise ValidationError({"shop_id": f"The Miinto shop {shop_id} is already connected."}) from None
+    if activate:
+        miinto_connection_activate(connection=connection)
+    return connection
+
+
+@transaction.atomic
+def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnection:
+    """Activate order sync: the plan must include it, stay within its connection limit, and the store must be tested."""
+    # Lock the merchant row so two activations cannot both pass the connection-limit check.
+    merchant = Merchant.objects.select_for_update().select_related("plan").get(pk=connection.merchant_id)
+    if not plan_allows(merchant, Feature.ORDER_SYNC):
+        raise ActivationRefused(
+            f"Your {merchant.plan.name} plan does not include Miinto order sync. Upgrade your plan to activate this connection.",
+            upgrade=True,
+        )
+    active = MiintoConnection.objects.filter(merchant=merchant, status=ConnectionStatus.ACTIVE).exclude(pk=connection.pk).count()
+    if active >= merchant.plan.max_connections:
+        raise ActivationRefused(
+            f"Your {merchant.plan.name} plan allows {merchant.plan.max_connections} active connection(s). "
+            "Upgrade your plan or deactivate another connection.",
+            upgrade=True,
+        )
+    store = connection.store_connection
+    if store is None or not store.is_tested:
+        raise ActivationRefused("Link a store connection and test it successfully before activating order sync.")
+    connection.status = ConnectionStatus.ACTIVE
+    connection.next_sync_at = timezone.now()
+    connection.save(update_fields=["status", "next_sync_at"])
+    return connection
+
+
+@transaction.atomic
+def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConnection:
+    """Stop every flow for this connection; its configuration stays."""
+    connection.status = ConnectionStatus.DISABLED
+    connection.next_sync_at = None
+    connection.save(update_fields=["status", "next_sync_at"])
+    return connection
+
+
+@transaction.atomic
+def miinto_connection_update_credentials(*, connection: MiintoConnection, username: str, password: str) -> MiintoConnection:
+    """Replace the credentials after checking them with Miinto; success clears a credentials pause."""
+    shops = miinto_connection_start(merchant=connection.merchant, environment=connection.environment, username=username, password=password)
+    if connection.shop_id not in {shop.shop_id for shop in shops}:
+        raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
+    connection.username, connection.password = username, password
+    connection.channel_id = connection.channel_token = ""
+    connection.paused_at, connection.paused_reason = None, ""
+    connection.save(update_fields=["username", "password", "channel_id", "channel_token", "paused_at", "paused_reason"])
+    return connection
+
+
+@transaction.atomic
+def miinto_connection_link_store(*, connection: MiintoConnection, store_connection: StoreConnection | None) -> MiintoConnection:
+    if store_connection is not None and store_connection.merchant_id != connection.merchant_id:
+        raise ValidationError({"store_connection": "Unknown store connection."})
+    connection.store_connection = store_connection
+    connection.save(update_fields=["store_connection"])
+    return connection
 
 
 @transaction.atomic
@@ -21,3 +170,88 @@ def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnecti
     MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=None, paused_reason="", next_sync_at=timezone.now())
     connection.refresh_from_db(fields=["paused_at", "paused_reason", "next_sync_at"])
     return connection
+
+
+@transaction.atomic
+def order_configuration_update(*, configuration: OrderConfiguration, **changes) -> OrderConfiguration:
+    """Apply validated changes (forms and serializers validate first); the model's full_clean is the last guard."""
+    for field, value in changes.items():
+        setattr(configuration, field, value)
+    configuration.full_clean(exclude=["merchant", "connection"])
+    configuration.save()
+    return configuration
+
+
+# --- store connections -----------------------------------------------------------------------
+
+
+def credentials_validate(platform: str, data: dict):
+    """Validate credentials with the adapter's model, turning pydantic errors into field-level ones."""
+    from platforms import registry
+
+    try:
+        model = registry.credentials_model(platform)
+    except registry.UnknownPlatform:
+        raise ValidationError({"platform": f"Unknown platform {platform!r}."}) from None
+    try:
+        return model.model_validate(data)
+    except PydanticValidationError as error:
+        fields: dict[str, list[str]] = {}
+        for problem in error.errors():
+            name = str(problem["loc"][0]) if problem["loc"] else "__all__"
+            fields.setdefault(name, []).append(problem["msg"].removeprefix("Value error, "))
+        raise ValidationError(fields) from None
+
+
+def credentials_for_storage(credentials) -> dict:
+    """A credentials model as plain JSON with secrets revealed, for the encrypted column only."""
+
+    def reveal(value):
+        if isinstance(value, SecretStr):
+            return value.get_secret_value()
+        if isinstance(value, tuple | list):
+            return [reveal(v) for v in value]
+        return value
+
+    return {name: reveal(getattr(credentials, name)) for name in type(credentials).model_fields}
+
+
+@transaction.atomic
+def store_connection_create(*, merchant: Merchant, platform: str, name: str, credentials: dict) -> StoreConnection:
+    model = credentials_validate(platform, credentials)
+    try:
+        with transaction.atomic():
+            return StoreConnection.objects.create(
+                merchant=merchant, platform=platform, name=name, credentials=credentials_for_storage(model)
+            )
+    except IntegrityError:
+        raise ValidationError({"name": "You already have a store connection with this name."}) from None
+
+
+def store_connection_test(*, store_connection: StoreConnection) -> StoreConnection:
+    """Ask the store who it is; record the shop's currency, tax basis and capabilities, or what is wrong."""
+    from platforms import registry
+
+    adapter = clients.store_adapter(store_connection)
+    try:
+        info = adapter.test_connection()
+        ok, message = True, f"Connected to {info.name} ({info.currency}, prices {'incl.' if info.prices_include_tax else 'excl.'} tax)."
+    except AuthError as error:
+        info, ok, message = None, False, f"The store refused the credentials: {error.message}"
+    except TransientError as error:
+        info, ok, message = None, False, f"The store could not be reached: {error.message}"
+    except HttpError as error:
+        info, ok, message = None, False, f"The store refused the test: {error.message}"
+    finally:
+        adapter.close()
+    store_connection.last_tested_at = timezone.now()
+    store_connection.last_test_ok = ok
+    store_connection.last_test_message = message
+    store_connection.capabilities = sorted(str(c) for c in registry.adapter_class(store_connection.platform).capabilities)
+    fields = ["last_tested_at", "last_test_ok", "last_test_message", "capabilities"]
+    if info is not None:
+        store_connection.currency = str(info.currency)
+        store_connection.prices_include_tax = info.prices_include_tax
+        fields += ["currency", "prices_include_tax"]
+    store_connection.save(update_fields=fields)
+    return store_connection

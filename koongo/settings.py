@@ -249,3 +249,5 @@ LOGGING = {
 # --- demo ----------------------------------------------------------------------------------
 # Extra processes `make demo` starts beside web and worker: (name, python arguments). Simulators add theirs.
 DEMO_SERVICES: list[tuple[str, list[str]]] = []
+# Where Shopify admin URLs point; empty means real Shopify (https://{shop}), the demo sets the store simulator.
+SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="")

@@ -1,0 +1,131 @@
+"""Dashboard forms: the add-connection wizard, credentials, store connections and the Orders configuration."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+
+from connections.models import MiintoEnvironmentName, OrderConfiguration
+
+THRESHOLD_ERROR = "Enter a threshold greater than 0 and at most 2, e.g. 0.97."
+DATE_ERROR = "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."
+
+
+class MiintoLoginForm(forms.Form):
+    """Step 2 of the wizard: the Miinto account; the password is kept in the page only until the wizard is saved."""
+
+    environment = forms.ChoiceField(choices=MiintoEnvironmentName.choices, initial=MiintoEnvironmentName.PRODUCTION)
+    username = forms.CharField(max_length=200, label="Miinto username")
+    password = forms.CharField(widget=forms.PasswordInput(render_value=True), strip=False, label="Miinto password")
+
+
+class MiintoStoreForm(MiintoLoginForm):
+    """Step 3: the chosen shop location, the linked store connection and the activation switch."""
+
+    shop_id = forms.CharField(label="Shop location")
+    store_connection = forms.ModelChoiceField(queryset=None, required=False, empty_label="— none yet —")
+    activate = forms.TypedChoiceField(
+        label="Activate Order Synchronization",
+        choices=[("0", "Disabled"), ("1", "Active")],
+        coerce=lambda v: v == "1",
+        initial="0",
+    )
+
+    def __init__(self, *args, store_connections, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Set per instance: a class-body queryset would be evaluated at import time, outside any tenant scope.
+        self.fields["store_connection"].queryset = store_connections
+
+
+class CredentialsForm(forms.Form):
+    username = forms.CharField(max_length=200, label="Miinto username")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, label="New Miinto password")
+
+
+class PauseForm(forms.Form):
+    reason = forms.CharField(max_length=500, initial="Paused by the merchant")
+
+
+class LinkStoreForm(forms.Form):
+    store_connection = forms.ModelChoiceField(queryset=None, required=False, empty_label="— none —")
+
+    def __init__(self, *args, store_connections, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["store_connection"].queryset = store_connections
+
+
+class OrderConfigurationForm(forms.ModelForm):
+    """The seed's Orders configuration; attribute and provider choices come from the store and from Miinto."""
+
+    price_threshold = forms.DecimalField(
+        label="Auto Accept Orders – Price Attribute Threshold",
+        max_digits=4,
+        decimal_places=3,
+        error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR},
+        help_text="Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported "
+        "yet). 0.97 accepts an order whose item price is at least 97% of that price.",
+    )
+    sync_from_date = forms.DateField(
+        label="Sync Orders Created From Date",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date", "placeholder": "YYYY-MM-DD"}, format="%Y-%m-%d"),
+        error_messages={"invalid": DATE_ERROR},
+        help_text="Only orders and RMAs created from this date are synced. Format YYYY-MM-DD, e.g. 2021-03-20.",
+    )
+    product_identification_attribute = forms.ChoiceField(
+        label="Product Identification Attribute",
+        help_text="The store attribute that identifies products on Miinto. By default the id attribute is used.",
+    )
+    default_shipping_provider_id = forms.ChoiceField(
+        label="Default Shipping Service – Store Shipment",
+        required=False,
+        help_text="Used when the shipping service of a store shipment does not match Miinto's allowed providers.",
+    )
+
+    class Meta:
+        model = OrderConfiguration
+        fields = [
+            "sync_level",
+            "auto_accept",
+            "price_threshold",
+            "reference_price_attribute",
+            "default_shipping_provider_id",
+            "use_billing_for_shipping",
+            "product_identification_attribute",
+            "sync_from_date",
+        ]
+        help_texts = {
+            "sync_level": "Orders & Stock creates each accepted order in the store. Stock only lowers the store's stock instead.",
+            "auto_accept": "Yes: accept a position when it is in stock and its price meets the threshold, otherwise decline it. "
+            "No: accept or decline each order by hand, here or in Miinto.",
+            "reference_price_attribute": "The store price the rule uses when no price was exported for the product yet.",
+            "use_billing_for_shipping": "Insert the billing address instead of the shipping address when syncing orders.",
+        }
+
+    def __init__(self, *args, attributes: list[tuple[str, str]], providers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        current = self.instance.product_identification_attribute
+        if current and current not in dict(attributes):
+            attributes = [*attributes, (current, current)]
+        self.fields["product_identification_attribute"].choices = attributes
+        provider = self.instance.default_shipping_provider_id
+        if provider and provider not in dict(providers):
+            providers = [*providers, (provider, self.instance.default_shipping_provider_name or provider)]
+        self.fields["default_shipping_provider_id"].choices = [("", "— none —"), *providers]
+        self.provider_names = dict(providers)
+        self.fields["auto_accept"].widget = forms.Select(choices=[(False, "No"), (True, "Yes")])
+        self.fields["use_billing_for_shipping"].widget = forms.Select(choices=[(False, "No"), (True, "Yes")])
+
+    def clean_price_threshold(self):
+        value = self.cleaned_data["price_threshold"]
+        if value is None or not (Decimal("0") < value <= Decimal("2")):
+            raise forms.ValidationError(THRESHOLD_ERROR)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        provider = data.get("default_shipping_provider_id")
+        data["default_shipping_provider_name"] = self.provider_names.get(provider, "") if provider else ""
+        return data

@@ -1,0 +1,66 @@
+"""Reads for connections, always for one merchant; lookups of another merchant's ids raise Http404."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from connections import clients
+from connections.models import MiintoConnection, OrderConfiguration, ProblemState, StoreConnection
+from koongo.http import HttpError
+
+
+def miinto_connections(merchant) -> QuerySet[MiintoConnection]:
+    return (
+        MiintoConnection.objects.filter(merchant=merchant)
+        .select_related("store_connection", "order_configuration")
+        .annotate(open_problems=Count("problems", filter=Q(problems__state=ProblemState.OPEN), distinct=True))
+    )
+
+
+def miinto_connection(merchant, pk) -> MiintoConnection:
+    return get_object_or_404(miinto_connections(merchant), pk=pk)
+
+
+def store_connections(merchant) -> QuerySet[StoreConnection]:
+    return StoreConnection.objects.filter(merchant=merchant)
+
+
+def store_connection(merchant, pk) -> StoreConnection:
+    return get_object_or_404(store_connections(merchant), pk=pk)
+
+
+def order_configuration(merchant, connection_pk) -> OrderConfiguration:
+    return get_object_or_404(OrderConfiguration.objects.select_related("connection__store_connection"), merchant=merchant, connection_id=connection_pk)
+
+
+def identifier_attribute_choices(store: StoreConnection | None) -> list[tuple[str, str]]:
+    """The store's identifier attributes for the chooser, cached for 10 minutes; `id` when the store cannot answer."""
+    fallback = [("id", "Product id")]
+    if store is None:
+        return fallback
+    key = f"identifier-attributes:{store.pk}:{store.last_tested_at}"
+    cached = cache.get(key)
+    if cached is None:
+        try:
+            with clients.store_adapter(store) as adapter:
+                cached = [(a.code, a.label) for a in adapter.identifier_attributes()]
+        except (HttpError, ValueError):
+            return fallback
+        cache.set(key, cached, 600)
+    return cached
+
+
+def shipping_provider_choices(connection: MiintoConnection) -> list[tuple[str, str]]:
+    """Miinto's shipping providers for the shop's market, cached for an hour; empty when Miinto cannot answer."""
+    key = f"miinto-providers:{connection.pk}"
+    cached = cache.get(key)
+    if cached is None:
+        try:
+            with clients.miinto_client(connection) as client:
+                cached = [(str(p.id), p.name or str(p.id)) for p in client.shop_shipping_providers(connection.shop_id)]
+        except HttpError:
+            return []
+        cache.set(key, cached, 3600)
+    return cached

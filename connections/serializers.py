@@ -1,0 +1,119 @@
+"""API serializers for connections and their Orders configuration; secrets are write-only and never returned."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from connections.forms import DATE_ERROR, THRESHOLD_ERROR
+from connections.models import MiintoConnection, MiintoEnvironmentName, OrderConfiguration, StoreConnection
+
+
+class StoreConnectionSerializer(serializers.ModelSerializer):
+    credentials = serializers.DictField(write_only=True, help_text="Fields of the platform's credentials model")
+
+    class Meta:
+        model = StoreConnection
+        fields = [
+            "id", "platform", "name", "credentials", "shop_url", "currency", "prices_include_tax", "capabilities",
+            "last_tested_at", "last_test_ok", "last_test_message", "created_at",
+        ]
+        read_only_fields = ["shop_url", "currency", "prices_include_tax", "capabilities", "last_tested_at", "last_test_ok", "last_test_message", "created_at"]
+
+
+class AvailableStoresRequestSerializer(serializers.Serializer):
+    environment = serializers.ChoiceField(choices=MiintoEnvironmentName.choices, default=MiintoEnvironmentName.PRODUCTION)
+    username = serializers.CharField(max_length=200)
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class AvailableStoreSerializer(serializers.Serializer):
+    shop_id = serializers.CharField()
+    name = serializers.CharField()
+    market = serializers.CharField()
+    market_name = serializers.CharField()
+    currency = serializers.CharField()
+
+
+class MiintoConnectionSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+    activate = serializers.BooleanField(write_only=True, default=False)
+    store_connection = serializers.PrimaryKeyRelatedField(queryset=StoreConnection._base_manager.none(), required=False, allow_null=True)
+    paused = serializers.BooleanField(source="is_paused", read_only=True)
+
+    class Meta:
+        model = MiintoConnection
+        fields = [
+            "id", "environment", "username", "password", "shop_id", "market", "shop_name", "currency", "store_connection",
+            "status", "activate", "paused", "paused_reason", "next_sync_at", "last_synced", "created_at",
+        ]
+        read_only_fields = ["market", "shop_name", "currency", "status", "paused_reason", "next_sync_at", "last_synced", "created_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        view = self.context.get("view")
+        merchant = getattr(view, "merchant", None)
+        if merchant is not None:
+            # Per request, never in the class body: that queryset would be evaluated outside any tenant scope.
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+
+
+class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
+    """What PATCH may change: the linked store and the sync interval (credentials go through their own action)."""
+
+    store_connection = serializers.PrimaryKeyRelatedField(queryset=StoreConnection._base_manager.none(), allow_null=True, required=False)
+
+    class Meta:
+        model = MiintoConnection
+        fields = ["store_connection", "sync_interval_minutes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        merchant = getattr(self.context.get("view"), "merchant", None)
+        if merchant is not None:
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+
+
+class CredentialsSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=200)
+    password = serializers.CharField(write_only=True, trim_whitespace=False)
+
+
+class OrderConfigurationSerializer(serializers.ModelSerializer):
+    """The Orders configuration; attribute and provider are checked against the store's and Miinto's lists."""
+
+    price_threshold = serializers.DecimalField(
+        max_digits=4, decimal_places=3, error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR}
+    )
+    sync_from_date = serializers.DateField(required=False, allow_null=True, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_ERROR})
+
+    class Meta:
+        model = OrderConfiguration
+        fields = [
+            "sync_level", "auto_accept", "price_threshold", "reference_price_attribute", "default_shipping_provider_id",
+            "default_shipping_provider_name", "use_billing_for_shipping", "product_identification_attribute", "sync_from_date", "updated_at",
+        ]
+        read_only_fields = ["default_shipping_provider_name", "updated_at"]
+
+    def validate_price_threshold(self, value):
+        if not (Decimal("0") < value <= Decimal("2")):
+            raise serializers.ValidationError(THRESHOLD_ERROR)
+        return value
+
+    def validate_product_identification_attribute(self, value):
+        attributes = dict(self.context["attributes"])
+        if value not in attributes:
+            raise serializers.ValidationError(f"Unknown attribute {value!r}. Choose one of: {', '.join(attributes)}.")
+        return value
+
+    def validate_default_shipping_provider_id(self, value):
+        providers = dict(self.context["providers"])
+        if value and value not in providers:
+            raise serializers.ValidationError(f"Unknown shipping provider {value!r} for this Miinto market.")
+        return value
+
+    def validate(self, data):
+        if "default_shipping_provider_id" in data:
+            data["default_shipping_provider_name"] = dict(self.context["providers"]).get(data["default_shipping_provider_id"], "")
+        return data

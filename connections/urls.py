@@ -1,0 +1,20 @@
+"""Dashboard URLs for connections (mounted under the `connections` namespace) and the store webhook receivers."""
+
+from django.urls import path
+
+from connections import shopify_install, views, views_store, webhooks
+
+dashboard_urlpatterns = [
+    path("connections/", views.connection_list, name="list"),
+    path("connections/add/", views.connection_add, name="add"),
+    path("connections/<int:pk>/", views.connection_detail, name="detail"),
+    path("connections/<int:pk>/configuration/", views.configuration_update, name="configuration"),
+    path("connections/<int:pk>/<slug:action>/", views.connection_action, name="action"),
+    path("stores/add/", views_store.store_add, name="store-add"),
+    path("stores/<int:pk>/", views_store.store_detail, name="store-detail"),
+    path("stores/<int:pk>/test/", views_store.store_test, name="store-test"),
+    path("stores/shopify/install/", shopify_install.start_view, name="shopify-install"),
+    path("stores/shopify/callback/", shopify_install.callback_view, name="shopify-callback"),
+    path("webhooks/shopify/", webhooks.receive, {"platform": "shopify"}, name="shopify-webhook"),
+    path("webhooks/<slug:platform>/<int:pk>/", webhooks.receive, name="store-webhook"),
+]
