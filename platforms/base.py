@@ -339,7 +339,7 @@ class StoreAdapter(abc.ABC):
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
     def create_idempotently(lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False) -> tuple[T, bool]:
-        """Look up, else create; after a timeout resend (when the store dedupes by key) or look up again.
+        """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the
         TransientError propagates, and the caller's retry starts with the lookup again.
@@ -353,14 +353,14 @@ class StoreAdapter(abc.ABC):
             raise
         except TransientError as first:
             # The store may have applied the request before the timeout hit.
-            if resend_safe:
-                try:
-                    return create(), True
-                except RateLimited:
-                    raise
-                except TransientError:
-                    pass
             found = lookup()
             if found is not None:
                 return found, True
-            raise first
+            if not resend_safe:
+                raise
+            try:
+                return create(), True
+            except RateLimited:
+                raise
+            except TransientError:
+                raise first from None

@@ -9,7 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
 def system_field(default: Any = None, **kwargs) -> Any:
-    """A credentials field filled by the system (install flow, settings), never shown on the connection form."""
+    """A credentials field filled by the system (install flow, settings), never shown on the connection form.
+
+    Pass `...` as the default for a required one.
+    """
     return Field(default, json_schema_extra={"form": False}, **kwargs)
 
 

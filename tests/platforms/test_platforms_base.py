@@ -148,6 +148,18 @@ def test_create_idempotently_resends_when_the_store_dedupes_keys():
     assert len(attempts) == 2
 
 
+def test_create_idempotently_prefers_finding_over_resending():
+    attempts = []
+    lookups = iter([None, "made-before-timeout"])
+
+    def create():
+        attempts.append(1)
+        raise TransientError("timed out")
+
+    assert StoreAdapter.create_idempotently(lambda: next(lookups), create, resend_safe=True) == ("made-before-timeout", True)
+    assert len(attempts) == 1
+
+
 def test_create_idempotently_lets_a_throttle_through_without_a_second_lookup():
     lookups = []
 

@@ -40,7 +40,7 @@ def make_draft(key: str, currency: str, lines=DEFAULT_LINES, note: str = "Miinto
         identifier_attribute="sku",
         currency=currency,
         lines=tuple(
-            OrderLine(identifier=sku, sku=sku, title=BY_SKU[sku]["title"], quantity=quantity, unit_price=Decimal(price), key=f"{key}-{sku}")
+            OrderLine(identifier=sku, sku=sku, title=BY_SKU.get(sku, {}).get("title", sku), quantity=quantity, unit_price=Decimal(price), key=f"{key}-{sku}")
             for sku, quantity, price in lines
         ),
         billing_address=ADDRESS,
