@@ -313,7 +313,9 @@ class ShopifyAdapter(StoreAdapter):
             "reason": "correction",
             "name": "available",
             "referenceDocumentUri": f"koongo://stock-change/{quote(change.key, safe='')}",
-            "changes": [{"inventoryItemId": item, "locationId": location, "delta": change.delta}],
+            # No compare-and-swap: the delta is relative and the key dedupes resends. Sent explicitly as null
+            # because from 2026-07 the field must be present.
+            "changes": [{"inventoryItemId": item, "locationId": location, "delta": change.delta, "changeFromQuantity": None}],
         }
         variables = {"input": adjustment, "idempotencyKey": change.key}
         data = self.client.mutate(queries.INVENTORY_ADJUST, variables, name="inventoryAdjustQuantities")["inventoryAdjustQuantities"]

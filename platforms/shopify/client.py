@@ -51,6 +51,7 @@ class ShopifyClient(ApiClient):
                 if attempt == 2 or error.retry_after is None or error.retry_after > MAX_INLINE_WAIT:
                     raise
                 self.sleep(error.retry_after)
+                self.cost = None  # that wait paid the shortfall; pacing on the stale status would pay it twice
         raise AssertionError("unreachable")
 
     def pages(self, document: str, variables: dict, *, name: str, root: str, parse: Callable[[dict], Any]) -> Iterator[Any]:

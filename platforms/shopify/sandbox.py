@@ -33,6 +33,7 @@ DEMO_TOKEN = "shpat_koongo_demo_token"
 DEFAULT_APP = ("koongo-dev-app", "koongo-dev-app-secret")
 ALL_SCOPES = frozenset({"write_orders", "read_orders", "read_all_orders", "read_products", "write_inventory", "read_inventory", "read_locations"})
 IDEMPOTENCY_REQUIRED_FROM = "2026-04"
+CHANGE_FROM_REQUIRED_FROM = "2026-07"
 MAX_QUERY_COST = 1000  # Shopify refuses any single query estimated above this
 # Root field → the protocol operation it performs, for tests that script faults per operation.
 OPERATIONS = {
@@ -182,7 +183,7 @@ class ShopifySandbox(StoreSandboxApp):
         if not mutation:
             value = resolver(shop, args, scopes)
         else:
-            value = self._mutate(shop, version, selection, variables, lambda: resolver(shop, args))
+            value = self._mutate(shop, version, selection, variables, lambda: resolver(shop, args, version))
         return project(value, selection.selections, variables)
 
     def _mutate(self, shop: Shop, version: str, selection, variables: dict, run):
@@ -236,11 +237,11 @@ class ShopifySandbox(StoreSandboxApp):
         return connection(shop.webhooks, args)
 
     # mutations -------------------------------------------------------------------------------------
-    def _mutation_orderCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_orderCreate(self, shop: Shop, args: dict, version: str) -> dict:
         order = shop.create_order(args["order"], args.get("options") or {})
         return {"order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_orderUpdate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_orderUpdate(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         order = shop.order(data["id"])
         if "note" in data:
@@ -248,13 +249,18 @@ class ShopifySandbox(StoreSandboxApp):
         order.updated_at = self.now()
         return {"order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_inventoryAdjustQuantities(self, shop: Shop, args: dict) -> dict:
+    def _mutation_inventoryAdjustQuantities(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         if data.get("name") != "available":
             raise SandboxError(422, "Only the available quantity can be adjusted here")
         changes = []
         for change in data.get("changes") or []:
             item, location = number(change["inventoryItemId"], "InventoryItem"), number(change["locationId"], "Location")
+            if version >= CHANGE_FROM_REQUIRED_FROM and "changeFromQuantity" not in change:
+                raise SandboxError(422, "changeFromQuantity must be provided, even if null")
+            expected = change.get("changeFromQuantity")
+            if expected is not None and shop.inventory.get((item, location)) != expected:
+                raise SandboxError(422, "The quantity changed since it was read (CHANGE_FROM_QUANTITY_STALE)")
             after = shop.adjust(item, location, int(change["delta"]))
             changes.append({"name": "available", "delta": int(change["delta"]), "quantityAfterChange": after,
                             "item": {"id": change["inventoryItemId"]}, "location": {"id": change["locationId"]}})
@@ -262,7 +268,7 @@ class ShopifySandbox(StoreSandboxApp):
                  "referenceDocumentUri": data.get("referenceDocumentUri"), "changes": changes}
         return {"inventoryAdjustmentGroup": group, "userErrors": []}
 
-    def _mutation_refundCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_refundCreate(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         order = shop.order(data["orderId"])
         shipping = Decimal(str((data.get("shipping") or {}).get("amount") or "0"))
@@ -270,7 +276,7 @@ class ShopifySandbox(StoreSandboxApp):
         self._record_refund_webhooks(shop, order, refund)
         return {"refund": shop.refund_view(order, refund), "order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_webhookSubscriptionCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_webhookSubscriptionCreate(self, shop: Shop, args: dict, version: str) -> dict:
         topic, uri = args["topic"], (args.get("webhookSubscription") or {}).get("uri")
         if topic not in TOPICS:
             raise SandboxError(422, f"Topic {topic} is not supported by this simulator")
