@@ -220,11 +220,9 @@ class ShopifySandbox(StoreSandboxApp):
         return connection([d for d in shop.metafield_definitions if d["ownerType"] == args.get("ownerType")], args)
 
     def _query_orders(self, shop: Shop, args: dict, scopes) -> dict:
-        orders = sorted(shop.orders.values(), key=(lambda o: (o.updated_at, o.id)) if args.get("sortKey") == "UPDATED_AT" else (lambda o: o.id))
-        fields = lambda o: {  # noqa: E731 - the search fields of one order
-            "source_identifier": o.source_identifier, "updated_at": o.updated_at, "created_at": o.created_at, "name": o.name,
-        }
-        return connection([shop.order_view(o) for o in orders if matches(args.get("query"), fields(o))], args)
+        by_update = args.get("sortKey") == "UPDATED_AT"
+        orders = sorted(shop.orders.values(), key=lambda o: (o.updated_at, o.id) if by_update else (o.id,))
+        return connection([shop.order_view(o) for o in orders if matches(args.get("query"), _order_search_fields(o))], args)
 
     def _query_order(self, shop: Shop, args: dict, scopes) -> dict | None:
         found = shop.orders.get(number(args.get("id"), "Order"))
@@ -449,6 +447,11 @@ class ShopifySandbox(StoreSandboxApp):
             if line.sku == sku:
                 return line
         raise SandboxError(400, f"order {order.id} has no line with SKU {sku}")
+
+
+def _order_search_fields(order) -> dict:
+    """The fields the orders search query may filter on."""
+    return {"source_identifier": order.source_identifier, "updated_at": order.updated_at, "created_at": order.created_at, "name": order.name}
 
 
 class _FieldRefused(Exception):
