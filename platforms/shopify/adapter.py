@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
-from koongo.http import PermanentError, RateLimited, TransientError
+from koongo.http import HttpError, PermanentError, RateLimited, TransientError
 from platforms.base import (
     Address,
     Attribute,
@@ -111,6 +111,10 @@ class ShopifyAdapter(StoreAdapter):
     - Refunds: `suggestedRefund` computes the amounts, then `refundCreate` with `@idempotent(key: request.key)`
       and a `[koongo:<key>]` marker in the note, so our refunds are recognised (lookup, no echo).
     - Refund discovery: orders updated since T (and the REFUNDS_CREATE webhook); the caller dedupes by id.
+    - Shipments: fulfillments (status SUCCESS) of orders updated since T, created or updated in the window;
+      a tracking number added later arrives as an update of the same shipment id.
+    - Notes: `orderUpdate` overwrites the note, so it is read and written back whole under a per-order lock.
+    - Listings only reach orders younger than 60 days unless the merchant granted `read_all_orders`.
     """
 
     code = "shopify"
@@ -179,6 +183,8 @@ class ShopifyAdapter(StoreAdapter):
             return [product for product in self.iter_products(CATALOG_PAGE) if product.identifier(attribute) in wanted]
         if attribute not in SEARCH_FIELDS:
             raise PermanentError(f"{self.name} has no identifier attribute {attribute!r}")
+        if attribute == "id":
+            wanted = [value for value in wanted if value.isdigit()]  # anything else matches no variant id
         found = []
         for batch in chunked(wanted, BATCH):
             # Search matches tokens and prefixes, so keep only exact matches.
@@ -287,8 +293,8 @@ class ShopifyAdapter(StoreAdapter):
     def adjust_stock(self, changes: Sequence[StockChange]):
         try:
             self._load_inventory_targets([change.sku for change in changes if change.sku not in self._inventory])
-        except (TransientError, PermanentError):
-            pass  # each change looks its SKU up again and reports its own failure
+        except HttpError:
+            pass  # each change then looks its SKU up itself and reports its own failure
         return super().adjust_stock(changes)
 
     def _load_inventory_targets(self, skus: list[str]) -> None:
@@ -374,6 +380,8 @@ class ShopifyAdapter(StoreAdapter):
 
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         order = self._order_read(queries.ORDER_LINES, "orderLines", request.order.id, OrderLines)
+        if request.currency not in (order.currency_code, order.presentment_currency_code):
+            raise PermanentError(f"{self.name} order {order.id} is in {order.currency_code}, the refund in {request.currency}")
         lines = self._refund_line_items(order, request)
         variables = {"id": order.id, "refundLineItems": lines}
         if request.shipping_amount:

@@ -124,6 +124,9 @@ class ShopifyClient(ApiClient):
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
             raise TransientError(f"{NAME} answered {self.shop} with a malformed body", status=status, body=response.text)
         errors = payload.get("errors") or []
+        if isinstance(errors, str):  # REST-style {"errors": "..."} bodies also reach this endpoint
+            errors = [errors]
+        errors = [error if isinstance(error, dict) else {"message": str(error)} for error in errors]
         if errors:
             messages = "; ".join(str(error.get("message", error)) for error in errors)
             if _has_code(payload, "ACCESS_DENIED"):

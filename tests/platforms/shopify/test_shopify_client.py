@@ -103,6 +103,14 @@ def test_other_graphql_errors_are_permanent():
 
 
 @respx.mock
+def test_a_plain_string_error_body_is_reported_not_crashed_on():
+    respx.post(ENDPOINT).respond(200, json={"errors": "Unavailable Shop"})
+    client, _ = _client()
+    with pytest.raises(PermanentError, match="Unavailable Shop"):
+        client.query(QUERY, name="shopFacts")
+
+
+@respx.mock
 def test_a_long_shortfall_surfaces_instead_of_blocking():
     empty = fixture("shop_facts")
     empty["extensions"]["cost"] = {"requestedQueryCost": 900, "actualQueryCost": 20,

@@ -287,6 +287,21 @@ def test_an_unshipped_line_is_restocked_as_a_cancellation(shop, adapter):
     assert "shippingAmount" not in shop.call("suggestedRefund").variables
 
 
+def test_a_refund_in_another_currency_than_the_order_is_refused_before_anything_is_sent(shop, adapter):
+    shop.on("orderRefunds", "order_refunds").on("orderLines", "order_lines")
+    request = RefundRequest(key="rma-44", order=ORDER, lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),), currency="EUR")
+    with pytest.raises(PermanentError, match="is in DKK, the refund in EUR"):
+        adapter.create_refund(request)
+    assert shop.operations() == ["orderRefunds", "orderLines"]
+
+
+def test_an_auth_failure_while_resolving_skus_still_reports_each_change(shop, adapter):
+    shop.answers["inventoryTargets"] = [httpx.Response(401, json={"errors": "[API] Invalid API key"})] * 2
+    [result] = adapter.adjust_stock([StockChange(key="sale-3", sku="KNIT-NAVY-S", delta=-1)])
+    assert (result.outcome, result.retryable) == (StockOutcome.FAILED, False)
+    assert "refused the access token" in result.error
+
+
 def test_a_refund_with_our_key_already_on_the_order_is_returned_without_creating(shop, adapter):
     shop.on("orderRefunds", "order_refunds")
     request = RefundRequest(key="rma-41", order=ORDER, lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),), currency="DKK")
