@@ -313,3 +313,310 @@ def serve(app, host: str = "127.0.0.1", port: int = 0):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     return server
+
+
+# --- store simulators ----------------------------------------------------------------------------
+# Everything below serves the five store simulators: XML bodies, throttle buckets, the demo catalog format,
+# the merchant-side control conventions, and one loopback port for all of them.
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].split(":")[-1]
+
+
+def xml_to_dict(element):
+    """An XML element as plain data: text for a leaf, a dict for children (repeated tags become lists).
+
+    Attributes appear as `@name` keys and text beside them as `#text`, so nothing the client sent is lost.
+    """
+    attributes = {f"@{_local(k)}": v for k, v in element.attrib.items()}
+    children = list(element)
+    text = (element.text or "").strip()
+    if not children and not attributes:
+        return text
+    data: dict = dict(attributes)
+    for child in children:
+        name, value = _local(child.tag), xml_to_dict(child)
+        if name in data:
+            data[name] = data[name] if isinstance(data[name], list) else [data[name]]
+            data[name].append(value)
+        else:
+            data[name] = value
+    if text:
+        data["#text"] = text
+    return data
+
+
+def dict_to_xml(tag: str, data) -> str:
+    """The inverse of `xml_to_dict`: plain data as an XML string under `tag`."""
+    import xml.etree.ElementTree as ET
+
+    def build(name: str, value, parent=None):
+        element = ET.Element(name) if parent is None else ET.SubElement(parent, name)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key.startswith("@"):
+                    element.set(key[1:], str(item))
+                elif key == "#text":
+                    element.text = str(item)
+                elif isinstance(item, list):
+                    for each in item:
+                        build(key, each, element)
+                else:
+                    build(key, item, element)
+        elif value is not None:
+            element.text = str(value)
+        return element
+
+    return ET.tostring(build(tag, data), encoding="unicode")
+
+
+def request_xml(request: Request):
+    """The request body parsed as XML; a SandboxError 400 when it is not well-formed."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        return ET.fromstring(request.body)
+    except ET.ParseError as error:
+        raise SandboxError(400, f"malformed XML: {error}") from error
+
+
+class LeakyBucket:
+    """A bucket of `capacity` points restored at `restore_rate` per second: Shopify's cost throttle and its kin."""
+
+    def __init__(self, capacity: float, restore_rate: float, clock: Callable[[], float] = time.monotonic):
+        self.capacity = capacity
+        self.restore_rate = restore_rate
+        self.clock = clock
+        self.level = float(capacity)
+        self.at = clock()
+
+    def available(self) -> float:
+        now = self.clock()
+        self.level = min(self.capacity, self.level + (now - self.at) * self.restore_rate)
+        self.at = now
+        return self.level
+
+    def admits(self, cost: float) -> bool:
+        return cost <= self.available()
+
+    def take(self, cost: float) -> None:
+        self.level = max(0.0, self.available() - cost)
+
+    def drain(self) -> None:
+        self.available()
+        self.level = 0.0
+
+
+class WindowQuota:
+    """A request quota that refills completely every `window` seconds: BigCommerce's X-Rate-Limit-* headers and kin."""
+
+    def __init__(self, quota: int, window: float, clock: Callable[[], float] = time.monotonic):
+        self.quota = quota
+        self.window = window
+        self.clock = clock
+        self.started = clock()
+        self.used = 0
+
+    def _roll(self) -> None:
+        now = self.clock()
+        if now - self.started >= self.window:
+            self.started, self.used = now, 0
+
+    def take(self) -> bool:
+        """Count one request; False when the quota for this window is spent."""
+        self._roll()
+        if self.used >= self.quota:
+            return False
+        self.used += 1
+        return True
+
+    @property
+    def remaining(self) -> int:
+        self._roll()
+        return self.quota - self.used
+
+    @property
+    def reset_ms(self) -> int:
+        self._roll()
+        return max(0, int((self.window - (self.clock() - self.started)) * 1000))
+
+
+@dataclass
+class CatalogItem:
+    """One demo product in the shared catalog format; items sharing `group` are variants of one store product.
+
+    `price` and `compare_at_price` include tax; a simulator that stores net prices converts them itself.
+    """
+
+    sku: str
+    title: str
+    price: str
+    stock: int = 0
+    gtin: str | None = None
+    brand: str | None = None
+    color: str | None = None
+    size: str | None = None
+    compare_at_price: str | None = None
+    group: str | None = None
+    category: str | None = None
+    image_url: str | None = None
+
+    @classmethod
+    def from_dict(cls, data: dict) -> CatalogItem:
+        known = set(cls.__dataclass_fields__)
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown catalog fields: {sorted(unknown)}")
+        values = dict(data)
+        for money in ("price", "compare_at_price"):
+            if values.get(money) is not None:
+                values[money] = str(values[money])
+        return cls(**values)
+
+    @property
+    def group_key(self) -> str:
+        return self.group or self.title
+
+
+def group_catalog(items: list[dict] | list[CatalogItem]) -> dict[str, list[CatalogItem]]:
+    """Demo catalog items grouped into store products, in first-seen order."""
+    groups: dict[str, list[CatalogItem]] = {}
+    for item in items:
+        entry = item if isinstance(item, CatalogItem) else CatalogItem.from_dict(item)
+        groups.setdefault(entry.group_key, []).append(entry)
+    return groups
+
+
+class StoreSandboxApp(SandboxApp):
+    """A store simulator: the toolkit plus the merchant-side conventions every store simulator implements.
+
+    The methods below act "as the merchant in the store" and are what the contract suite drives; the
+    `/_sandbox/` routes expose them over HTTP for the demo. `account` picks one store where a simulator
+    hosts several (Shopify shops); None means the demo account.
+    """
+
+    code = ""
+
+    def __init__(self, seed: int = 0):
+        super().__init__(seed)
+        self.router.add("POST", "/_sandbox/products", self._control_products)
+        self.router.add("GET", "/_sandbox/orders", self._control_orders)
+        self.router.add("GET", "/_sandbox/stock", self._control_stock)
+        self.router.add("POST", "/_sandbox/shipments", self._control_shipment)
+        self.router.add("POST", "/_sandbox/refunds", self._control_refund)
+        self.router.add("GET", "/_sandbox/refunds", self._control_refunds)
+        self.router.add("GET", "/_sandbox/credentials", self._control_credentials)
+        self.router.add("GET", "/_sandbox/webhooks", lambda req: json_response(self.webhook_deliveries()))
+
+    # merchant-side conventions; each simulator implements them in its own wire model -------------
+    def shop_facts(self, account: str | None = None) -> dict:
+        """{"name", "currency", "prices_include_tax"} of the account, as `test_connection` should report them."""
+        raise NotImplementedError
+
+    def demo_credentials(self, base_url: str | None = None, account: str | None = None) -> dict:
+        """Valid credentials for the adapter's credentials model; `base_url` points at a served simulator."""
+        raise NotImplementedError
+
+    def invalid_credentials(self, base_url: str | None = None, account: str | None = None) -> dict:
+        """Credentials of the same shape that the simulator refuses."""
+        raise NotImplementedError
+
+    def seed_products(self, items: list[dict], account: str | None = None) -> list[dict]:
+        """Create the demo catalog (`CatalogItem` dicts); returns [{"sku", "product_id", "variant_id"}]."""
+        raise NotImplementedError
+
+    def stock_of(self, sku: str, account: str | None = None) -> int:
+        raise NotImplementedError
+
+    def orders_summary(self, reference: str | None = None, account: str | None = None) -> list[dict]:
+        """Orders as [{"id", "reference", "note", "lines": [{"sku", "quantity", "unit_price"}]}], filtered by reference."""
+        raise NotImplementedError
+
+    def make_shipment(self, order_id: str, lines: list[dict], *, carrier: str, tracking_number: str,
+                      tracking_url: str | None = None, account: str | None = None) -> str:
+        """Ship lines ([{"sku", "quantity"}]) as the merchant would in the store admin; returns the shipment id."""
+        raise NotImplementedError
+
+    def make_refund(self, order_id: str, lines: list[dict], *, shipping_amount: str = "0", note: str = "",
+                    account: str | None = None) -> str:
+        """Refund lines as the merchant would in the store admin (as far as the platform allows); returns its id."""
+        raise NotImplementedError
+
+    def refunds_summary(self, order_id: str, account: str | None = None) -> list[dict]:
+        """Refunds recorded on an order as [{"id", "lines": [{"sku", "quantity"}]}]."""
+        raise NotImplementedError
+
+    def operation_of(self, request: httpx.Request) -> str | None:
+        """The protocol operation a client request performs, so tests can script faults per operation.
+
+        Names: "order_create", "order_lookup", "note_write", "stock_write", "stock_read", "refund_create".
+        """
+        raise NotImplementedError
+
+    def webhook_deliveries(self) -> list[dict]:
+        """Signed deliveries the store would have sent, as [{"topic", "headers", "body"}]; empty without webhooks."""
+        return []
+
+    # HTTP wrappers ----------------------------------------------------------------------------------
+    def _control_products(self, request: Request) -> Response:
+        body = request.json() or {}
+        with self.lock:
+            return json_response({"products": self.seed_products(body["products"], body.get("account"))}, 201)
+
+    def _control_orders(self, request: Request) -> Response:
+        with self.lock:
+            return json_response({"orders": self.orders_summary(request.arg("reference"), request.arg("account"))})
+
+    def _control_stock(self, request: Request) -> Response:
+        sku = request.arg("sku") or ""
+        with self.lock:
+            return json_response({"sku": sku, "quantity": self.stock_of(sku, request.arg("account"))})
+
+    def _control_shipment(self, request: Request) -> Response:
+        body = request.json() or {}
+        with self.lock:
+            shipment_id = self.make_shipment(
+                body["order_id"], body["lines"], carrier=body["carrier"], tracking_number=body["tracking_number"],
+                tracking_url=body.get("tracking_url"), account=body.get("account"),
+            )
+        return json_response({"id": shipment_id}, 201)
+
+    def _control_refund(self, request: Request) -> Response:
+        body = request.json() or {}
+        with self.lock:
+            refund_id = self.make_refund(
+                body["order_id"], body.get("lines", []), shipping_amount=str(body.get("shipping_amount", "0")),
+                note=body.get("note", ""), account=body.get("account"),
+            )
+        return json_response({"id": refund_id}, 201)
+
+    def _control_refunds(self, request: Request) -> Response:
+        with self.lock:
+            return json_response({"refunds": self.refunds_summary(request.arg("order_id") or "", request.arg("account"))})
+
+    def _control_credentials(self, request: Request) -> Response:
+        return json_response(self.demo_credentials(request.arg("base_url"), request.arg("account")))
+
+
+class PrefixMount:
+    """One WSGI app serving several simulators under `/<prefix>/...`, for the demo's single loopback port."""
+
+    def __init__(self, apps: dict):
+        self.apps = dict(apps)
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        prefix, _, rest = path.lstrip("/").partition("/")
+        app = self.apps.get(prefix)
+        if app is None:
+            body = json.dumps({"error": f"no simulator at /{prefix}", "simulators": sorted(self.apps)}).encode()
+            start_response("404 Not Found", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        environ = dict(environ)
+        environ["PATH_INFO"] = "/" + rest
+        environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + prefix
+        for key in ("RAW_URI", "REQUEST_URI"):
+            if environ.get(key):
+                environ[key] = environ[key][len(prefix) + 1:] if environ[key].startswith(f"/{prefix}") else environ[key]
+        return app(environ, start_response)

@@ -1,0 +1,50 @@
+"""The credentials hook: each adapter declares a pydantic model, and the connections UI renders and validates it generically."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+def system_field(default: Any = None, **kwargs) -> Any:
+    """A credentials field filled by the system (install flow, settings), never shown on the connection form.
+
+    Pass `...` as the default for a required one.
+    """
+    return Field(default, json_schema_extra={"form": False}, **kwargs)
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    required: bool
+    secret: bool
+    help: str = ""
+
+
+class StoreCredentials(BaseModel):
+    """Base of every adapter's credentials model; secrets are `SecretStr` so they never print or log."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    # "form": the merchant types the fields in; "oauth": the UI runs the platform's install flow instead.
+    install: ClassVar[Literal["form", "oauth"]] = "form"
+
+    def scope_key(self) -> str:
+        """A stable, secret-free name for this store, used in lock, ledger and rate-limit keys."""
+        raise NotImplementedError
+
+    @classmethod
+    def form_fields(cls) -> list[FormField]:
+        """The fields a merchant fills in, in declaration order, with secrets flagged for a password input."""
+        fields = []
+        for name, info in cls.model_fields.items():
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            if extra.get("form") is False:
+                continue
+            secret = SecretStr in getattr(info.annotation, "__args__", ()) or info.annotation is SecretStr
+            label = info.title or name.replace("_", " ").capitalize()
+            fields.append(FormField(name, label, info.is_required(), secret, info.description or ""))
+        return fields

@@ -1,0 +1,106 @@
+"""Mechanics shared by every adapter: paging loops, batch chunking, note appending and the stock-change ledger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from enum import StrEnum
+from itertools import islice
+from typing import TypeVar
+
+from koongo.coordination import Locks
+from koongo.http import PermanentError
+
+T = TypeVar("T")
+C = TypeVar("C")
+
+MAX_PAGES = 100_000
+
+
+def paginate(fetch: Callable[[C | None], tuple[Iterable[T], C | None]], *, max_pages: int = MAX_PAGES) -> Iterator[T]:
+    """Yield every item of a paged listing; `fetch(cursor)` returns a page and the next cursor (None at the end).
+
+    The cursor is whatever the platform pages by: an opaque cursor, a page number or an offset.
+    """
+    cursor: C | None = None
+    for _ in range(max_pages):
+        items, cursor = fetch(cursor)
+        yield from items
+        if cursor is None:
+            return
+    raise PermanentError(f"a listing did not end after {max_pages} pages")
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """Split items into lists of at most `size`, for APIs that cap batch sizes."""
+    if size < 1:
+        raise ValueError("chunk size must be positive")
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def unique(items: Iterable[T]) -> list[T]:
+    """Items without repeats, in first-seen order."""
+    return list(dict.fromkeys(items))
+
+
+def append_note(current: str | None, text: str) -> str | None:
+    """The note with `text` appended on its own line, or None when the note already holds it (so retries add nothing)."""
+    current = current or ""
+    if text in current:
+        return None
+    return f"{current.rstrip()}\n{text}" if current.strip() else text
+
+
+class LedgerState(StrEnum):
+    NEW = "new"
+    SENT = "sent"
+    DONE = "done"
+
+
+class StockLedger:
+    """Remembers, per stock-change key, whether a write was sent and whether it was confirmed.
+
+    Kept in the shared coordination backend (Redis or the database cache), so a retry in another worker
+    knows that an earlier attempt reached the wire. The backend offers only set-if-absent with a TTL,
+    so presence is probed by setting and at once releasing a marker; `guard` keeps the probe race-free.
+    """
+
+    MARK = "1"
+
+    def __init__(self, locks: Locks, namespace: str, *, ttl: float = 30 * 24 * 3600):
+        self.locks = locks
+        self.namespace = namespace
+        self.ttl = ttl
+
+    def _name(self, key: str, what: str) -> str:
+        return f"stock-ledger:{self.namespace}:{key}:{what}"
+
+    def _present(self, name: str) -> bool:
+        probe = uuid.uuid4().hex
+        if self.locks.backend.acquire(name, probe, self.ttl):
+            self.locks.backend.release(name, probe)
+            return False
+        return True
+
+    def guard(self, key: str):
+        """Hold the per-key lock while one change is examined and applied."""
+        return self.locks.wait_for(f"stock-change:{self.namespace}:{key}", ttl=120, timeout=60)
+
+    def state(self, key: str) -> LedgerState:
+        if self._present(self._name(key, "done")):
+            return LedgerState.DONE
+        if self._present(self._name(key, "sent")):
+            return LedgerState.SENT
+        return LedgerState.NEW
+
+    def mark_sent(self, key: str) -> None:
+        self.locks.backend.acquire(self._name(key, "sent"), self.MARK, self.ttl)
+
+    def mark_done(self, key: str) -> None:
+        self.locks.backend.acquire(self._name(key, "done"), self.MARK, self.ttl)
+
+    def forget_sent(self, key: str) -> None:
+        """The write definitely did not apply (refused, throttled): a later retry may send it again."""
+        self.locks.backend.release(self._name(key, "sent"), self.MARK)

@@ -1,0 +1,1 @@
+"""Shopify through the GraphQL Admin API at a pinned version: OAuth install, webhooks, adapter and simulator."""
