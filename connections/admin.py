@@ -70,4 +70,6 @@ class StoreConnectionAdmin(admin.ModelAdmin):
     def test_connection(self, request, queryset):
         for store in queryset:
             services.store_connection_test(store_connection=store)
-            self.message_user(request, f"{store}: {store.last_test_message}", messages.SUCCESS if store.last_test_ok else messages.ERROR)
+            self.message_user(
+                request, f"{store}: {store.last_test_message}", messages.SUCCESS if store.last_test_ok else messages.ERROR
+            )

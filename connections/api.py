@@ -27,7 +27,12 @@ def _refusal(refusal: services.ActivationRefused) -> Response:
 
 
 class StoreConnectionViewSet(
-    IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, MerchantViewSet
+    IdempotentWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    MerchantViewSet,
 ):
     """The merchant's web stores. Credentials are validated by the platform's model and never returned."""
 
@@ -38,7 +43,9 @@ class StoreConnectionViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
-        store = services.store_connection_create(merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=data["credentials"])
+        store = services.store_connection_create(
+            merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=data["credentials"]
+        )
         serializer.instance = services.store_connection_test(store_connection=store)
 
     @extend_schema(request=None, responses=StoreConnectionSerializer)
@@ -72,7 +79,13 @@ class MiintoConnectionViewSet(
     @extend_schema(
         request=AvailableStoresRequestSerializer,
         responses=AvailableStoreSerializer(many=True),
-        examples=[OpenApiExample("Get Available Stores", request_only=True, value={"environment": "production", "username": "shop@example.com", "password": "…"})],
+        examples=[
+            OpenApiExample(
+                "Get Available Stores",
+                request_only=True,
+                value={"environment": "production", "username": "shop@example.com", "password": "…"},
+            )
+        ],
     )
     @action(detail=False, methods=["post"], url_path="available-stores")
     def available_stores(self, request):
@@ -105,7 +118,9 @@ class MiintoConnectionViewSet(
     def perform_update(self, serializer):
         connection = serializer.instance
         if "store_connection" in serializer.validated_data:
-            services.miinto_connection_link_store(connection=connection, store_connection=serializer.validated_data["store_connection"])
+            services.miinto_connection_link_store(
+                connection=connection, store_connection=serializer.validated_data["store_connection"]
+            )
         if "sync_interval_minutes" in serializer.validated_data:
             connection.sync_interval_minutes = serializer.validated_data["sync_interval_minutes"]
             connection.save(update_fields=["sync_interval_minutes"])

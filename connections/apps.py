@@ -14,7 +14,9 @@ class ConnectionsConfig(AppConfig):
         from koongo.dashboard import NavItem, register_nav_item
 
         # Secrets are excluded outright: auditlog's mask_fields would still keep half of each value.
-        auditlog.register(MiintoConnection, exclude_fields=["password", "channel_id", "channel_token", "next_sync_at", "last_synced"])
+        auditlog.register(
+            MiintoConnection, exclude_fields=["password", "channel_id", "channel_token", "next_sync_at", "last_synced"]
+        )
         auditlog.register(StoreConnection, exclude_fields=["credentials"])
         auditlog.register(OrderConfiguration, exclude_fields=["updated_at"])
         register_nav_item(NavItem("Connections", "connections:list", order=10))

@@ -49,7 +49,9 @@ class IdempotentWritesMixin:
         return super().finalize_response(request, response, *args, **kwargs)
 
     def _remember(self, request, response) -> None:
-        IdempotentResponse.objects.filter(merchant=self.merchant, key=self._idempotency_key, created_at__lt=timezone.now() - TTL).delete()
+        IdempotentResponse.objects.filter(
+            merchant=self.merchant, key=self._idempotency_key, created_at__lt=timezone.now() - TTL
+        ).delete()
         try:
             with transaction.atomic():
                 IdempotentResponse.objects.create(

@@ -304,7 +304,9 @@ class Problem(TenantModel):
     class Meta:
         ordering = ["-updated_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["merchant", "fingerprint"], condition=Q(state="open"), name="one_open_problem_per_fingerprint")
+            models.UniqueConstraint(
+                fields=["merchant", "fingerprint"], condition=Q(state="open"), name="one_open_problem_per_fingerprint"
+            )
         ]
         indexes = [models.Index(fields=["merchant", "state", "kind"], name="problem_inbox_idx")]
 

@@ -32,7 +32,9 @@ def store_connection(merchant, pk) -> StoreConnection:
 
 
 def order_configuration(merchant, connection_pk) -> OrderConfiguration:
-    return get_object_or_404(OrderConfiguration.objects.select_related("connection__store_connection"), merchant=merchant, connection_id=connection_pk)
+    return get_object_or_404(
+        OrderConfiguration.objects.select_related("connection__store_connection"), merchant=merchant, connection_id=connection_pk
+    )
 
 
 def identifier_attribute_choices(store: StoreConnection | None) -> list[tuple[str, str]]:
@@ -40,7 +42,8 @@ def identifier_attribute_choices(store: StoreConnection | None) -> list[tuple[st
     fallback = [("id", "Product id")]
     if store is None:
         return fallback
-    key = f"identifier-attributes:{store.pk}:{store.last_tested_at}"
+    tested = int(store.last_tested_at.timestamp()) if store.last_tested_at else 0
+    key = f"identifier-attributes:{store.pk}:{tested}"
     cached = cache.get(key)
     if cached is None:
         try:

@@ -16,10 +16,29 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
     class Meta:
         model = StoreConnection
         fields = [
-            "id", "platform", "name", "credentials", "shop_url", "currency", "prices_include_tax", "capabilities",
-            "last_tested_at", "last_test_ok", "last_test_message", "created_at",
+            "id",
+            "platform",
+            "name",
+            "credentials",
+            "shop_url",
+            "currency",
+            "prices_include_tax",
+            "capabilities",
+            "last_tested_at",
+            "last_test_ok",
+            "last_test_message",
+            "created_at",
         ]
-        read_only_fields = ["shop_url", "currency", "prices_include_tax", "capabilities", "last_tested_at", "last_test_ok", "last_test_message", "created_at"]
+        read_only_fields = [
+            "shop_url",
+            "currency",
+            "prices_include_tax",
+            "capabilities",
+            "last_tested_at",
+            "last_test_ok",
+            "last_test_message",
+            "created_at",
+        ]
 
 
 class AvailableStoresRequestSerializer(serializers.Serializer):
@@ -39,16 +58,41 @@ class AvailableStoreSerializer(serializers.Serializer):
 class MiintoConnectionSerializer(serializers.ModelSerializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False)
     activate = serializers.BooleanField(write_only=True, default=False)
-    store_connection = serializers.PrimaryKeyRelatedField(queryset=StoreConnection._base_manager.none(), required=False, allow_null=True)
+    store_connection = serializers.PrimaryKeyRelatedField(
+        queryset=StoreConnection._base_manager.none(), required=False, allow_null=True
+    )
     paused = serializers.BooleanField(source="is_paused", read_only=True)
 
     class Meta:
         model = MiintoConnection
         fields = [
-            "id", "environment", "username", "password", "shop_id", "market", "shop_name", "currency", "store_connection",
-            "status", "activate", "paused", "paused_reason", "next_sync_at", "last_synced", "created_at",
+            "id",
+            "environment",
+            "username",
+            "password",
+            "shop_id",
+            "market",
+            "shop_name",
+            "currency",
+            "store_connection",
+            "status",
+            "activate",
+            "paused",
+            "paused_reason",
+            "next_sync_at",
+            "last_synced",
+            "created_at",
         ]
-        read_only_fields = ["market", "shop_name", "currency", "status", "paused_reason", "next_sync_at", "last_synced", "created_at"]
+        read_only_fields = [
+            "market",
+            "shop_name",
+            "currency",
+            "status",
+            "paused_reason",
+            "next_sync_at",
+            "last_synced",
+            "created_at",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -62,7 +106,9 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
 class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
     """What PATCH may change: the linked store and the sync interval (credentials go through their own action)."""
 
-    store_connection = serializers.PrimaryKeyRelatedField(queryset=StoreConnection._base_manager.none(), allow_null=True, required=False)
+    store_connection = serializers.PrimaryKeyRelatedField(
+        queryset=StoreConnection._base_manager.none(), allow_null=True, required=False
+    )
 
     class Meta:
         model = MiintoConnection
@@ -84,15 +130,27 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
     """The Orders configuration; attribute and provider are checked against the store's and Miinto's lists."""
 
     price_threshold = serializers.DecimalField(
-        max_digits=4, decimal_places=3, error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR}
+        max_digits=4,
+        decimal_places=3,
+        error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR},
     )
-    sync_from_date = serializers.DateField(required=False, allow_null=True, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_ERROR})
+    sync_from_date = serializers.DateField(
+        required=False, allow_null=True, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_ERROR}
+    )
 
     class Meta:
         model = OrderConfiguration
         fields = [
-            "sync_level", "auto_accept", "price_threshold", "reference_price_attribute", "default_shipping_provider_id",
-            "default_shipping_provider_name", "use_billing_for_shipping", "product_identification_attribute", "sync_from_date", "updated_at",
+            "sync_level",
+            "auto_accept",
+            "price_threshold",
+            "reference_price_attribute",
+            "default_shipping_provider_id",
+            "default_shipping_provider_name",
+            "use_billing_for_shipping",
+            "product_identification_attribute",
+            "sync_from_date",
+            "updated_at",
         ]
         read_only_fields = ["default_shipping_provider_name", "updated_at"]
 

@@ -53,7 +53,9 @@ def miinto_connection_start(*, merchant: Merchant, environment: str, username: s
     finally:
         client.close()
     return [
-        AvailableStore(shop.id, shop.name or shop.id, shop.market or "", shop.market_name or shop.market or "", shop.currency or "")
+        AvailableStore(
+            shop.id, shop.name or shop.id, shop.market or "", shop.market_name or shop.market or "", shop.currency or ""
+        )
         for shop in shops
     ]
 
@@ -73,7 +75,10 @@ def miinto_connection_create(
     The connection is saved even when activation is refused, so the merchant keeps the configuration and sees why;
     `ActivationRefused` is then raised for the caller to show.
     """
-    stores = {store.shop_id: store for store in miinto_connection_start(merchant=merchant, environment=environment, username=username, password=password)}
+    stores = {
+        store.shop_id: store
+        for store in miinto_connection_start(merchant=merchant, environment=environment, username=username, password=password)
+    }
     store = stores.get(shop_id)
     if store is None:
         raise ValidationError({"shop_id": "This Miinto account cannot administer that shop location."})
@@ -138,7 +143,9 @@ def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConne
 @transaction.atomic
 def miinto_connection_update_credentials(*, connection: MiintoConnection, username: str, password: str) -> MiintoConnection:
     """Replace the credentials after checking them with Miinto; success clears a credentials pause."""
-    shops = miinto_connection_start(merchant=connection.merchant, environment=connection.environment, username=username, password=password)
+    shops = miinto_connection_start(
+        merchant=connection.merchant, environment=connection.environment, username=username, password=password
+    )
     if connection.shop_id not in {shop.shop_id for shop in shops}:
         raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
     connection.username, connection.password = username, password
@@ -235,7 +242,10 @@ def store_connection_test(*, store_connection: StoreConnection) -> StoreConnecti
     adapter = clients.store_adapter(store_connection)
     try:
         info = adapter.test_connection()
-        ok, message = True, f"Connected to {info.name} ({info.currency}, prices {'incl.' if info.prices_include_tax else 'excl.'} tax)."
+        ok, message = (
+            True,
+            f"Connected to {info.name} ({info.currency}, prices {'incl.' if info.prices_include_tax else 'excl.'} tax).",
+        )
     except AuthError as error:
         info, ok, message = None, False, f"The store refused the credentials: {error.message}"
     except TransientError as error:

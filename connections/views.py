@@ -71,7 +71,9 @@ def connection_add(request):
             except ValidationError as error:
                 _apply_errors(form, error)
         if request.headers.get("HX-Request") == "true":
-            return render(request, "connections/_stores.html", {"form": form, "stores": stores, "store_connections": store_connections})
+            return render(
+                request, "connections/_stores.html", {"form": form, "stores": stores, "store_connections": store_connections}
+            )
         form = MiintoStoreForm(request.POST, store_connections=store_connections) if stores else form
     else:
         form = MiintoLoginForm()

@@ -26,7 +26,9 @@ def credentials_form_class(platform: str) -> type[forms.Form]:
     fields: dict[str, forms.Field] = {"name": forms.CharField(max_length=100, label="Connection name")}
     for field in registry.credentials_model(platform).form_fields():
         widget = forms.PasswordInput if field.secret else forms.TextInput
-        fields[field.name] = forms.CharField(label=field.label, required=field.required, help_text=field.help, widget=widget, strip=not field.secret)
+        fields[field.name] = forms.CharField(
+            label=field.label, required=field.required, help_text=field.help, widget=widget, strip=not field.secret
+        )
     return type(f"{platform.title()}CredentialsForm", (forms.Form,), fields)
 
 
@@ -46,14 +48,18 @@ def store_add(request):
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k != "name" and v not in ("", None)}
         try:
-            store = services.store_connection_create(merchant=request.merchant, platform=platform, name=form.cleaned_data["name"], credentials=data)
+            store = services.store_connection_create(
+                merchant=request.merchant, platform=platform, name=form.cleaned_data["name"], credentials=data
+            )
         except ValidationError as error:
             _apply_errors(form, error)
         else:
             services.store_connection_test(store_connection=store)
             messages.success(request, f"Store connection {store.name} saved. {store.last_test_message}")
             return redirect("connections:store-detail", pk=store.pk)
-    return render(request, "connections/store_add.html", {"form": form, "platform": platform, "platform_name": dict(choices)[platform]})
+    return render(
+        request, "connections/store_add.html", {"form": form, "platform": platform, "platform_name": dict(choices)[platform]}
+    )
 
 
 @merchant_required

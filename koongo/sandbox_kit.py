@@ -533,13 +533,22 @@ class StoreSandboxApp(SandboxApp):
         """Orders as [{"id", "reference", "note", "lines": [{"sku", "quantity", "unit_price"}]}], filtered by reference."""
         raise NotImplementedError
 
-    def make_shipment(self, order_id: str, lines: list[dict], *, carrier: str, tracking_number: str,
-                      tracking_url: str | None = None, account: str | None = None) -> str:
+    def make_shipment(
+        self,
+        order_id: str,
+        lines: list[dict],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_url: str | None = None,
+        account: str | None = None,
+    ) -> str:
         """Ship lines ([{"sku", "quantity"}]) as the merchant would in the store admin; returns the shipment id."""
         raise NotImplementedError
 
-    def make_refund(self, order_id: str, lines: list[dict], *, shipping_amount: str = "0", note: str = "",
-                    account: str | None = None) -> str:
+    def make_refund(
+        self, order_id: str, lines: list[dict], *, shipping_amount: str = "0", note: str = "", account: str | None = None
+    ) -> str:
         """Refund lines as the merchant would in the store admin (as far as the platform allows); returns its id."""
         raise NotImplementedError
 
@@ -577,8 +586,12 @@ class StoreSandboxApp(SandboxApp):
         body = request.json() or {}
         with self.lock:
             shipment_id = self.make_shipment(
-                body["order_id"], body["lines"], carrier=body["carrier"], tracking_number=body["tracking_number"],
-                tracking_url=body.get("tracking_url"), account=body.get("account"),
+                body["order_id"],
+                body["lines"],
+                carrier=body["carrier"],
+                tracking_number=body["tracking_number"],
+                tracking_url=body.get("tracking_url"),
+                account=body.get("account"),
             )
         return json_response({"id": shipment_id}, 201)
 
@@ -586,8 +599,11 @@ class StoreSandboxApp(SandboxApp):
         body = request.json() or {}
         with self.lock:
             refund_id = self.make_refund(
-                body["order_id"], body.get("lines", []), shipping_amount=str(body.get("shipping_amount", "0")),
-                note=body.get("note", ""), account=body.get("account"),
+                body["order_id"],
+                body.get("lines", []),
+                shipping_amount=str(body.get("shipping_amount", "0")),
+                note=body.get("note", ""),
+                account=body.get("account"),
             )
         return json_response({"id": refund_id}, 201)
 
@@ -618,5 +634,5 @@ class PrefixMount:
         environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + "/" + prefix
         for key in ("RAW_URI", "REQUEST_URI"):
             if environ.get(key):
-                environ[key] = environ[key][len(prefix) + 1:] if environ[key].startswith(f"/{prefix}") else environ[key]
+                environ[key] = environ[key][len(prefix) + 1 :] if environ[key].startswith(f"/{prefix}") else environ[key]
         return app(environ, start_response)

@@ -46,11 +46,48 @@ from platforms.values import (
 )
 
 __all__ = [
-    "DESCRIPTIONS", "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "FormField", "HttpError", "MissingScope",
-    "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
-    "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
-    "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
-    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
+    "DESCRIPTIONS",
+    "Address",
+    "Attribute",
+    "AttributeKind",
+    "AuthError",
+    "Capability",
+    "FormField",
+    "HttpError",
+    "MissingScope",
+    "Money",
+    "OrderLine",
+    "OrderNotFound",
+    "PermanentError",
+    "ProductNotFound",
+    "RateLimited",
+    "RefundLine",
+    "RefundRequest",
+    "RefundResult",
+    "ShipmentLine",
+    "ShopInfo",
+    "StockChange",
+    "StockOutcome",
+    "StockResult",
+    "StoreAdapter",
+    "StoreCredentials",
+    "StoreOrderDraft",
+    "StoreOrderRef",
+    "StorePrice",
+    "StoreProduct",
+    "StoreRefund",
+    "StoreShipment",
+    "Tracking",
+    "TransientError",
+    "Unsupported",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookRejected",
+    "append_note",
+    "chunked",
+    "paginate",
+    "system_field",
+    "unique",
 ]
 
 T = TypeVar("T")
@@ -338,7 +375,9 @@ class StoreAdapter(abc.ABC):
 
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
-    def create_idempotently(lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False) -> tuple[T, bool]:
+    def create_idempotently(
+        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False
+    ) -> tuple[T, bool]:
         """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the

@@ -87,9 +87,16 @@ def _money(amount: Decimal, currency: str) -> dict:
 
 def _address(address: Address) -> dict:
     fields = {
-        "firstName": address.first_name, "lastName": address.last_name, "company": address.company, "address1": address.street,
-        "address2": address.street2, "zip": address.postcode, "city": address.city, "provinceCode": address.region,
-        "countryCode": address.country_code, "phone": address.phone,
+        "firstName": address.first_name,
+        "lastName": address.last_name,
+        "company": address.company,
+        "address1": address.street,
+        "address2": address.street2,
+        "zip": address.postcode,
+        "city": address.city,
+        "provinceCode": address.region,
+        "countryCode": address.country_code,
+        "phone": address.phone,
     }
     return {key: value for key, value in fields.items() if value}
 
@@ -120,11 +127,20 @@ class ShopifyAdapter(StoreAdapter):
     code = "shopify"
     name = "Shopify"
     credentials_model = ShopifyCredentials
-    capabilities = frozenset({
-        Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.REFUND_CALCULATOR, Capability.REFUND_RESTOCK,
-        Capability.IDEMPOTENT_REFUNDS, Capability.WEBHOOKS, Capability.RELATIVE_STOCK, Capability.IDEMPOTENT_STOCK,
-        Capability.ORDER_NOTES, Capability.LINE_LEVEL_SHIPMENTS,
-    })
+    capabilities = frozenset(
+        {
+            Capability.REFUND_SYNC,
+            Capability.ITEM_LEVEL_REFUNDS,
+            Capability.REFUND_CALCULATOR,
+            Capability.REFUND_RESTOCK,
+            Capability.IDEMPOTENT_REFUNDS,
+            Capability.WEBHOOKS,
+            Capability.RELATIVE_STOCK,
+            Capability.IDEMPOTENT_STOCK,
+            Capability.ORDER_NOTES,
+            Capability.LINE_LEVEL_SHIPMENTS,
+        }
+    )
     requests_per_second = 4.0
     request_burst = 8
 
@@ -135,7 +151,11 @@ class ShopifyAdapter(StoreAdapter):
         creds = self.credentials
         self.client: ShopifyClient = self.own(
             ShopifyClient(
-                creds.shop_url(), creds.api_version, creds.access_token.get_secret_value(), creds.shop_domain, **self.client_options()
+                creds.shop_url(),
+                creds.api_version,
+                creds.access_token.get_secret_value(),
+                creds.shop_domain,
+                **self.client_options(),
             )
         )
         self._inventory: dict[str, tuple[str, str]] = {}
@@ -156,8 +176,11 @@ class ShopifyAdapter(StoreAdapter):
             raise MissingScope(self.name, missing)
         shop = facts.shop
         return ShopInfo(
-            name=shop.name or self.scope, currency=shop.currency_code, prices_include_tax=shop.taxes_included,
-            scopes=frozenset(granted), platform_version=self.credentials.api_version,
+            name=shop.name or self.scope,
+            currency=shop.currency_code,
+            prices_include_tax=shop.taxes_included,
+            scopes=frozenset(granted),
+            platform_version=self.credentials.api_version,
         )
 
     def identifier_attributes(self) -> list[Attribute]:
@@ -188,13 +211,19 @@ class ShopifyAdapter(StoreAdapter):
         found = []
         for batch in chunked(wanted, BATCH):
             # Search matches tokens and prefixes, so keep only exact matches.
-            found += [p for p in self._variants(_search(SEARCH_FIELDS[attribute], batch), CATALOG_PAGE) if p.identifier(attribute) in batch]
+            found += [
+                p
+                for p in self._variants(_search(SEARCH_FIELDS[attribute], batch), CATALOG_PAGE)
+                if p.identifier(attribute) in batch
+            ]
         return found
 
     def _variants(self, query: str | None, page_size: int) -> Iterator[StoreProduct]:
         def fetch(cursor):
             variables = {"first": min(max(page_size, 1), CATALOG_PAGE), "after": cursor, "query": query}
-            listing = VariantListing.model_validate(self.client.query(queries.PRODUCT_VARIANTS, variables, name="productVariants"))
+            listing = VariantListing.model_validate(
+                self.client.query(queries.PRODUCT_VARIANTS, variables, name="productVariants")
+            )
             page = listing.product_variants
             products = [self._product(variant, listing.shop) for variant in page.nodes]
             return products, page.page_info.end_cursor if page.page_info.has_next_page else None
@@ -206,13 +235,22 @@ class ShopifyAdapter(StoreAdapter):
         identifiers = {"id": variant.legacy_resource_id, "sku": variant.sku, "gtin": variant.barcode}
         for metafield in variant.metafields.nodes if variant.metafields else []:
             identifiers[f"metafield:{metafield.namespace}.{metafield.key}"] = metafield.value
-        basis = "the shop enters prices with tax" if shop.taxes_included else "the shop enters prices without tax; Shopify adds it by destination"
+        basis = (
+            "the shop enters prices with tax"
+            if shop.taxes_included
+            else "the shop enters prices without tax; Shopify adds it by destination"
+        )
         price = StorePrice(
-            amount=variant.price, currency=shop.currency_code, tax_included=shop.taxes_included, derivation=f"variant price; {basis}"
+            amount=variant.price,
+            currency=shop.currency_code,
+            tax_included=shop.taxes_included,
+            derivation=f"variant price; {basis}",
         )
         original = price
         if variant.compare_at_price is not None and variant.compare_at_price > variant.price:
-            original = price.model_copy(update={"amount": variant.compare_at_price, "derivation": f"variant compare-at price; {basis}"})
+            original = price.model_copy(
+                update={"amount": variant.compare_at_price, "derivation": f"variant compare-at price; {basis}"}
+            )
         product = variant.product
         images = [variant.image.url] if variant.image else []
         if product.featured_media and product.featured_media.preview and product.featured_media.preview.image:
@@ -236,7 +274,9 @@ class ShopifyAdapter(StoreAdapter):
 
     # --- orders ----------------------------------------------------------------------------------
     def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
-        data = self.client.query(queries.ORDERS_BY_SOURCE, {"query": f"source_identifier:{_quoted(reference)}"}, name="ordersBySourceIdentifier")
+        data = self.client.query(
+            queries.ORDERS_BY_SOURCE, {"query": f"source_identifier:{_quoted(reference)}"}, name="ordersBySourceIdentifier"
+        )
         for order in Nodes[OrderSummary].model_validate(data["orders"]).nodes:
             if order.source_identifier == reference:
                 return _ref(order)
@@ -247,13 +287,19 @@ class ShopifyAdapter(StoreAdapter):
         order = {
             "currency": currency,
             "lineItems": [
-                {"variantId": products[line.identifier].variant_id, "quantity": line.quantity,
-                 "priceSet": _money(line.unit_price, currency), "requiresShipping": True}
+                {
+                    "variantId": products[line.identifier].variant_id,
+                    "quantity": line.quantity,
+                    "priceSet": _money(line.unit_price, currency),
+                    "requiresShipping": True,
+                }
                 for line in draft.lines
             ],
             "billingAddress": _address(draft.billing_address),
             "shippingAddress": _address(draft.shipping_address),
-            "shippingLines": [{"title": draft.shipping_method or draft.marketplace, "priceSet": _money(draft.shipping_price, currency)}],
+            "shippingLines": [
+                {"title": draft.shipping_method or draft.marketplace, "priceSet": _money(draft.shipping_price, currency)}
+            ],
             "financialStatus": "PAID",
             # A paid SALE through the marketplace gives later refunds a parent transaction; it moves no money.
             "transactions": [
@@ -300,8 +346,11 @@ class ShopifyAdapter(StoreAdapter):
     def _load_inventory_targets(self, skus: list[str]) -> None:
         for batch in chunked(unique(skus), BATCH):
             targets = self.client.pages(
-                queries.INVENTORY_TARGETS, {"first": INVENTORY_PAGE, "query": _search("sku", batch)}, name="inventoryTargets",
-                root="product_variants", parse=InventoryTargets.model_validate,
+                queries.INVENTORY_TARGETS,
+                {"first": INVENTORY_PAGE, "query": _search("sku", batch)},
+                name="inventoryTargets",
+                root="product_variants",
+                parse=InventoryTargets.model_validate,
             )
             for target in targets:
                 levels = target.inventory_item.inventory_levels.nodes
@@ -324,7 +373,9 @@ class ShopifyAdapter(StoreAdapter):
             "changes": [{"inventoryItemId": item, "locationId": location, "delta": change.delta, "changeFromQuantity": None}],
         }
         variables = {"input": adjustment, "idempotencyKey": change.key}
-        data = self.client.mutate(queries.INVENTORY_ADJUST, variables, name="inventoryAdjustQuantities")["inventoryAdjustQuantities"]
+        data = self.client.mutate(queries.INVENTORY_ADJUST, variables, name="inventoryAdjustQuantities")[
+            "inventoryAdjustQuantities"
+        ]
         raise_user_errors(f"stock change {change.key}", data["userErrors"])
         group = InventoryAdjustmentGroup.model_validate(data["inventoryAdjustmentGroup"])
         return next((c.quantity_after_change for c in group.changes if c.name == "available"), None)
@@ -333,7 +384,11 @@ class ShopifyAdapter(StoreAdapter):
     def _orders_updated_since(self, start: datetime) -> Iterator[OrderSummary]:
         """Orders updated since `start` that carry an external reference: only those can be ours."""
         orders = self.client.pages(
-            queries.ORDERS_UPDATED, {"query": _since(start)}, name="ordersUpdatedSince", root="orders", parse=OrdersUpdated.model_validate
+            queries.ORDERS_UPDATED,
+            {"query": _since(start)},
+            name="ordersUpdatedSince",
+            root="orders",
+            parse=OrdersUpdated.model_validate,
         )
         return (order for order in orders if order.source_identifier)
 
@@ -350,7 +405,8 @@ class ShopifyAdapter(StoreAdapter):
             shipments += [
                 self._shipment(order, fulfillment)
                 for fulfillment in order.fulfillments
-                if fulfillment.status == "SUCCESS" and max(fulfillment.created_at, fulfillment.updated_at or fulfillment.created_at) >= start
+                if fulfillment.status == "SUCCESS"
+                and max(fulfillment.created_at, fulfillment.updated_at or fulfillment.created_at) >= start
             ]
         return shipments
 
@@ -394,9 +450,15 @@ class ShopifyAdapter(StoreAdapter):
             "notify": False,
             "refundLineItems": lines,
             "transactions": [
-                {"orderId": order.id, "parentId": t.parent_transaction.id, "gateway": t.gateway, "kind": "REFUND",
-                 "amount": str(t.amount_set.shop_money.amount)}
-                for t in suggested.suggested_transactions if t.parent_transaction
+                {
+                    "orderId": order.id,
+                    "parentId": t.parent_transaction.id,
+                    "gateway": t.gateway,
+                    "kind": "REFUND",
+                    "amount": str(t.amount_set.shop_money.amount),
+                }
+                for t in suggested.suggested_transactions
+                if t.parent_transaction
             ],
         }
         if request.shipping_amount:
@@ -412,10 +474,14 @@ class ShopifyAdapter(StoreAdapter):
         available = {item.id: item for item in order.line_items.nodes}
         items = []
         for line in request.lines:
-            candidates = [available[line.line_id]] if line.line_id in available else [i for i in available.values() if i.sku == line.sku]
+            candidates = (
+                [available[line.line_id]] if line.line_id in available else [i for i in available.values() if i.sku == line.sku]
+            )
             item = next((i for i in candidates if i.refundable_quantity >= line.quantity), None)
             if item is None:
-                raise PermanentError(f"{self.name} order {order.id} has no refundable line {line.line_id or line.sku} × {line.quantity}")
+                raise PermanentError(
+                    f"{self.name} order {order.id} has no refundable line {line.line_id or line.sku} × {line.quantity}"
+                )
             entry = {"lineItemId": item.id, "quantity": line.quantity, "restockType": "NO_RESTOCK"}
             if request.restock and item.unfulfilled_quantity >= line.quantity:
                 entry["restockType"] = "CANCEL"  # never shipped: back to available as a cancellation
@@ -442,16 +508,24 @@ class ShopifyAdapter(StoreAdapter):
     @staticmethod
     def _refund(order: OrderSummary, refund: Refund) -> StoreRefund:
         total = refund.total_refunded_set.shop_money
-        shipping = sum(
-            (line.subtotal_amount_set.shop_money.amount for line in refund.refund_shipping_lines.nodes),
-            Decimal("0"),
-        ) if refund.refund_shipping_lines else Decimal("0")
+        shipping = (
+            sum(
+                (line.subtotal_amount_set.shop_money.amount for line in refund.refund_shipping_lines.nodes),
+                Decimal("0"),
+            )
+            if refund.refund_shipping_lines
+            else Decimal("0")
+        )
         return StoreRefund(
             refund_id=refund.id,
             order=_ref(order),
             lines=tuple(
-                RefundLine(sku=item.line_item.sku, line_id=item.line_item.id, quantity=item.quantity,
-                           amount=item.subtotal_set.shop_money.amount if item.subtotal_set else None)
+                RefundLine(
+                    sku=item.line_item.sku,
+                    line_id=item.line_item.id,
+                    quantity=item.quantity,
+                    amount=item.subtotal_set.shop_money.amount if item.subtotal_set else None,
+                )
                 for item in refund.refund_line_items.nodes
             ),
             shipping_amount=shipping,
