@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "koongo",
     "koongo.accounts",
     "connections",
+    "catalog",
 ]
 
 MIDDLEWARE = [

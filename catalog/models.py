@@ -1,0 +1,116 @@
+"""Store products as we see them, their listing per Miinto connection, and the history of exported prices."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from connections.models import MiintoConnection, StoreConnection
+from koongo.accounts.tenancy import TenantModel
+
+
+class Gender(models.TextChoices):
+    MALE = "M", "Men"
+    FEMALE = "F", "Women"
+    UNISEX = "U", "Unisex"
+
+
+class Product(TenantModel):
+    """One store variant the merchant trades on Miinto; never deleted while orders may reference it."""
+
+    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="products")
+    store_product_id = models.CharField(max_length=100)
+    store_variant_id = models.CharField(max_length=100, help_text="The store's variant id (its product id without variants)")
+    sku = models.CharField(max_length=200, blank=True)
+    gtin = models.CharField(max_length=20, blank=True)
+    identifiers = models.JSONField(default=dict, blank=True, help_text="Identifier attribute code → value")
+    title = models.CharField(max_length=500)
+    brand = models.CharField(max_length=149, blank=True)
+    color = models.CharField(max_length=254, blank=True)
+    size = models.CharField(max_length=254, blank=True)
+    category = models.CharField(max_length=500, blank=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    image_urls = models.JSONField(default=list, blank=True)
+    material = models.CharField(max_length=500, blank=True)
+    made_in = models.CharField(max_length=2, blank=True)
+    description = models.TextField(blank=True)
+    stock = models.IntegerField(null=True, blank=True)
+    final_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    original_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    price_currency = models.CharField(max_length=3, blank=True)
+    price_derivation = models.CharField(max_length=300, blank=True, help_text="How a net store price became incl. tax")
+    item_group_id = models.CharField(max_length=200, blank=True)
+    style_id = models.CharField(max_length=200, blank=True)
+    # The Miinto stock key (group, brand, color, size) as first exported; changing it would take the item offline (§12.2).
+    exported_key = models.JSONField(null=True, blank=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True, help_text="Gone from the store; kept because orders reference it")
+
+    class Meta:
+        ordering = ["title", "size"]
+        constraints = [
+            models.UniqueConstraint(fields=["store_connection", "store_variant_id"], name="product_once_per_store_variant")
+        ]
+        indexes = [
+            models.Index(fields=["store_connection", "sku"], name="product_sku_idx"),
+            models.Index(fields=["store_connection", "gtin"], name="product_gtin_idx"),
+            models.Index(fields=["store_connection", "store_product_id"], name="product_store_product_idx"),
+            models.Index(fields=["merchant", "item_group_id"], name="product_group_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.title} {self.size}".strip()
+
+    def identifier(self, attribute: str) -> str | None:
+        """The value of an identifier attribute (id, sku, gtin or a custom one)."""
+        builtin = {"id": self.store_variant_id, "sku": self.sku, "gtin": self.gtin}
+        return builtin.get(attribute) or self.identifiers.get(attribute) or None
+
+    def stock_key(self) -> dict:
+        """The Miinto stock key: the frozen one once exported, else the current values."""
+        return self.exported_key or {"group": self.item_group_id, "brand": self.brand, "color": self.color, "size": self.size}
+
+
+class ProductListing(TenantModel):
+    """A product as one Miinto connection sees it: in the feed or not, and what we last exported."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="listings")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="listings")
+    in_feed = models.BooleanField(default=False)
+    mapping_problem = models.CharField(max_length=300, blank=True)
+    exported_stock = models.IntegerField(null=True, blank=True)
+    exported_stock_at = models.DateTimeField(null=True, blank=True)
+    exported_retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    exported_discount_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    exported_currency = models.CharField(max_length=3, blank=True)
+    exported_price_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "connection"], name="one_listing_per_product_and_connection")]
+        indexes = [models.Index(fields=["connection", "in_feed"], name="listing_feed_idx")]
+
+    def __str__(self):
+        return f"{self.product} on {self.connection}"
+
+
+class PriceExport(TenantModel):
+    """History of a listing's exported price, written only when it changes (Miinto pulls every 30 minutes)."""
+
+    listing = models.ForeignKey(ProductListing, on_delete=models.CASCADE, related_name="price_exports")
+    retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    discount_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
+    currency = models.CharField(max_length=3)
+    exported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-exported_at", "-pk"]
+        indexes = [models.Index(fields=["listing", "-exported_at"], name="price_export_latest_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(retail_price__isnull=False) | Q(discount_price__isnull=False), name="price_export_has_a_price"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.discount_price or self.retail_price} {self.currency}"
