@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "koongo.accounts",
     "connections",
     "catalog",
+    "orders",
 ]
 
 MIDDLEWARE = [

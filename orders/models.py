@@ -1,0 +1,185 @@
+"""Transfers and positions offered by Miinto, the decision on each, the resulting orders, and their outbox rows."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from catalog.models import Product
+from connections.models import IllegalTransition, MiintoConnection, OutboxRow
+from koongo.accounts.tenancy import TenantModel
+
+
+class DecidedBy(models.TextChoices):
+    RULE = "rule", "Auto-accept rule"
+    MERCHANT = "merchant", "Merchant (dashboard or API)"
+    MIINTO = "miinto", "Decided in Miinto"
+
+
+class Transfer(TenantModel):
+    """Miinto's offer of pending positions to one shop."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="transfers")
+    miinto_id = models.BigIntegerField()
+    created_at_miinto = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_pending_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="No pending position left here")
+    new_order_id = models.BigIntegerField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at_miinto", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["connection", "miinto_id"], name="transfer_once_per_connection")]
+
+    def __str__(self):
+        return f"Transfer {self.miinto_id}"
+
+
+class PositionStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+POSITION_TRANSITIONS = {
+    PositionStatus.PENDING: {PositionStatus.ACCEPTED, PositionStatus.DECLINED},
+    PositionStatus.ACCEPTED: set(),
+    PositionStatus.DECLINED: set(),
+}
+
+
+class Position(TenantModel):
+    """One order line Miinto offers; decided exactly once."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="positions")
+    miinto_id = models.BigIntegerField()
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    gtin = models.CharField(max_length=20, blank=True)
+    item = models.JSONField(default=dict, blank=True)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="positions")
+    status = models.CharField(max_length=10, choices=PositionStatus.choices, default=PositionStatus.PENDING)
+    wait_reason = models.CharField(max_length=40, blank=True, help_text="Why the rule left it for a human")
+    # True from acceptance until the store has the goods (order created or stock lowered): promised stock.
+    awaiting_store = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["connection", "miinto_id"], name="position_once_per_connection")]
+        indexes = [
+            models.Index(fields=["product"], condition=Q(awaiting_store=True), name="position_promised_idx"),
+            models.Index(fields=["merchant", "status"], name="position_status_idx"),
+        ]
+
+    def __str__(self):
+        return f"Position {self.miinto_id}"
+
+    def set_status(self, status: str) -> None:
+        if status not in POSITION_TRANSITIONS[self.status]:
+            raise IllegalTransition(f"a position cannot go from {self.status} to {status}")
+        self.status = status
+
+
+class Decision(TenantModel):
+    """Accept or decline for one position, with every input; the one-to-one makes a second decision impossible."""
+
+    position = models.OneToOneField(Position, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(max_length=10, choices=[("accept", "Accept"), ("decline", "Decline")])
+    reason = models.CharField(max_length=40)
+    decided_by = models.CharField(max_length=10, choices=DecidedBy.choices)
+    actor = models.CharField(max_length=200, blank=True, help_text="Who decided, for manual decisions")
+    inputs = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="When Miinto confirmed it")
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["merchant", "sent_at"], name="decision_unsent_idx")]
+
+    def __str__(self):
+        return f"{self.outcome} ({self.reason})"
+
+
+class OrderStatus(models.TextChoices):
+    ACCEPTED = "accepted", "Accepted"
+    IN_STORE = "in_store", "In the store"
+    SHIPPED = "shipped", "Shipped"
+
+
+class Order(TenantModel):
+    """A Miinto order made from accepted positions, with its addresses and its store counterpart."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="orders")
+    transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
+    miinto_id = models.BigIntegerField(help_text="The merchant-level order id")
+    parent_order_id = models.BigIntegerField(null=True, blank=True, help_text="The customer-facing order number")
+    currency = models.CharField(max_length=3)
+    created_at_miinto = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACCEPTED)
+    customer_name = models.CharField(max_length=300, blank=True)
+    customer_email = models.CharField(max_length=300, blank=True)
+    customer_phone = models.CharField(max_length=100, blank=True)
+    billing_address = models.JSONField(default=dict)
+    shipping_address = models.JSONField(default=dict, help_text="The effective shipping address (billing if configured)")
+    delivery_address = models.JSONField(default=dict, help_text="Miinto's delivery address, read-only")
+    delivery_type = models.CharField(max_length=40, blank=True)
+    delivery_provider_id = models.CharField(max_length=64, blank=True)
+    shipping_method = models.CharField(max_length=200, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    store_order_id = models.CharField(max_length=200, blank=True)
+    store_order_name = models.CharField(max_length=200, blank=True)
+    store_order_url = models.CharField(max_length=500, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["connection", "miinto_id"], name="order_once_per_connection")]
+        indexes = [models.Index(fields=["merchant", "-created_at"], name="order_list_idx")]
+
+    def __str__(self):
+        return f"Miinto order {self.miinto_id}"
+
+
+class OrderLine(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.OneToOneField(Position, on_delete=models.SET_NULL, null=True, blank=True, related_name="order_line")
+    miinto_position_id = models.BigIntegerField()
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sku = models.CharField(max_length=200, blank=True)
+    gtin = models.CharField(max_length=20, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.UniqueConstraint(fields=["order", "miinto_position_id"], name="order_line_once")]
+
+
+class DecisionPush(OutboxRow):
+    """Tell Miinto the decisions of one transfer: one PATCH carries every decided, unsent position."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="decision_pushes")
+
+
+class StorePushKind(models.TextChoices):
+    CREATE_ORDER = "create_order", "Create the store order"
+    ADJUST_STOCK = "adjust_stock", "Lower the store's stock (Stock only)"
+
+
+class StorePush(OutboxRow):
+    """Put an accepted order into the store: a store order, or stock lowered in Stock only mode."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="store_pushes")
+    kind = models.CharField(max_length=20, choices=StorePushKind.choices)
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta(OutboxRow.Meta):
+        constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_store_push_per_order_and_kind")]
