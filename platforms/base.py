@@ -47,11 +47,48 @@ from platforms.values import (
 )
 
 __all__ = [
-    "DESCRIPTIONS", "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "FormField", "HttpError", "MissingScope",
-    "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
-    "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
-    "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
-    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
+    "DESCRIPTIONS",
+    "Address",
+    "Attribute",
+    "AttributeKind",
+    "AuthError",
+    "Capability",
+    "FormField",
+    "HttpError",
+    "MissingScope",
+    "Money",
+    "OrderLine",
+    "OrderNotFound",
+    "PermanentError",
+    "ProductNotFound",
+    "RateLimited",
+    "RefundLine",
+    "RefundRequest",
+    "RefundResult",
+    "ShipmentLine",
+    "ShopInfo",
+    "StockChange",
+    "StockOutcome",
+    "StockResult",
+    "StoreAdapter",
+    "StoreCredentials",
+    "StoreOrderDraft",
+    "StoreOrderRef",
+    "StorePrice",
+    "StoreProduct",
+    "StoreRefund",
+    "StoreShipment",
+    "Tracking",
+    "TransientError",
+    "Unsupported",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookRejected",
+    "append_note",
+    "chunked",
+    "paginate",
+    "system_field",
+    "unique",
 ]
 
 T = TypeVar("T")
@@ -232,8 +269,9 @@ class StoreAdapter(abc.ABC):
             return self._adjust_one(change)
         except TimeoutError:
             # A lock stayed busy: nothing was sent for this change, so it can simply be retried.
-            return StockResult(key=change.key, sku=change.sku, outcome=StockOutcome.FAILED, error="a stock lock stayed busy",
-                               retryable=True)
+            return StockResult(
+                key=change.key, sku=change.sku, outcome=StockOutcome.FAILED, error="a stock lock stayed busy", retryable=True
+            )
 
     def _adjust_one(self, change: StockChange) -> StockResult:
         with self.ledger.guard(change.key):
@@ -362,7 +400,9 @@ class StoreAdapter(abc.ABC):
 
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
-    def create_idempotently(lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False) -> tuple[T, bool]:
+    def create_idempotently(
+        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False
+    ) -> tuple[T, bool]:
         """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the

@@ -59,7 +59,7 @@ def connection(items: list, args: dict) -> dict:
     if first is None:
         raise ValueError("you must provide one of first or last")
     start = int(base64.b64decode(args["after"]).decode().split(":")[1]) + 1 if args.get("after") else 0
-    page = items[start:start + first]
+    page = items[start : start + first]
     cursors = [base64.b64encode(f"cursor:{start + offset}".encode()).decode() for offset in range(len(page))]
     return {
         "nodes": page,
@@ -148,8 +148,10 @@ def _term_matches(term: str, fields: dict[str, Any]) -> bool:
     if name not in fields:
         raise ValueError(f"unsupported search field {name!r}")
     operator = next((op for op in (">=", "<=", ">", "<") if condition.startswith(op)), "")
-    wanted, actual = _unquote(condition[len(operator):]), fields[name]
+    wanted, actual = _unquote(condition[len(operator) :]), fields[name]
     if isinstance(actual, datetime):
         moment = datetime.fromisoformat(wanted.replace("Z", "+00:00"))
-        return {">=": actual >= moment, "<=": actual <= moment, ">": actual > moment, "<": actual < moment, "": actual == moment}[operator]
+        return {">=": actual >= moment, "<=": actual <= moment, ">": actual > moment, "<": actual < moment, "": actual == moment}[
+            operator
+        ]
     return actual is not None and str(actual) == wanted

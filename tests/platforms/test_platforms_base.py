@@ -90,7 +90,9 @@ def test_without_the_per_sku_lock_the_same_workers_would_lose_updates(monkeypatc
     adapter, store = _adapter(read_delay=0.002)
     real_wait_for = adapter.locks.wait_for
     monkeypatch.setattr(
-        adapter.locks, "wait_for", lambda key, **kw: contextlib.nullcontext() if key.startswith("stock:") else real_wait_for(key, **kw)
+        adapter.locks,
+        "wait_for",
+        lambda key, **kw: contextlib.nullcontext() if key.startswith("stock:") else real_wait_for(key, **kw),
     )
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda n: adapter.adjust_stock([StockChange(key=f"{n}{i}", sku="A", delta=-1) for i in range(5)]), "xy"))
@@ -242,4 +244,6 @@ def test_values_refuse_what_the_stores_would_refuse():
         make_draft("o1", "EURO")
     draft = make_draft("o1", "eur")
     assert (draft.currency, draft.total) == ("EUR", Decimal("135.00"))
-    assert StoreOrderRef.model_validate_json(StoreOrderRef(id="1", reference="r").model_dump_json()) == StoreOrderRef(id="1", reference="r")
+    assert StoreOrderRef.model_validate_json(StoreOrderRef(id="1", reference="r").model_dump_json()) == StoreOrderRef(
+        id="1", reference="r"
+    )

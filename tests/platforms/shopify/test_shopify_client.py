@@ -21,7 +21,9 @@ def _client(clock=lambda: 0.0):
 
 @respx.mock
 def test_a_throttled_200_is_waited_out_for_the_cost_shortfall():
-    route = respx.post(ENDPOINT).mock(side_effect=[httpx.Response(200, json=fixture("throttled")), httpx.Response(200, json=fixture("shop_facts"))])
+    route = respx.post(ENDPOINT).mock(
+        side_effect=[httpx.Response(200, json=fixture("throttled")), httpx.Response(200, json=fixture("shop_facts"))]
+    )
     client, sleeps = _client()
     assert client.query(QUERY, name="shopFacts")["shop"]["name"] == "Acme Nordic"
     assert (route.call_count, sleeps) == (2, [2.0])  # (804 requested - 604 available) / 100 per second
@@ -38,7 +40,9 @@ def test_a_throttled_429_is_waited_out_for_its_retry_after():
 
 @respx.mock
 def test_a_throttled_mutation_did_not_run_so_it_is_resent():
-    route = respx.post(ENDPOINT).mock(side_effect=[httpx.Response(200, json=fixture("throttled")), httpx.Response(200, json=fixture("order_update"))])
+    route = respx.post(ENDPOINT).mock(
+        side_effect=[httpx.Response(200, json=fixture("throttled")), httpx.Response(200, json=fixture("order_update"))]
+    )
     client, sleeps = _client()
     client.mutate(MUTATION, {"input": {}}, name="orderUpdate")
     assert (route.call_count, sleeps) == (2, [2.0])
@@ -56,8 +60,11 @@ def test_a_mutation_failing_with_5xx_is_not_resent():
 @respx.mock
 def test_the_next_call_waits_until_the_bucket_can_pay_the_last_cost():
     low = fixture("shop_facts")
-    low["extensions"]["cost"] = {"requestedQueryCost": 804, "actualQueryCost": 20,
-                                 "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 700, "restoreRate": 100.0}}
+    low["extensions"]["cost"] = {
+        "requestedQueryCost": 804,
+        "actualQueryCost": 20,
+        "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 700, "restoreRate": 100.0},
+    }
     respx.post(ENDPOINT).mock(side_effect=[httpx.Response(200, json=low), httpx.Response(200, json=fixture("shop_facts"))])
     now = [0.0]
     client, sleeps = _client(clock=lambda: now[0])
@@ -69,7 +76,9 @@ def test_the_next_call_waits_until_the_bucket_can_pay_the_last_cost():
 
 @respx.mock
 def test_refused_token_names_shopify_and_the_shop():
-    respx.post(ENDPOINT).respond(401, json={"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"})
+    respx.post(ENDPOINT).respond(
+        401, json={"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}
+    )
     client, _ = _client()
     with pytest.raises(AuthError) as raised:
         client.query(QUERY, name="shopFacts")
@@ -87,7 +96,9 @@ def test_access_denied_names_the_missing_scope():
 
 @respx.mock
 def test_a_malformed_body_is_transient_and_a_query_is_retried():
-    route = respx.post(ENDPOINT).mock(side_effect=[httpx.Response(200, text='{"data": {'), httpx.Response(200, json=fixture("shop_facts"))])
+    route = respx.post(ENDPOINT).mock(
+        side_effect=[httpx.Response(200, text='{"data": {'), httpx.Response(200, json=fixture("shop_facts"))]
+    )
     client, sleeps = _client()
     client.query(QUERY, name="shopFacts")
     assert (route.call_count, len(sleeps)) == (2, 1)
@@ -95,8 +106,17 @@ def test_a_malformed_body_is_transient_and_a_query_is_retried():
 
 @respx.mock
 def test_other_graphql_errors_are_permanent():
-    respx.post(ENDPOINT).respond(200, json={"errors": [{"message": "Query cost is 1252, which exceeds the single query max cost limit (1000).",
-                                                        "extensions": {"code": "MAX_COST_EXCEEDED", "cost": 1252, "maxCost": 1000}}]})
+    respx.post(ENDPOINT).respond(
+        200,
+        json={
+            "errors": [
+                {
+                    "message": "Query cost is 1252, which exceeds the single query max cost limit (1000).",
+                    "extensions": {"code": "MAX_COST_EXCEEDED", "cost": 1252, "maxCost": 1000},
+                }
+            ]
+        },
+    )
     client, _ = _client()
     with pytest.raises(PermanentError, match="exceeds the single query max cost limit"):
         client.query(QUERY, name="shopFacts")
@@ -113,8 +133,11 @@ def test_a_plain_string_error_body_is_reported_not_crashed_on():
 @respx.mock
 def test_a_long_shortfall_surfaces_instead_of_blocking():
     empty = fixture("shop_facts")
-    empty["extensions"]["cost"] = {"requestedQueryCost": 900, "actualQueryCost": 20,
-                                   "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 100.0}}
+    empty["extensions"]["cost"] = {
+        "requestedQueryCost": 900,
+        "actualQueryCost": 20,
+        "throttleStatus": {"maximumAvailable": 2000.0, "currentlyAvailable": 0, "restoreRate": 100.0},
+    }
     respx.post(ENDPOINT).respond(200, json=empty)
     client, sleeps = _client()
     client.query(QUERY, name="shopFacts")

@@ -37,8 +37,13 @@ def _signed(params: dict, secret: str = "koongo-dev-app-secret") -> dict:
 
 
 def _callback(**overrides) -> dict:
-    params = {"code": "0907a61c0c8d55e99db179b68161bc00", "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ", "shop": "acme.myshopify.com",
-              "state": "nonce-1", "timestamp": str(NOW)}
+    params = {
+        "code": "0907a61c0c8d55e99db179b68161bc00",
+        "host": "YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ",
+        "shop": "acme.myshopify.com",
+        "state": "nonce-1",
+        "timestamp": str(NOW),
+    }
     return _signed({**params, **overrides})
 
 
@@ -74,7 +79,9 @@ def test_a_wrong_state_is_refused_even_when_signed():
     assert raised.value.code == "bad_state"
 
 
-@pytest.mark.parametrize("shop", ["acme.myshopify.com.evil.example", "evil.example", "-acme.myshopify.com", "acme.myshopify.com/x"])
+@pytest.mark.parametrize(
+    "shop", ["acme.myshopify.com.evil.example", "evil.example", "-acme.myshopify.com", "acme.myshopify.com/x"]
+)
 def test_a_foreign_shop_host_is_refused_even_when_signed(shop):
     with pytest.raises(InstallRefused) as raised:
         verify_callback(APP, _callback(shop=shop), expected_state="nonce-1", now=lambda: NOW)
@@ -88,7 +95,9 @@ def test_a_stale_timestamp_is_refused():
 
 
 def test_the_previous_secret_still_verifies_during_a_rotation():
-    rotating = ShopifyApp(APP.client_id, SecretStr("new-secret"), APP.redirect_uri, previous_secret=SecretStr("koongo-dev-app-secret"))
+    rotating = ShopifyApp(
+        APP.client_id, SecretStr("new-secret"), APP.redirect_uri, previous_secret=SecretStr("koongo-dev-app-secret")
+    )
     assert verify_callback(rotating, _callback(), expected_state="nonce-1", now=lambda: NOW) == "acme.myshopify.com"
 
 
@@ -104,7 +113,10 @@ def test_the_code_is_exchanged_for_an_offline_token():
     route = respx.post("https://acme.myshopify.com/admin/oauth/access_token").respond(200, json=fixture("access_token"))
     grant = exchange_code(APP, "acme.myshopify.com", "0907a61c0c8d55e99db179b68161bc00")
     assert json.loads(route.calls.last.request.content) == {
-        "client_id": "koongo-dev-app", "client_secret": "koongo-dev-app-secret", "code": "0907a61c0c8d55e99db179b68161bc00"}
+        "client_id": "koongo-dev-app",
+        "client_secret": "koongo-dev-app-secret",
+        "code": "0907a61c0c8d55e99db179b68161bc00",
+    }
     assert grant.access_token.get_secret_value() == "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"
     credentials = install_credentials(APP, "acme.myshopify.com", grant)
     assert credentials.scopes == ("read_all_orders", "read_locations", "read_products", "write_inventory", "write_orders")
@@ -113,7 +125,9 @@ def test_the_code_is_exchanged_for_an_offline_token():
 
 @respx.mock
 def test_a_grant_short_of_our_scopes_is_refused():
-    respx.post("https://acme.myshopify.com/admin/oauth/access_token").respond(200, json={"access_token": "shpat_x", "scope": "read_products"})
+    respx.post("https://acme.myshopify.com/admin/oauth/access_token").respond(
+        200, json={"access_token": "shpat_x", "scope": "read_products"}
+    )
     with pytest.raises(MissingScope) as raised:
         exchange_code(APP, "acme.myshopify.com", "code")
     assert raised.value.missing == ("read_locations", "write_inventory", "write_orders")

@@ -19,21 +19,31 @@ ADJUST = """mutation inventoryAdjustQuantities($input: InventoryAdjustQuantities
 }"""
 
 
-def _post(sandbox, document: str, variables: dict | None = None, version: str = "2026-04", token: str = DEMO_TOKEN) -> httpx.Response:
+def _post(
+    sandbox, document: str, variables: dict | None = None, version: str = "2026-04", token: str = DEMO_TOKEN
+) -> httpx.Response:
     client = httpx.Client(transport=wsgi_transport(sandbox), base_url=f"https://{DEMO_SHOP}")
-    return client.post(f"/admin/api/{version}/graphql.json", json={"query": document, "variables": variables or {}},
-                       headers={"X-Shopify-Access-Token": token})
+    return client.post(
+        f"/admin/api/{version}/graphql.json",
+        json={"query": document, "variables": variables or {}},
+        headers={"X-Shopify-Access-Token": token},
+    )
 
 
 def test_every_adapter_query_fits_shopifys_single_query_cost_cap():
     page_sizes = {"PRODUCT_VARIANTS": shopify_adapter.CATALOG_PAGE, "INVENTORY_TARGETS": shopify_adapter.INVENTORY_PAGE}
-    costs = {name: requested_cost(parse(getattr(queries, name)).selections, {"first": page_sizes.get(name)})
-             for name in dir(queries) if name.isupper() and not name.endswith("FIELDS")}
+    costs = {
+        name: requested_cost(parse(getattr(queries, name)).selections, {"first": page_sizes.get(name)})
+        for name in dir(queries)
+        if name.isupper() and not name.endswith("FIELDS")
+    }
     assert max(costs.values()) <= 1000, costs
 
 
 def test_a_query_above_the_cap_is_refused():
-    answer = _post(ShopifySandbox(), "{ productVariants(first: 250) { nodes { metafields(first: 50) { nodes { value } } } } }").json()
+    answer = _post(
+        ShopifySandbox(), "{ productVariants(first: 250) { nodes { metafields(first: 50) { nodes { value } } } } }"
+    ).json()
     assert answer["errors"][0]["extensions"]["code"] == "MAX_COST_EXCEEDED"
     assert "data" not in answer
 
@@ -52,7 +62,9 @@ def test_inventory_adjustments_need_an_idempotency_key_from_2026_04():
 def test_a_spent_bucket_answers_throttled_in_the_configured_form(status):
     sandbox = ShopifySandbox()
     control = httpx.Client(transport=wsgi_transport(sandbox), base_url="http://sim")
-    control.post("/_sandbox/settings", json={"throttle_status": status, "capacity": 100.0, "restore_rate": 10.0}).raise_for_status()
+    control.post(
+        "/_sandbox/settings", json={"throttle_status": status, "capacity": 100.0, "restore_rate": 10.0}
+    ).raise_for_status()
     answer = _post(sandbox, queries.PRODUCT_VARIANTS, {"first": 40})
     body = answer.json()
     assert answer.status_code == status
@@ -65,7 +77,9 @@ def test_a_spent_bucket_answers_throttled_in_the_configured_form(status):
 def test_a_token_without_a_scope_is_denied_that_field_and_the_connection_test_names_it():
     sandbox = ShopifySandbox()
     sandbox.add_shop("narrow.myshopify.com", token="shpat_narrow", scopes=frozenset({"read_products", "read_orders"}))
-    adapter = ShopifyAdapter({"shop_domain": "narrow.myshopify.com", "access_token": "shpat_narrow"}, transport=wsgi_transport(sandbox))
+    adapter = ShopifyAdapter(
+        {"shop_domain": "narrow.myshopify.com", "access_token": "shpat_narrow"}, transport=wsgi_transport(sandbox)
+    )
     with pytest.raises(MissingScope) as raised:
         adapter.test_connection()
     assert raised.value.missing == ("read_locations", "write_inventory", "write_orders")

@@ -19,8 +19,13 @@ URI = "https://koongo.example/hooks/shopify"
 
 
 def _headers(body: bytes = BODY, secret: str = SECRET, delivery: str = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043") -> dict:
-    return {"X-Shopify-Topic": "refunds/create", "X-Shopify-Hmac-Sha256": sign(body, secret), "X-Shopify-Shop-Domain": "acme.myshopify.com",
-            "X-Shopify-Webhook-Id": delivery, "X-Shopify-API-Version": "2026-04"}
+    return {
+        "X-Shopify-Topic": "refunds/create",
+        "X-Shopify-Hmac-Sha256": sign(body, secret),
+        "X-Shopify-Shop-Domain": "acme.myshopify.com",
+        "X-Shopify-Webhook-Id": delivery,
+        "X-Shopify-API-Version": "2026-04",
+    }
 
 
 def test_sign_is_base64_hmac_sha256_of_the_raw_body():
@@ -61,8 +66,13 @@ def test_a_replayed_delivery_is_deduped_by_its_webhook_id():
 def test_registration_creates_only_the_missing_subscriptions(shop, adapter):
     shop.on("webhookSubscriptions", "webhook_subscriptions").on("webhookSubscriptionCreate", "webhook_subscription_create")
     assert register_webhooks(adapter.client, URI) == {
-        "REFUNDS_CREATE": "gid://shopify/WebhookSubscription/4759307", "ORDERS_UPDATED": "gid://shopify/WebhookSubscription/4759306"}
-    assert shop.call("webhookSubscriptionCreate").variables == {"topic": "REFUNDS_CREATE", "webhookSubscription": {"uri": URI, "format": "JSON"}}
+        "REFUNDS_CREATE": "gid://shopify/WebhookSubscription/4759307",
+        "ORDERS_UPDATED": "gid://shopify/WebhookSubscription/4759306",
+    }
+    assert shop.call("webhookSubscriptionCreate").variables == {
+        "topic": "REFUNDS_CREATE",
+        "webhookSubscription": {"uri": URI, "format": "JSON"},
+    }
 
 
 def test_registering_again_after_a_reinstall_adds_nothing_and_refunds_are_then_delivered_there():
