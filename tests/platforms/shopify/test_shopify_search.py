@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from platforms.shopify.adapter import _search
+from platforms.shopify.mapping import search as _search
 from platforms.shopify.sandbox_graphql import matches
 
 identifiers = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
