@@ -6,3 +6,22 @@ from django.apps import AppConfig
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = "Orders"
+
+    def ready(self):
+        from connections.outbox import register_outbox
+        from connections.problems import register_problem_kind
+        from connections.runs import register_flow
+
+        from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
+        from orders import ingest, pushes
+        from orders.flow import orders_flow
+        from orders.models import DecisionPush, StorePush
+        from orders.selectors import overview_context
+
+        register_flow("orders", orders_flow)
+        register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120)
+        register_outbox(StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300)
+        register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
+        register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
+        register_nav_item(NavItem("Orders", "orders:list", order=20))
+        register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))

@@ -11,3 +11,15 @@ document.addEventListener("DOMContentLoaded", function () {
     }
   });
 });
+// Bar charts whose data sits in a json_script block: [[label, value], ...]. Chart.js is loaded on pages that chart.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof Chart === "undefined") { return; }
+  document.querySelectorAll("canvas.js-bar-chart").forEach(function (canvas) {
+    var rows = JSON.parse(document.getElementById(canvas.dataset.source).textContent);
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: rows.map(function (r) { return r[0]; }), datasets: [{ label: canvas.dataset.label, data: rows.map(function (r) { return r[1]; }) }] },
+      options: { animation: false, plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } }
+    });
+  });
+});

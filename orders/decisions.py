@@ -1,0 +1,122 @@
+"""Deciding positions, by the rule or by the merchant: each decision is written with its outbox row, exactly once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from connections.outbox import outbox_schedule
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+
+from catalog.models import ProductListing
+from catalog.selectors import reference_price_from
+from connections.models import MiintoConnection, OrderConfiguration
+from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
+from orders.rules import Outcome, RuleInput, decide
+
+
+def promised_stock(product_ids) -> dict[int, int]:
+    """Units accepted but not yet in the store, per product, across every connection: they count as taken."""
+    rows = (
+        Position.objects.filter(product_id__in=product_ids, awaiting_store=True)
+        .values("product_id")
+        .annotate(units=Sum("quantity"))
+    )
+    return {row["product_id"]: row["units"] for row in rows}
+
+
+def _push_for(connection: MiintoConnection, transfer: Transfer) -> DecisionPush:
+    """A pending push for this transfer, or a new one: one PATCH carries every decision not yet sent."""
+    pending = DecisionPush.objects.filter(transfer=transfer, state__in=["pending", "failed"]).first()
+    if pending is not None:
+        return pending
+    count = DecisionPush.objects.filter(transfer=transfer).count()
+    push = DecisionPush.objects.create(
+        merchant=connection.merchant, connection=connection, transfer=transfer, idempotency_key=f"decide:{transfer.pk}:{count + 1}"
+    )
+    outbox_schedule(push)
+    return push
+
+
+def _record(position: Position, outcome: str, reason: str, decided_by: str, inputs: dict, actor: str = "") -> Decision:
+    position.set_status(PositionStatus.ACCEPTED if outcome == Outcome.ACCEPT else PositionStatus.DECLINED)
+    position.awaiting_store = outcome == Outcome.ACCEPT
+    position.wait_reason = ""
+    return Decision(merchant=position.merchant, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
+                    actor=actor, inputs=inputs)
+
+
+@transaction.atomic
+def positions_auto_decide(connection: MiintoConnection, configuration: OrderConfiguration, positions: list[Position]) -> dict[str, int]:
+    """Run the rule over the page's undecided positions; returns counts of accepted, declined and waiting.
+
+    Stock accepted earlier in the same page is taken from what later positions see, so two positions never both get
+    the last unit; other connections' promises come from `promised_stock`.
+    """
+    undecided = [p for p in positions if p.status == PositionStatus.PENDING]
+    if not undecided:
+        return {"accepted": 0, "declined": 0, "waiting": 0}
+    # Lock the rows: a manual decision racing the rule must find them decided, not decide them twice.
+    locked = {p.pk: p for p in Position.objects.select_for_update().filter(pk__in=[p.pk for p in undecided], status=PositionStatus.PENDING)}
+    undecided = [p for p in undecided if p.pk in locked]
+    product_ids = {p.product_id for p in undecided if p.product_id}
+    promised = promised_stock(product_ids)
+    listings = {
+        listing.product_id: listing for listing in ProductListing.objects.filter(connection=connection, product_id__in=product_ids)
+    }
+    taken: dict[int, int] = defaultdict(int)
+    decisions, waiting, touched_transfers = [], [], {}
+    for position in undecided:
+        product = position.product
+        reference = reference_price_from(product, listings.get(product.pk), configuration.reference_price_attribute) if product else None
+        available = None
+        if product is not None and product.stock is not None:
+            available = product.stock - promised.get(product.pk, 0) - taken[product.pk]
+        facts = RuleInput(
+            unit_price=position.unit_price, currency=position.currency, quantity=position.quantity, product_found=product is not None,
+            available_stock=available, reference_price=reference.price if reference else None,
+            reference_currency=reference.currency if reference else "", reference_source=reference.source if reference else "",
+            threshold=configuration.price_threshold,
+        )
+        verdict = decide(facts)
+        inputs = facts.as_record() | {"minimum_price": str(verdict.minimum_price) if verdict.minimum_price is not None else None}
+        if verdict.outcome == Outcome.WAIT:
+            position.wait_reason = str(verdict.reason)
+            waiting.append(position)
+            continue
+        if verdict.outcome == Outcome.ACCEPT:
+            taken[product.pk] += position.quantity
+        decisions.append(_record(position, verdict.outcome, str(verdict.reason), DecidedBy.RULE, inputs))
+        touched_transfers[position.transfer_id] = position.transfer
+    Position.objects.bulk_update([d.position for d in decisions] + waiting, ["status", "awaiting_store", "wait_reason"])
+    Decision.objects.bulk_create(decisions)
+    for transfer in touched_transfers.values():
+        _push_for(connection, transfer)
+    accepted = sum(1 for d in decisions if d.outcome == Outcome.ACCEPT)
+    return {"accepted": accepted, "declined": len(decisions) - accepted, "waiting": len(waiting)}
+
+
+@transaction.atomic
+def positions_decide(*, merchant, positions: list[Position], outcome: str, actor: str, reason: str = "") -> list[Decision]:
+    """The merchant accepts or declines pending positions (one, or a whole transfer); refuses any already decided."""
+    if outcome not in (Outcome.ACCEPT, Outcome.DECLINE):
+        raise ValidationError({"outcome": "Choose accept or decline."})
+    locked = list(Position.objects.select_for_update().filter(merchant=merchant, pk__in=[p.pk for p in positions]).select_related("transfer", "connection"))
+    decided = [p.miinto_id for p in locked if p.status != PositionStatus.PENDING]
+    if decided:
+        raise ValidationError({"positions": f"Already decided: {', '.join(map(str, decided))}. A position is decided exactly once."})
+    inputs = {"manual": True, "unit_price": None}
+    decisions = []
+    for position in locked:
+        decision = _record(position, outcome, reason or f"manual_{outcome}", DecidedBy.MERCHANT, {**inputs, "unit_price": str(position.unit_price)}, actor)
+        decisions.append(decision)
+    Position.objects.bulk_update(locked, ["status", "awaiting_store", "wait_reason"])
+    try:
+        with transaction.atomic():
+            Decision.objects.bulk_create(decisions)
+    except IntegrityError:
+        raise ValidationError({"positions": "Another decision was recorded at the same time; reload and check."}) from None
+    for transfer in {p.transfer_id: p.transfer for p in locked}.values():
+        _push_for(transfer.connection, transfer)
+    return decisions

@@ -1,0 +1,92 @@
+"""The orders flow: read pending transfers, match and refresh stock, decide, and execute the resulting pushes."""
+
+from __future__ import annotations
+
+from connections.outbox import outbox_execute
+from connections.runs import RunContext
+from django.db.models import Exists, OuterRef
+
+from catalog.models import Product
+from connections import clients
+from connections.models import Direction
+from orders import ingest
+from orders.decisions import _push_for, positions_auto_decide
+from orders.models import Decision, DecisionPush, Position, PositionStatus, StorePush, Transfer
+
+PAGE_SIZE = 50
+
+
+def orders_flow(ctx: RunContext) -> None:
+    """One run for one connection; every page is committed on its own, so a crash loses at most the current page."""
+    connection = ctx.connection
+    configuration = connection.order_configuration
+    from_start = ingest.from_date_start(configuration)
+    client = clients.miinto_client(connection, on_call=ctx.recorder(Direction.TO_MIINTO))
+    adapter = clients.store_adapter(connection.store_connection, on_call=ctx.recorder(Direction.TO_STORE)) if connection.store_connection else None
+    seen_ids: set[int] = set()
+    with client:
+        for page in client.transfer_pages(connection.shop_id, "pending", page_size=PAGE_SIZE):
+            rejected = ingest.quarantine_rejects(connection, page, "transfer")
+            fresh = [t for t in page.items if from_start is None or t.created_at is None or t.created_at >= from_start]
+            seen_ids.update(t.id for t in page.items)
+            positions = ingest.transfers_upsert(connection, fresh)
+            ingest.positions_match(connection, configuration, positions)
+            if adapter is not None:
+                stock_refresh(adapter, configuration.product_identification_attribute, positions)
+            counts = {"accepted": 0, "declined": 0}
+            if configuration.auto_accept:
+                counts = positions_auto_decide(connection, configuration, positions)
+            ctx.bump(seen=len(fresh), skipped=len(page.items) - len(fresh), failed=rejected,
+                     accepted=counts["accepted"], declined=counts["declined"])
+        reconcile_vanished(connection, client, seen_ids)
+        push_unsent(connection)
+    if adapter is not None:
+        adapter.close()
+    ctx.bump(pushed=execute_pending_pushes(connection))
+
+
+def stock_refresh(adapter, attribute: str, positions: list[Position]) -> None:
+    """Refresh stock of the page's matched, undecided products from the store in one batch."""
+    products = {p.product_id: p.product for p in positions if p.product_id and p.status == PositionStatus.PENDING}
+    if not products:
+        return
+    by_identifier = {product.identifier(attribute): product for product in products.values() if product.identifier(attribute)}
+    for store_product in adapter.get_products(list(by_identifier), attribute):
+        product = by_identifier.get(store_product.identifier(attribute) or "")
+        if product is not None and store_product.stock is not None:
+            product.stock = store_product.stock
+    Product.objects.bulk_update(list(products.values()), ["stock"])
+
+
+def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:
+    """A transfer gone from the pending list while undecided here was decided in Miinto: read it and record that."""
+    vanished = Transfer.objects.filter(connection=connection, closed_at__isnull=True).exclude(miinto_id__in=seen_ids).filter(
+        Exists(Position.objects.filter(transfer=OuterRef("pk"), status=PositionStatus.PENDING))
+    )
+    for transfer in vanished:
+        detail = client.transfer(connection.shop_id, transfer.miinto_id)
+        ingest.record_miinto_decisions(connection, transfer, detail)
+        if transfer.new_order_id:
+            _push_for(connection, transfer)  # fetches the order made in Miinto and puts it in the store
+
+
+def push_unsent(connection) -> None:
+    """Safety net: a decision whose push finished before it committed gets a new push."""
+    unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
+    for transfer in Transfer.objects.filter(pk__in=set(unsent)):
+        _push_for(connection, transfer)
+
+
+def execute_pending_pushes(connection) -> int:
+    """Run this connection's due pushes now (the claim makes it safe beside the queued tasks); returns how many ran."""
+    done = 0
+    for model in (DecisionPush, StorePush):
+        label = model._meta.label_lower
+        for pk in model.objects.filter(connection=connection, state__in=["pending", "failed"]).values_list("pk", flat=True):
+            if outbox_execute(label, pk) == "done":
+                done += 1
+    # Decisions fetch orders, which queue store pushes: run those too.
+    for pk in StorePush.objects.filter(connection=connection, state="pending").values_list("pk", flat=True):
+        if outbox_execute(StorePush._meta.label_lower, pk) == "done":
+            done += 1
+    return done

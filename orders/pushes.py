@@ -1,0 +1,223 @@
+"""Outbox handlers: tell Miinto the decisions (reconciling first on a retry), fetch the order, and put it in the store."""
+
+from __future__ import annotations
+
+from connections.activity import activity_on_call
+from connections.outbox import outbox_schedule
+from connections.problems import problem_raise
+from django.db import transaction
+from django.utils import timezone
+
+from connections import clients
+from connections.models import Direction, MiintoConnection, SyncLevel
+from koongo.accounts.services import usage_add_orders
+from koongo.http import PermanentError
+from miinto.client import DECIDED
+from miinto.schemas import Order as WireOrder
+from orders.ingest import record_miinto_decisions
+from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
+
+AMBIGUOUS_STOCK = "ambiguous_stock_write"
+
+
+def _miinto(connection: MiintoConnection, subject: tuple[str, object]):
+    recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_MIINTO, connection=connection)
+    client = clients.miinto_client(connection, on_call=recorder)
+    return client, recorder, recorder.about(*subject)
+
+
+def decision_push_execute(push: DecisionPush) -> None:
+    """Send the transfer's unsent decisions in one PATCH; after a lost answer or a 409, read the transfer and reconcile."""
+    connection, transfer = push.connection, push.transfer
+    client, recorder, about = _miinto(connection, ("transfer", transfer.miinto_id))
+    with client, recorder, about:
+        unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"))
+        if push.attempts > 1 and unsent:
+            # A previous attempt may have been applied with its answer lost: never send a second, different decision.
+            _reconcile(connection, transfer, client)
+            unsent = [d for d in unsent if not Decision.objects.filter(pk=d.pk, sent_at__isnull=False).exists()]
+        if unsent:
+            accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
+            declined = [d.position.miinto_id for d in unsent if d.outcome == "decline"]
+            try:
+                new_order_id = client.decide_transfer(connection.shop_id, transfer.miinto_id, accepted, declined)
+            except PermanentError as error:
+                if error.status != 409 or error.code != DECIDED:
+                    raise
+                _reconcile(connection, transfer, client)
+            else:
+                with transaction.atomic():
+                    Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
+                    if new_order_id:
+                        Transfer.objects.filter(pk=transfer.pk).update(new_order_id=new_order_id)
+                        transfer.new_order_id = new_order_id
+        transfer.refresh_from_db(fields=["new_order_id"])
+        if transfer.new_order_id and not Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
+            order_fetch(connection, transfer, client)
+
+
+def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None:
+    """Make our records match what Miinto shows for the transfer: sent where it agrees, Miinto's where it differs."""
+    detail = client.transfer(connection.shop_id, transfer.miinto_id)
+    statuses = {p.id: p.status for p in detail.positions}
+    now = timezone.now()
+    with transaction.atomic():
+        for decision in Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"):
+            status = statuses.get(decision.position.miinto_id, "pending")
+            if status == "pending":
+                continue  # not applied: the next PATCH sends it
+            miinto_outcome = "accept" if status == "accepted" else "decline"
+            if miinto_outcome != decision.outcome:
+                # Miinto decided otherwise (in its own back office): its decision stands, and ours records that.
+                decision.outcome, decision.decided_by, decision.reason = miinto_outcome, "miinto", "decided_in_miinto"
+                Position.objects.filter(pk=decision.position_id).update(status=status, awaiting_store=status == "accepted")
+            decision.sent_at = now
+            decision.save(update_fields=["outcome", "decided_by", "reason", "sent_at"])
+        record_miinto_decisions(connection, transfer, detail)
+
+
+@transaction.atomic
+def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None) -> Order:
+    """Store the full Miinto order and queue its store push; applies Use Billing Address For Shipping."""
+    wire = client.order(connection.shop_id, order_id or transfer.new_order_id)
+    order = order_save(connection, transfer, wire)
+    return order
+
+
+def _address(person, address) -> dict:
+    return {
+        "name": person.name, "first_name": person.first_name, "last_name": person.last_name,
+        "street": address.street or "", "postcode": address.postcode or "", "city": address.city or "",
+        "country_code": (address.country_code or "").upper(),
+    }
+
+
+def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder) -> Order:
+    """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id)."""
+    configuration = connection.order_configuration
+    billing = wire.billing_information
+    delivery = wire.shipping_information.delivery_address
+    delivery_address = _address(delivery, delivery.address) if delivery else {}
+    billing_address = _address(billing, billing.address) | {"email": billing.email or "", "phone": billing.phone or ""}
+    delivery_type = str(delivery.type.value if delivery and delivery.type else "")
+    warnings = []
+    shipping_address = delivery_address or billing_address
+    if configuration.use_billing_for_shipping:
+        shipping_address = billing_address
+        if delivery_type == "ParcelShopDelivery":
+            warnings.append("Parcel-shop delivery: the billing address replaced the parcel shop as the shipping address.")
+    order, created = Order.objects.get_or_create(
+        connection=connection,
+        miinto_id=wire.id,
+        defaults={
+            "merchant": connection.merchant, "transfer": transfer, "parent_order_id": wire.parent_order.id if wire.parent_order else None,
+            "currency": wire.currency, "created_at_miinto": wire.parent_order.created_at if wire.parent_order else None,
+            "customer_name": billing.name, "customer_email": billing.email or "", "customer_phone": billing.phone or "",
+            "billing_address": billing_address, "shipping_address": shipping_address, "delivery_address": delivery_address,
+            "delivery_type": delivery_type, "delivery_provider_id": wire.shipping_information.delivery_options.provider_id or "",
+            "shipping_method": shipping_method_for(delivery_type), "warnings": warnings, "raw": wire.model_dump(mode="json", by_alias=True),
+        },
+    )
+    if not created:
+        return order
+    positions = {p.miinto_id: p for p in Position.objects.filter(connection=connection, miinto_id__in=[p.id for p in wire.accepted_positions]).select_related("product")}
+    OrderLine.objects.bulk_create([
+        OrderLine(
+            merchant=connection.merchant, order=order, position=positions.get(p.id), miinto_position_id=p.id,
+            product=positions[p.id].product if p.id in positions else None,
+            sku=(positions[p.id].product.sku if p.id in positions and positions[p.id].product else ""),
+            gtin=p.item.gtin or "", title=p.item.name or "", quantity=p.quantity, unit_price=p.price.amount,
+        )
+        for p in wire.accepted_positions
+    ])
+    kind = StorePushKind.ADJUST_STOCK if configuration.sync_level == SyncLevel.STOCK_ONLY else StorePushKind.CREATE_ORDER
+    push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
+                                    idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
+    outbox_schedule(push)
+    usage_add_orders(merchant=connection.merchant, count=1)
+    return order
+
+
+DELIVERY_METHODS = {
+    "HomeDelivery": "Miinto home delivery",
+    "CompanyDelivery": "Miinto company delivery",
+    "ParcelShopDelivery": "Miinto parcel shop",
+}
+
+
+def shipping_method_for(delivery_type: str) -> str:
+    return DELIVERY_METHODS.get(delivery_type, "Miinto delivery")
+
+
+def store_push_execute(push: StorePush) -> None:
+    """Create the store order (Orders & Stock) or lower the store's stock (Stock only), idempotently."""
+    order, connection = push.order, push.connection
+    store = connection.store_connection
+    if store is None:
+        raise PermanentError("no store connection is linked to this Miinto connection")
+    recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
+    lines = list(order.lines.select_related("product"))
+    with clients.store_adapter(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
+        if push.kind == StorePushKind.CREATE_ORDER:
+            ref = adapter.create_order(order_draft(order, lines, connection.order_configuration.product_identification_attribute))
+            result = {"store_order_id": ref.id, "name": ref.name or ""}
+            Order.objects.filter(pk=order.pk).update(status="in_store", store_order_id=ref.id, store_order_name=ref.name or "")
+        else:
+            result = _lower_stock(push, order, lines, adapter)
+    with transaction.atomic():
+        StorePush.objects.filter(pk=push.pk).update(result=result)
+        Position.objects.filter(order_line__order=order).update(awaiting_store=False)
+        if push.kind == StorePushKind.ADJUST_STOCK:
+            Order.objects.filter(pk=order.pk).update(status="in_store")
+
+
+def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter) -> dict:
+    from platforms.values import StockChange, StockOutcome
+
+    changes = [
+        StockChange(key=f"miinto-position:{order.connection_id}:{line.miinto_position_id}", sku=line.sku, delta=-line.quantity,
+                    reason=f"Miinto order {order.miinto_id}")
+        for line in lines if line.sku
+    ]
+    results = adapter.adjust_stock(changes)
+    retry = [r for r in results if r.outcome == StockOutcome.FAILED and r.retryable]
+    for result in results:
+        if result.outcome == StockOutcome.AMBIGUOUS or (result.outcome == StockOutcome.FAILED and not result.retryable):
+            problem_raise(
+                merchant=order.merchant, kind=AMBIGUOUS_STOCK, connection=order.connection,
+                message=f"Stock for SKU {result.sku} (Miinto order {order.miinto_id}) may or may not have been lowered: {result.error or result.outcome}. "
+                "Check the store's stock and mark this handled.",
+                fingerprint=f"stock:{result.key}", subject_type="order", subject_id=order.pk, excerpt=result.model_dump(mode="json"),
+            )
+    if retry:
+        from koongo.http import TransientError
+
+        # Applied and ambiguous changes are remembered by key in the adapter's ledger, so the retry moves only these.
+        raise TransientError(f"{len(retry)} stock change(s) failed and will be retried")
+    missing = [line.miinto_position_id for line in lines if not line.sku]
+    return {"stock": [r.model_dump(mode="json") for r in results], "unmatched_positions": missing}
+
+
+def order_draft(order: Order, lines: list[OrderLine], attribute: str):
+    """The store order for a Miinto order: our key, Miinto's prices incl. tax, the effective shipping address."""
+    from platforms.values import Address, StoreOrderDraft
+    from platforms.values import OrderLine as DraftLine
+
+    def address(data: dict) -> Address:
+        return Address(first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), street=data.get("street") or "-",
+                       postcode=data.get("postcode") or "-", city=data.get("city") or "-", country_code=data.get("country_code") or "DK",
+                       phone=data.get("phone") or None)
+
+    unmatched = [line.miinto_position_id for line in lines if line.product is None]
+    if unmatched:
+        raise PermanentError(f"positions {unmatched} match no store product; set the Product Identification Attribute or fix the catalog")
+    return StoreOrderDraft(
+        key=f"miinto-{order.connection.shop_id}-{order.miinto_id}", marketplace="Miinto", marketplace_order_id=str(order.parent_order_id or order.miinto_id),
+        identifier_attribute=attribute, currency=order.currency,
+        lines=tuple(DraftLine(identifier=line.product.identifier(attribute) or line.product.sku, sku=line.product.sku or None, title=line.title,
+                              quantity=line.quantity, unit_price=line.unit_price, key=str(line.miinto_position_id)) for line in lines),
+        billing_address=address(order.billing_address), shipping_address=address(order.shipping_address),
+        email=order.customer_email or None, phone=order.customer_phone or None, shipping_method=order.shipping_method,
+        note=f"Miinto order {order.parent_order_id or order.miinto_id} (shop {order.connection.shop_id})",
+        placed_at=order.created_at_miinto,
+    )

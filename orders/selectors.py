@@ -1,0 +1,108 @@
+"""Reads for orders: the transfer list with filters and search, one transfer's page, and what needs attention."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from connections.models import ActivityEntry
+from orders.models import Decision, Order, OrderLine, Position, PositionStatus, Transfer
+
+
+def _pending_exists():
+    return Exists(Position.objects.filter(transfer=OuterRef("pk"), status=PositionStatus.PENDING))
+
+
+def transfers(merchant) -> QuerySet[Transfer]:
+    """Transfers with their positions, decisions and order prefetched: a constant number of queries per page."""
+    return (
+        Transfer.objects.filter(merchant=merchant)
+        .select_related("connection")
+        .annotate(needs_attention=_pending_exists())
+        .prefetch_related(
+            Prefetch("positions", queryset=Position.objects.select_related("decision", "product").order_by("pk")),
+            Prefetch("orders", queryset=Order.objects.order_by("pk")),
+        )
+    )
+
+
+def transfers_filtered(merchant, params) -> QuerySet[Transfer]:
+    """The dashboard and API filters: connection, status, market, date range, needs attention, and a search."""
+    found = transfers(merchant)
+    if params.get("connection"):
+        found = found.filter(connection_id=params["connection"])
+    if params.get("market"):
+        found = found.filter(connection__market=params["market"].upper())
+    status = params.get("status")
+    if status == "pending" or params.get("needs_attention") in ("1", "true"):
+        found = found.filter(needs_attention=True)
+    elif status in ("accepted", "declined"):
+        found = found.filter(positions__status=status).distinct()
+    elif status == "in_store":
+        found = found.filter(orders__status="in_store").distinct()
+    if params.get("date_from"):
+        found = found.filter(created_at_miinto__date__gte=params["date_from"])
+    if params.get("date_to"):
+        found = found.filter(created_at_miinto__date__lte=params["date_to"])
+    query = (params.get("q") or "").strip()
+    if query:
+        text = Q(orders__customer_name__icontains=query) | Q(orders__customer_email__icontains=query) | Q(positions__product__sku__iexact=query)
+        if query.isdigit():
+            text |= Q(miinto_id=int(query)) | Q(orders__miinto_id=int(query)) | Q(orders__parent_order_id=int(query))
+        found = found.filter(text).distinct()
+    return found.order_by("-pk")
+
+
+def transfer(merchant, pk) -> Transfer:
+    return get_object_or_404(transfers(merchant), pk=pk)
+
+
+def orders(merchant) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(merchant=merchant)
+        .select_related("connection", "transfer")
+        .prefetch_related(Prefetch("lines", queryset=OrderLine.objects.select_related("position__decision").order_by("pk")))
+    )
+
+
+def order(merchant, pk) -> Order:
+    return get_object_or_404(orders(merchant), pk=pk)
+
+
+def positions(merchant) -> QuerySet[Position]:
+    return Position.objects.filter(merchant=merchant).select_related("transfer", "connection", "decision", "product")
+
+
+def needs_attention(merchant) -> QuerySet[Position]:
+    """Pending positions waiting for a human, oldest first (Miinto offers them elsewhere if they wait)."""
+    return positions(merchant).filter(status=PositionStatus.PENDING).order_by("transfer__created_at_miinto", "pk")
+
+
+def communications(merchant, transfer: Transfer) -> QuerySet[ActivityEntry]:
+    """Every call about this transfer or its orders, newest first."""
+    order_ids = [str(o.pk) for o in transfer.orders.all()]
+    return ActivityEntry.objects.filter(merchant=merchant).filter(
+        Q(subject_type="transfer", subject_id=str(transfer.miinto_id), connection_id=transfer.connection_id)
+        | Q(subject_type="order", subject_id__in=order_ids)
+    ).order_by("-created_at", "-pk")[:200]
+
+
+def orders_per_day(merchant, days: int = 30) -> list[tuple[str, int]]:
+    since = timezone.now() - timedelta(days=days)
+    rows = Order.objects.filter(merchant=merchant, created_at__gte=since).annotate(day=TruncDate("created_at")).values("day").annotate(n=Count("pk")).order_by("day")
+    return [(row["day"].isoformat(), row["n"]) for row in rows]
+
+
+def decisions_by_reason(merchant, days: int = 30) -> list[tuple[str, str, int]]:
+    since = timezone.now() - timedelta(days=days)
+    rows = Decision.objects.filter(merchant=merchant, created_at__gte=since).values("outcome", "reason").annotate(n=Count("pk")).order_by("outcome", "-n")
+    return [(row["outcome"], row["reason"], row["n"]) for row in rows]
+
+
+def overview_context(merchant) -> dict:
+    """The overview panel: orders per day, decisions by reason, and how many positions wait for a human."""
+    return {"per_day": orders_per_day(merchant), "by_reason": decisions_by_reason(merchant), "waiting": needs_attention(merchant).count()}

@@ -1,0 +1,12 @@
+"""Dashboard URLs for orders, mounted under the `orders` namespace."""
+
+from django.urls import path
+
+from orders import views
+
+dashboard_urlpatterns = [
+    path("orders/", views.order_list, name="list"),
+    path("orders/needs-attention/", views.needs_attention, name="needs-attention"),
+    path("orders/<int:pk>/", views.order_detail, name="detail"),
+    path("positions/<int:pk>/<slug:outcome>/", views.position_action, name="position-action"),
+]

@@ -1,0 +1,82 @@
+"""Dashboard views for orders: the list, the order page with its tabs, manual decisions, and needs attention."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from connections.selectors import miinto_connections
+from koongo.accounts.decorators import merchant_required, write_required
+from orders import selectors
+from orders.decisions import positions_decide
+from orders.flow import execute_pending_pushes
+from orders.models import PositionStatus
+
+PAGE_SIZE = 50
+
+
+def actor_name(request) -> str:
+    return f"user:{request.user.get_username()}"
+
+
+@merchant_required
+def order_list(request):
+    """Keyset pages (newest first), so paging stays cheap and stable while new transfers arrive."""
+    found = selectors.transfers_filtered(request.merchant, request.GET)
+    before = request.GET.get("before")
+    if before and before.isdigit():
+        found = found.filter(pk__lt=int(before))
+    page = list(found[: PAGE_SIZE + 1])
+    has_more = len(page) > PAGE_SIZE
+    page = page[:PAGE_SIZE]
+    params = request.GET.copy()
+    params.pop("before", None)
+    context = {
+        "transfers": page,
+        "next_before": page[-1].pk if has_more else None,
+        "params": params.urlencode(),
+        "connections": miinto_connections(request.merchant),
+        "filters": request.GET,
+    }
+    return render(request, "orders/list.html", context)
+
+
+@merchant_required
+def order_detail(request, pk):
+    transfer = selectors.transfer(request.merchant, pk)
+    context = {
+        "transfer": transfer,
+        "positions": transfer.positions.all(),
+        "order": next(iter(transfer.orders.all()), None),
+        "activity": selectors.communications(request.merchant, transfer),
+        "tab": request.GET.get("tab", "positions"),
+    }
+    return render(request, "orders/detail.html", context)
+
+
+@write_required
+@require_POST
+def position_action(request, pk, outcome):
+    """Accept or decline one position (or, with `all`, every pending position of the transfer)."""
+    position = selectors.positions(request.merchant).filter(pk=pk).first()
+    if position is None or outcome not in ("accept", "decline"):
+        return render(request, "404.html", status=404)
+    targets = [position]
+    if request.POST.get("all") == "1":
+        targets = list(selectors.positions(request.merchant).filter(transfer_id=position.transfer_id, status=PositionStatus.PENDING))
+    try:
+        positions_decide(merchant=request.merchant, positions=targets, outcome=outcome, actor=actor_name(request), reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        # Tell Miinto now rather than at the next sync, so the merchant sees the outcome on this page.
+        execute_pending_pushes(position.connection)
+        messages.success(request, f"{len(targets)} position(s) {outcome}ed.")
+    return redirect("orders:detail", pk=position.transfer_id)
+
+
+@merchant_required
+def needs_attention(request):
+    return render(request, "orders/needs_attention.html", {"positions": selectors.needs_attention(request.merchant)[:500]})

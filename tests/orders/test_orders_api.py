@@ -1,0 +1,100 @@
+"""Orders in the API and the dashboard: manual decisions, filters, isolation, viewers and Idempotency-Key."""
+
+from orders.models import Decision, Order, Position, Transfer
+from tests.conftest import make_api_client
+from tests.orders.conftest import GTIN_TEE_M
+
+
+def _pending(world, count=1):
+    for _ in range(count):
+        world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    return list(Position.objects.order_by("pk"))
+
+
+def test_accept_a_position_in_the_api(world):
+    [position] = _pending(world)
+    api = make_api_client(world.merchant, "staff")
+    response = api.post(f"/api/v1/positions/{position.pk}/accept/", {"reason": "looks good"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["decision"]["outcome"] == "accept" and response.json()["decision"]["decided_by"] == "merchant"
+    assert response.json()["decision"]["actor"].startswith("api-key:")
+    assert response.json()["decision"]["sent_at"] is not None
+    again = api.post(f"/api/v1/positions/{position.pk}/decline/", {}, format="json")
+    assert again.status_code == 400 and "already accepted" in again.json()["status"][0]
+    order = api.get("/api/v1/orders/").json()["results"][0]
+    assert order["lines"][0]["decision"]["outcome"] == "accept" and order["status"] == "in_store"
+
+
+def test_decide_a_whole_transfer_in_one_call(world):
+    world.offer((GTIN_TEE_M, 10000, 1), (GTIN_TEE_M, 9000, 1))
+    world.sync()
+    transfer = Transfer.objects.get()
+    first, second = Position.objects.order_by("pk")
+    api = make_api_client(world.merchant, "staff")
+    response = api.post(f"/api/v1/transfers/{transfer.pk}/decide/", {"accept": [first.miinto_id], "decline": [second.miinto_id]}, format="json")
+    assert response.status_code == 200, response.json()
+    assert sorted(p["status"] for p in response.json()["positions"]) == ["accepted", "declined"]
+    [sent] = world.decisions_on_miinto()
+    assert (sent["accepted"], sent["declined"]) == ([first.miinto_id], [second.miinto_id])
+    bad = api.post(f"/api/v1/transfers/{transfer.pk}/decide/", {"accept": [], "decline": []}, format="json")
+    assert bad.status_code == 400 and "accept" in bad.json()
+
+
+def test_idempotency_key_on_decisions(world):
+    [position] = _pending(world)
+    api = make_api_client(world.merchant, "staff")
+    first = api.post(f"/api/v1/positions/{position.pk}/accept/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    second = api.post(f"/api/v1/positions/{position.pk}/accept/", {}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == second.status_code == 200 and first.json() == second.json()
+    assert Decision.objects.count() == 1
+
+
+def test_viewer_cannot_decide(world):
+    [position] = _pending(world)
+    viewer = make_api_client(world.merchant, "viewer")
+    assert viewer.post(f"/api/v1/positions/{position.pk}/accept/", {}, format="json").status_code == 403
+    assert viewer.get("/api/v1/transfers/").status_code == 200
+    assert Decision.objects.count() == 0
+
+
+def test_another_merchants_orders_transfers_and_positions_answer_404(world, other_merchant):
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.configure(auto_accept=False)
+    world.sync()
+    intruder = make_api_client(other_merchant, "staff")
+    order, transfer, position = Order.objects.first(), Transfer.objects.first(), Position.objects.first()
+    for url in ("/api/v1/orders/", "/api/v1/transfers/", "/api/v1/positions/"):
+        assert intruder.get(url).json()["results"] == []
+    assert intruder.get(f"/api/v1/orders/{order.pk}/").status_code == 404
+    assert intruder.get(f"/api/v1/transfers/{transfer.pk}/").status_code == 404
+    assert intruder.post(f"/api/v1/transfers/{transfer.pk}/decide/", {"accept": [position.miinto_id]}, format="json").status_code == 404
+    pending = Position.objects.filter(status="pending").first()
+    assert intruder.post(f"/api/v1/positions/{pending.pk}/accept/", {}, format="json").status_code == 404
+    assert Position.objects.get(pk=pending.pk).status == "pending"
+
+
+def test_order_pages_for_another_merchant_answer_404(world, other_merchant, client):
+    from tests.factories import MembershipFactory
+
+    [position] = _pending(world)
+    client.force_login(MembershipFactory(merchant=other_merchant).user)
+    assert client.get(f"/orders/{position.transfer_id}/").status_code == 404
+    assert client.post(f"/positions/{position.pk}/accept/").status_code == 404
+    assert Position.objects.get(pk=position.pk).status == "pending"
+
+
+def test_dashboard_accept_and_filters(world, client, owner):
+    [position] = _pending(world)
+    client.force_login(owner)
+    page = client.get("/orders/?status=pending")
+    assert str(position.transfer.miinto_id) in page.content.decode()
+    response = client.post(f"/positions/{position.pk}/accept/")
+    assert response.status_code == 302
+    detail = client.get(f"/orders/{position.transfer_id}/").content.decode()
+    assert "by Merchant (dashboard or API) (user:owner@a.example)" in detail
+    assert client.get("/orders/?status=pending").context["transfers"] == []
+    communications = client.get(f"/orders/{position.transfer_id}/?tab=communications").content.decode()
+    assert "PATCH" in communications
