@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
@@ -21,6 +22,7 @@ from koongo.accounts.tenancy import merchant_scope
 __all__ = [
     "ScriptedHandler",
     "ScriptedRunner",
+    "committed_db",
     "connection",
     "echo_kind",
     "make_connection",
@@ -126,6 +128,17 @@ def orders_flow(monkeypatch):
     runner = ScriptedRunner()
     runs.register_flow("orders", runner)
     return runner
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """Committed rows, for tests whose threads use their own connections; the plans are seeded again because an
+    earlier transactional test's flush removed them (serialized rollback clashes with the re-created content types)."""
+    from koongo.accounts.models import Plan
+
+    seeded = import_module("koongo.accounts.migrations.0002_seed_plans")
+    for plan in seeded.PLANS:
+        Plan.objects.update_or_create(code=plan["code"], defaults=plan)
 
 
 def run_in_threads(target, count: int, *, timeout: float = 20.0) -> list:

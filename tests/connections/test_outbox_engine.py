@@ -315,7 +315,7 @@ def test_registering_a_model_that_is_not_an_outbox_is_refused():
 
 
 @pytest.mark.postgres
-def test_two_workers_racing_for_one_row_run_it_once(transactional_db, merchant, echo_kind, monkeypatch):
+def test_two_workers_racing_for_one_row_run_it_once(committed_db, merchant, echo_kind, monkeypatch):
     row = make_row(merchant)
     ready = threading.Barrier(2, timeout=10)
     real_claim = outbox.outbox_claim

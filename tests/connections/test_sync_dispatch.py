@@ -85,7 +85,7 @@ def test_dispatch_works_through_every_batch(merchant, orders_flow, frozen, djang
 
 
 @pytest.mark.postgres
-def test_two_dispatchers_skip_each_others_connections(transactional_db, merchant, orders_flow, monkeypatch):
+def test_two_dispatchers_skip_each_others_connections(committed_db, merchant, orders_flow, monkeypatch):
     for i in range(4):
         make_connection(merchant, shop_id=f"1-m!i!s-045-{i:04d}", next_sync_at=datetime(2026, 1, 1, tzinfo=UTC))  # noqa: F405
     both_claimed = threading.Barrier(2, timeout=10)

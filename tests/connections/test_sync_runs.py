@@ -229,7 +229,7 @@ def test_registering_an_unknown_flow_is_refused(orders_flow):
 
 
 @pytest.mark.postgres
-def test_two_simultaneous_presses_get_the_same_run(transactional_db, connection, orders_flow, monkeypatch):
+def test_two_simultaneous_presses_get_the_same_run(committed_db, connection, orders_flow, monkeypatch):
     ready = threading.Barrier(2, timeout=10)
     real_active_run = runs._active_run
 
