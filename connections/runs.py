@@ -206,7 +206,11 @@ def sync_run_finish(run: SyncRun, *, error: str | None = None, notes: list[str] 
     notes = notes or []
     now = timezone.now()
     with transaction.atomic():
-        run = SyncRun.objects.select_for_update().select_related("connection").get(pk=run.pk)
+        run = SyncRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.RUNNING:
+            # Declared lost by the stale-run check while this worker was still going; that verdict stands.
+            log.warning("sync run %s finished after it was already %s", run.pk, run.status)
+            return run
         if error:
             status = RunStatus.FAILED
         elif notes or run.failed:

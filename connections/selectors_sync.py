@@ -34,7 +34,7 @@ def sync_run_get(merchant, pk: int) -> SyncRun:
 def activity_for(
     merchant, *, connection_id: int | None = None, subject_type: str = "", subject_id: str = "", run_id: int | None = None
 ) -> QuerySet[ActivityEntry]:
-    entries = ActivityEntry.objects.filter(merchant=merchant).select_related("connection", "run")
+    entries = ActivityEntry.objects.filter(merchant=merchant)
     if connection_id:
         entries = entries.filter(connection_id=connection_id)
     if subject_type:

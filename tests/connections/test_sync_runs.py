@@ -244,3 +244,20 @@ def test_two_simultaneous_presses_get_the_same_run(committed_db, connection, ord
     results = run_in_threads(lambda _: request_orders(connection).pk, 2)  # noqa: F405
     assert results[0] == results[1]
     assert len(all_runs()) == 1
+
+
+def test_a_run_declared_lost_keeps_that_verdict_when_its_worker_finishes(
+    connection, orders_flow, django_capture_on_commit_callbacks
+):
+    def declared_lost(ctx):
+        with scopes_disabled():
+            SyncRun.objects.filter(pk=ctx.run.pk).update(
+                status="failed", error_summary="The worker stopped before finishing this run."
+            )
+
+    orders_flow.during = declared_lost
+    with django_capture_on_commit_callbacks(execute=True):
+        run = request_orders(connection)
+    run.refresh_from_db()
+    assert (run.status, run.error_summary) == ("failed", "The worker stopped before finishing this run.")
+    assert reload(connection).last_synced == {}
