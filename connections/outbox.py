@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 OUTBOX_DEAD = "outbox_dead"
 LAST_ERROR_LIMIT = 2000
+STUCK_STATES = (OutboxState.DEAD, OutboxState.FAILED)  # what a retry sends back to pending
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _fenced(row: OutboxRow):
 
 
 def outbox_execute(model_label: str, pk: int) -> str:
-    """Claim one row and run its handler; returns the outcome: done, failed, dead, not_claimed or missing."""
+    """Claim one row and run its handler; returns the outcome: done, failed, dead, lost_lease, not_claimed or missing."""
     kind = outbox_kind(model_label)
     # A task's first load by id: the row's merchant scope is entered before anything else is read or written.
     with scopes_disabled():
@@ -237,9 +238,6 @@ def _sweep_kind(kind: OutboxKind, batch_size: int, max_batches: int) -> int:
         if len(pks) < batch_size:
             break
     return enqueued
-
-
-STUCK_STATES = (OutboxState.DEAD, OutboxState.FAILED)
 
 
 def _requeue(model: type[OutboxRow], pks) -> list[int]:
