@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from connections import services
+from connections import admin_sync, services  # noqa: F401  (admin_sync registers the sync machinery's admins)
 from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
 
 SECRET_MASK = "•••••• (encrypted)"

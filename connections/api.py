@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from connections import selectors, services
 from connections.idempotency import IdempotentWritesMixin
+from connections.api_sync import sync_api_routes
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,
@@ -192,4 +193,5 @@ class MiintoConnectionViewSet(
 api_routes = [
     ("miinto-connections", MiintoConnectionViewSet, "miinto-connection"),
     ("store-connections", StoreConnectionViewSet, "store-connection"),
+    *sync_api_routes,
 ]

@@ -10,8 +10,10 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from connections import outbox, problems  # noqa: F401  (registers the dead-outbox problem kind)
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
-        from koongo.dashboard import NavItem, register_nav_item
+        from connections.selectors_sync import sync_overview
+        from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
 
         # Secrets are excluded outright: auditlog's mask_fields would still keep half of each value.
         auditlog.register(
@@ -20,3 +22,5 @@ class ConnectionsConfig(AppConfig):
         auditlog.register(StoreConnection, exclude_fields=["credentials"])
         auditlog.register(OrderConfiguration, exclude_fields=["updated_at"])
         register_nav_item(NavItem("Connections", "connections:list", order=10))
+        register_nav_item(NavItem("Problems", "connections:problems", order=40))
+        register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))

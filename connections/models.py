@@ -235,6 +235,11 @@ class SyncRun(TenantModel):
             return None
         return min(100, int(self.seen * 100 / self.total))
 
+    @property
+    def counter_items(self) -> list[tuple[str, int]]:
+        """(label, value) of every progress counter, in display order, for templates."""
+        return [(name.capitalize(), getattr(self, name)) for name in RUN_COUNTERS]
+
 
 class Direction(models.TextChoices):
     TO_MIINTO = "to_miinto", "To Miinto"
@@ -283,6 +288,15 @@ class ProblemState(models.TextChoices):
     IGNORED = "ignored", "Ignored"
 
 
+# Only an open problem can be acted on; if the cause comes back, a new open problem is raised.
+PROBLEM_TRANSITIONS = {
+    ProblemState.OPEN: {ProblemState.RETRIED, ProblemState.HANDLED, ProblemState.IGNORED},
+    ProblemState.RETRIED: set(),
+    ProblemState.HANDLED: set(),
+    ProblemState.IGNORED: set(),
+}
+
+
 class Problem(TenantModel):
     """The errors inbox: anything that needs a human, with the actions its kind's handler offers."""
 
@@ -313,6 +327,15 @@ class Problem(TenantModel):
     def __str__(self):
         return f"{self.kind}: {self.message[:60]}"
 
+    def set_state(self, state: str) -> None:
+        if state not in PROBLEM_TRANSITIONS[self.state]:
+            raise IllegalTransition(f"a problem cannot go from {self.state} to {state}")
+        self.state = state
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == ProblemState.OPEN
+
 
 class OutboxState(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -325,7 +348,7 @@ class OutboxState(models.TextChoices):
 OUTBOX_TRANSITIONS = {
     OutboxState.PENDING: {OutboxState.IN_FLIGHT, OutboxState.DEAD},
     OutboxState.IN_FLIGHT: {OutboxState.DONE, OutboxState.FAILED, OutboxState.DEAD, OutboxState.IN_FLIGHT},
-    OutboxState.FAILED: {OutboxState.IN_FLIGHT, OutboxState.DEAD},
+    OutboxState.FAILED: {OutboxState.IN_FLIGHT, OutboxState.DEAD, OutboxState.PENDING},
     OutboxState.DEAD: {OutboxState.PENDING},
     OutboxState.DONE: set(),
 }
@@ -342,6 +365,8 @@ class OutboxRow(TenantModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # Set when the sweeper enqueues the row and cleared by the claim, so a backlog is not enqueued again every minute.
+    swept_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

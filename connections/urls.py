@@ -3,8 +3,10 @@
 from django.urls import path
 
 from connections import shopify_install, views, views_store, webhooks
+from connections.urls_sync import sync_urlpatterns
 
 dashboard_urlpatterns = [
+    *sync_urlpatterns,  # first: `connections/<pk>/sync/` must win over the generic action pattern
     path("connections/", views.connection_list, name="list"),
     path("connections/add/", views.connection_add, name="add"),
     path("connections/<int:pk>/", views.connection_detail, name="detail"),

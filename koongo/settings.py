@@ -137,7 +137,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Beat names tasks by dotted path, so no app imports a later one to schedule it. Apps add entries here.
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # connections: queue the due connections' runs and sweep the outbox every minute; prune the activity log daily.
+    "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
+    "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": 60.0},
+    "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
+}
 
 # --- auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
