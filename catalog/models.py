@@ -64,8 +64,9 @@ class Product(TenantModel):
 
     def identifier(self, attribute: str) -> str | None:
         """The value of an identifier attribute (id, sku, gtin or a custom one)."""
+        # The adapter's own value wins: e.g. Shopify's `id` attribute is the numeric id, the variant id a gid.
         builtin = {"id": self.store_variant_id, "sku": self.sku, "gtin": self.gtin}
-        return builtin.get(attribute) or self.identifiers.get(attribute) or None
+        return self.identifiers.get(attribute) or builtin.get(attribute) or None
 
     def stock_key(self) -> dict:
         """The Miinto stock key: the frozen one once exported, else the current values."""

@@ -13,7 +13,7 @@ from connections.models import MiintoConnection, ReferencePrice
 
 LAST_EXPORTED = "last_exported"
 REFERENCE_ATTRIBUTE = "reference_attribute"
-BUILTIN_FIELDS = {"id": "store_variant_id", "sku": "sku", "gtin": "gtin"}
+BUILTIN_FIELDS = {"sku": "sku", "gtin": "gtin"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ def products_by_identifier(merchant, store_connection_id: int, attribute: str, v
         return {}
     field = BUILTIN_FIELDS.get(attribute)
     query = Q(**{f"{field}__in": values}) if field else Q(**{f"identifiers__{attribute}__in": values})
+    if attribute == "id":
+        query |= Q(store_variant_id__in=values)
     found = Product.objects.filter(Q(merchant=merchant, store_connection_id=store_connection_id, removed_at__isnull=True) & query)
     return {product.identifier(attribute): product for product in found}
 

@@ -9,8 +9,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from connections import selectors, services
-from connections.idempotency import IdempotentWritesMixin
 from connections.api_sync import sync_api_routes
+from connections.idempotency import IdempotentWritesMixin
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,

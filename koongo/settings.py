@@ -258,3 +258,19 @@ LOGGING = {
 DEMO_SERVICES: list[tuple[str, list[str]]] = []
 # Where Shopify admin URLs point; empty means real Shopify (https://{shop}), the demo sets the store simulator.
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="")
+
+# structlog renders through the standard library, so LOG_LEVEL and handlers apply to the http.call lines too.
+import structlog  # noqa: E402
+
+structlog.configure(
+    processors=[
+        structlog.stdlib.filter_by_level,
+        structlog.stdlib.add_logger_name,
+        structlog.stdlib.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso"),
+        structlog.processors.JSONRenderer(),
+    ],
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)

@@ -1,8 +1,8 @@
 """Admin for transfers, positions, decisions, orders and their pushes, across merchants."""
 
-from connections.outbox import outbox_retry
 from django.contrib import admin
 
+from connections.outbox import outbox_retry
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, Transfer
 
 

@@ -14,7 +14,7 @@ from koongo.api import MerchantViewSet
 from orders import selectors
 from orders.decisions import positions_decide
 from orders.flow import execute_pending_pushes
-from orders.models import Order, Position, PositionStatus
+from orders.models import Order, OrderStatus, Position, PositionStatus
 from orders.serializers import (
     DecideRequestSerializer,
     OrderSerializer,
@@ -30,6 +30,9 @@ def actor_name(request) -> str:
 
 
 class OrderFilter(filters.FilterSet):
+    # Plain id filters: an auto-generated ModelChoiceFilter would build a queryset at import time, outside any scope.
+    connection = filters.NumberFilter(field_name="connection_id")
+    status = filters.ChoiceFilter(choices=OrderStatus.choices)
     market = filters.CharFilter(field_name="connection__market", lookup_expr="iexact")
     created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
     created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
@@ -37,7 +40,7 @@ class OrderFilter(filters.FilterSet):
 
     class Meta:
         model = Order
-        fields = ["connection", "status", "market", "created_after", "created_before", "q"]
+        fields: list[str] = []  # all declared above
 
     def search(self, queryset, name, value):
         from django.db.models import Q
@@ -76,7 +79,7 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
         by_id = {p.miinto_id: p for p in transfer.positions.all()}
         unknown = [i for i in payload.validated_data["accept"] + payload.validated_data["decline"] if i not in by_id]
         if unknown:
-            raise ValidationError({"accept": f"Not positions of this transfer: {unknown}"})
+            raise ValidationError({"accept": [f"Not positions of this transfer: {unknown}"]})
         actor, reason = actor_name(request), payload.validated_data.get("reason", "")
         for outcome, ids in (("accept", payload.validated_data["accept"]), ("decline", payload.validated_data["decline"])):
             if ids:
@@ -85,11 +88,20 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
         return Response(TransferSerializer(selectors.transfer(self.merchant, transfer.pk)).data)
 
 
+class PositionFilter(filters.FilterSet):
+    connection = filters.NumberFilter(field_name="connection_id")
+    status = filters.ChoiceFilter(choices=PositionStatus.choices)
+
+    class Meta:
+        model = Position
+        fields: list[str] = []
+
+
 class PositionViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
     """Positions; accept or decline a pending one."""
 
     serializer_class = PositionSerializer
-    filterset_fields = ["status", "connection"]
+    filterset_class = PositionFilter
 
     def merchant_queryset(self):
         return selectors.positions(self.merchant).order_by("-pk")
@@ -99,7 +111,7 @@ class PositionViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
         payload = DecideRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         if position.status != PositionStatus.PENDING:
-            raise ValidationError({"status": f"Position {position.miinto_id} is already {position.status}; a position is decided exactly once."})
+            raise ValidationError({"status": [f"Position {position.miinto_id} is already {position.status}; a position is decided exactly once."]})
         positions_decide(merchant=self.merchant, positions=[position], outcome=outcome, actor=actor_name(request), reason=payload.validated_data.get("reason", ""))
         execute_pending_pushes(position.connection)
         return Response(PositionSerializer(Position.objects.select_related("decision", "product", "transfer").get(pk=position.pk)).data)

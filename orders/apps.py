@@ -11,7 +11,6 @@ class OrdersConfig(AppConfig):
         from connections.outbox import register_outbox
         from connections.problems import register_problem_kind
         from connections.runs import register_flow
-
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
         from orders import ingest, pushes
         from orders.flow import orders_flow

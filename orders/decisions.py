@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from connections.outbox import outbox_schedule
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -12,6 +11,7 @@ from django.db.models import Sum
 from catalog.models import ProductListing
 from catalog.selectors import reference_price_from
 from connections.models import MiintoConnection, OrderConfiguration
+from connections.outbox import outbox_schedule
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
 from orders.rules import Outcome, RuleInput, decide
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from connections.outbox import outbox_execute
-from connections.runs import RunContext
 from django.db.models import Exists, OuterRef
 
 from catalog.models import Product
 from connections import clients
 from connections.models import Direction
+from connections.outbox import outbox_execute
+from connections.runs import RunContext
 from orders import ingest
 from orders.decisions import _push_for, positions_auto_decide
 from orders.models import Decision, DecisionPush, Position, PositionStatus, StorePush, Transfer

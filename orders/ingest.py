@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time
 
-from connections.problems import problem_raise
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.selectors import products_by_identifier
 from connections.models import MiintoConnection, OrderConfiguration
+from connections.problems import problem_raise
 from miinto.schemas import Page, TransferDetail
 from miinto.schemas import Transfer as WireTransfer
 from orders.models import DecidedBy, Decision, Position, PositionStatus, Transfer

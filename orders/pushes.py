@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from connections.activity import activity_on_call
-from connections.outbox import outbox_schedule
-from connections.problems import problem_raise
 from django.db import transaction
 from django.utils import timezone
 
 from connections import clients
+from connections.activity import activity_on_call
 from connections.models import Direction, MiintoConnection, SyncLevel
+from connections.outbox import outbox_schedule
+from connections.problems import problem_raise
 from koongo.accounts.services import usage_add_orders
 from koongo.http import PermanentError
 from miinto.client import DECIDED
@@ -99,7 +99,7 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     delivery = wire.shipping_information.delivery_address
     delivery_address = _address(delivery, delivery.address) if delivery else {}
     billing_address = _address(billing, billing.address) | {"email": billing.email or "", "phone": billing.phone or ""}
-    delivery_type = str(delivery.type.value if delivery and delivery.type else "")
+    delivery_type = str(getattr(delivery.type, "value", delivery.type) or "") if delivery else ""
     warnings = []
     shipping_address = delivery_address or billing_address
     if configuration.use_billing_for_shipping:

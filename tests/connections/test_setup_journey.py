@@ -98,7 +98,7 @@ def test_connection_limit_of_the_plan_is_enforced(owner_client, merchant, miinto
     owner_client.post("/connections/add/", {**base, "shop_id": DK_SHOP})
     response = owner_client.post("/connections/add/", {**base, "shop_id": CN_SHOP}, follow=True)
     statuses = sorted((c.shop_id, c.status) for c in _connections(merchant))
-    assert statuses == [(CN_SHOP, "disabled"), (DK_SHOP, "active")]
+    assert statuses == [(DK_SHOP, "active"), (CN_SHOP, "disabled")]
     assert "allows 1 active connection(s)" in response.content.decode()
 
 

@@ -75,8 +75,9 @@ def test_reference_original_price_declines_below_it(world):
 
 def test_last_exported_price_wins_over_the_store_attribute(world):
     world.configure(auto_accept=True)
-    from catalog.models import Product
     from django.utils import timezone
+
+    from catalog.models import Product
 
     product = Product.objects.get(sku="TEE-BLK-M")
     ProductListing.objects.create(merchant=world.merchant, product=product, connection=world.connection, in_feed=True,

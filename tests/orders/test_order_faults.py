@@ -2,13 +2,14 @@
 
 from datetime import timedelta
 
+from django.db import connection as db
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
-from django.db import connection as db
 from django.utils import timezone
 
 from connections.models import MiintoConnection
 from connections.outbox import outbox_execute
+from orders.flow import execute_pending_pushes
 from orders.models import Decision, DecisionPush, Order, Position, StorePush
 from tests.orders.conftest import GTIN_TEE_M
 
@@ -85,6 +86,7 @@ def test_a_killed_workers_lease_expires_and_the_next_worker_finishes(world):
     # A worker claimed it and died: in flight, with a lease that has now run out.
     DecisionPush.objects.filter(pk=push.pk).update(state="in_flight", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert outbox_execute(push._meta.label_lower, push.pk) == "done"
+    execute_pending_pushes(world.connection)  # the store push the decision queued
     assert len(world.decisions_on_miinto()) == 1 and len(world.store_orders()) == 1
 
 
@@ -136,15 +138,20 @@ def test_refused_miinto_credentials_pause_the_connection(world):
     assert connection.is_paused and "Miinto rejected the credentials" in connection.paused_reason
 
 
-def test_queries_per_page_are_the_same_at_50_and_500_transfers(world):
-    for _ in range(50):
+def test_queries_per_page_do_not_grow_with_the_page_or_the_backlog(world):
+    for _ in range(5):
         world.offer((GTIN_TEE_M, 10000, 1))
-    with CaptureQueriesContext(db) as one_page:
+    with CaptureQueriesContext(db) as five:
         world.sync()
-    for _ in range(500):
+    for _ in range(45):
         world.offer((GTIN_TEE_M, 10000, 1))
-    with CaptureQueriesContext(db) as eleven_pages:  # the first 50 are still pending: 550 transfers
+    with CaptureQueriesContext(db) as fifty:  # one full page: the 5 still pending and 45 new
         world.sync()
-    assert Position.objects.count() == 550
-    assert len(eleven_pages) <= 11 * len(one_page), (len(one_page), len(eleven_pages))
-    assert len(one_page) <= 40
+    for _ in range(450):
+        world.offer((GTIN_TEE_M, 10000, 1))
+    with CaptureQueriesContext(db) as five_hundred:  # ten pages
+        world.sync()
+    assert Position.objects.count() == 500
+    # A query per transfer or position would add 45 between the first two runs; the first run also logs in.
+    assert len(fifty) <= len(five), (len(five), len(fifty))
+    assert len(five_hundred) <= 10 * len(fifty), (len(fifty), len(five_hundred))

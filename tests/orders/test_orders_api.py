@@ -61,8 +61,9 @@ def test_viewer_cannot_decide(world):
 def test_another_merchants_orders_transfers_and_positions_answer_404(world, other_merchant):
     world.configure(auto_accept=True)
     world.offer((GTIN_TEE_M, 10000, 1))
-    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
     world.configure(auto_accept=False)
+    world.offer((GTIN_TEE_M, 10000, 1))
     world.sync()
     intruder = make_api_client(other_merchant, "staff")
     order, transfer, position = Order.objects.first(), Transfer.objects.first(), Position.objects.first()
