@@ -19,7 +19,18 @@ from koongo.http import ApiClient, AuthError, HttpError, PermanentError, RateLim
 from platforms.capabilities import DESCRIPTIONS, Capability
 from platforms.credentials import FormField, StoreCredentials, system_field
 from platforms.errors import MissingScope, OrderNotFound, ProductNotFound, Unsupported, WebhookRejected
-from platforms.mechanics import LedgerState, StockLedger, append_note, chunked, paginate, unique
+from platforms.mechanics import (
+    LedgerState,
+    StockLedger,
+    append_note,
+    cents,
+    chunked,
+    gross_up,
+    option_named,
+    paginate,
+    split_gross,
+    unique,
+)
 from platforms.values import (
     Address,
     Attribute,
@@ -50,7 +61,8 @@ __all__ = [
     "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
     "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
     "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
-    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
+    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "cents", "chunked", "gross_up", "option_named", "paginate",
+    "split_gross", "system_field", "unique",
 ]
 
 T = TypeVar("T")
@@ -183,6 +195,10 @@ class StoreAdapter(abc.ABC):
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
         """Create the order (one attempt); `products` maps each line identifier to its store product."""
 
+    def order_lock(self, purpose: str, order_id: str, *, ttl: float = 120, timeout: float = 60):
+        """Hold the caller's lock `<purpose>:<code>:<store>:<order>`, for platforms that forbid concurrent calls on an order."""
+        return self.locks.wait_for(f"{purpose}:{self.code}:{self.scope}:{order_id}", ttl=ttl, timeout=timeout)
+
     def update_order_note(self, order: StoreOrderRef, text: str) -> bool:
         """Add `text` to the order's internal note; False when the note already holds it, so retries add nothing."""
         self.require(Capability.ORDER_NOTES)
@@ -313,6 +329,24 @@ class StoreAdapter(abc.ABC):
         """Refunds created from `since` minus the overlap, ours marked by `origin_key`; the caller dedupes by id."""
         self.require(Capability.REFUND_SYNC)
         return self._refunds_since(self.window_start(since))
+
+    def restock_refund(self, request: RefundRequest, result: RefundResult) -> RefundResult:
+        """Return a refund's lines to stock through `adjust_stock`, for platforms whose refunds move no stock.
+
+        Each SKU's change is keyed `<refund key>:restock:<sku>`, so a retried refund restocks once, and an
+        ambiguous restock is reported in `result.restocked` for a human instead of being sent again.
+        """
+        if not request.restock:
+            return result
+        quantities: dict[str, int] = {}
+        for line in result.refund.lines:
+            if line.sku:
+                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        changes = [
+            StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
+            for sku, quantity in quantities.items()
+        ]
+        return result.model_copy(update={"restocked": tuple(self.adjust_stock(changes))})
 
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         """The refund on the request's order that carries `request.key`, or None."""
