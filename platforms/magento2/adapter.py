@@ -33,6 +33,7 @@ from platforms.base import (
     StoreRefund,
     StoreShipment,
     Tracking,
+    cents,
     chunked,
     gross_up,
     split_gross,
@@ -144,7 +145,7 @@ class Magento2Adapter(StoreAdapter):
         refused: list[AuthError] = []
         for path, _resource in PROBES:
             try:
-                self.client.get(path, None if path.startswith("/V1/store") else {"searchCriteria[pageSize]": "1"})
+                body = self.client.get(path, None if path.startswith("/V1/store") else {"searchCriteria[pageSize]": "1"})
             except RateLimited:
                 raise
             except TransientError as error:
@@ -153,6 +154,9 @@ class Magento2Adapter(StoreAdapter):
                 if error.status != 401:
                     raise
                 refused.append(error)
+                continue
+            if path == "/V1/store/storeConfigs":
+                self._config = self._pick_config(body)
         if len(refused) == len(PROBES):
             raise refused[0]  # nothing answered: the credentials themselves are wrong
         if refused:
@@ -166,10 +170,14 @@ class Magento2Adapter(StoreAdapter):
 
     def _store_config(self) -> StoreConfig:
         if self._config is None:
-            configs = [StoreConfig.model_validate(c) for c in self.client.get("/V1/store/storeConfigs")]
-            wanted = self.credentials.store_code
-            self._config = next((c for c in configs if c.code == wanted), None) or next((c for c in configs if c.code == "default"), configs[0])
+            self._config = self._pick_config(self.client.get("/V1/store/storeConfigs"))
         return self._config
+
+    def _pick_config(self, raw: list) -> StoreConfig:
+        """The configured store view's config; `all` and unknown codes fall back to the default view."""
+        configs = [StoreConfig.model_validate(c) for c in raw]
+        wanted = self.credentials.store_code
+        return next((c for c in configs if c.code == wanted), None) or next((c for c in configs if c.code == "default"), configs[0])
 
     # --- catalog ---------------------------------------------------------------------------------
     def identifier_attributes(self) -> list[Attribute]:
@@ -248,7 +256,7 @@ class Magento2Adapter(StoreAdapter):
             return StorePrice(amount=amount, currency=currency, tax_included=True, derivation=f"{what}, entered with tax")
         rate = self.credentials.vat_rate
         return StorePrice(amount=gross_up(amount, rate), currency=currency, tax_included=True,
-                          derivation=f"{what} net {amount} × {1 + rate / 100} (the connection's VAT rate; catalog prices exclude tax)")
+                          derivation=f"{what} net {cents(amount)} × {1 + rate / 100} (the connection's VAT rate; catalog prices exclude tax)")
 
     def _label(self, code: str, value) -> str | None:
         """A select attribute's label for an option id; the options of each attribute are read once."""
