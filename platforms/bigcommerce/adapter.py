@@ -122,7 +122,8 @@ class BigCommerceAdapter(StoreAdapter):
       `GET /v2/orders?external_order_id=` before every create and after a timeout. Lines are catalog lines
       (product_id + variant_id resolved from the identifier) at the Miinto price: `price_inc_tax` is Miinto's,
       `price_ex_tax` is split off with the connection's VAT rate. Paid offline through the marketplace as a
-      custom payment method. The note is `staff_notes`, read and rewritten whole under the per-order note lock.
+      custom payment method, in the store's currency only. The note is `staff_notes`, read and rewritten whole
+      under the per-order note lock.
     - Stock: relative `POST /v3/inventory/adjustments/relative` at the connection's location, one change per
       call. BigCommerce applies adjustments asynchronously and reads lag, so nothing is read back: a change is
       APPLIED when BigCommerce accepted it, and a change whose call timed out is AMBIGUOUS, never resent.
@@ -299,6 +300,10 @@ class BigCommerceAdapter(StoreAdapter):
         return next((_ref(order) for order in map(Order.model_validate, orders) if order.external_order_id == reference), None)
 
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
+        store_currency = self._store_facts().currency
+        if draft.currency != store_currency:
+            # The order currency is only writable on multi-currency stores; a silent mismatch would misstate every amount.
+            raise PermanentError(f"{self.name} store {self.scope} sells in {store_currency}, not in the order's {draft.currency}")
         rate = self.credentials.vat_rate
         lines = []
         for line in draft.lines:

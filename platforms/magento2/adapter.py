@@ -98,7 +98,8 @@ class Magento2Adapter(StoreAdapter):
     - The cart REST API ignores item prices, so the quote flow cannot show the Miinto price without a PHP
       module. This adapter uses the other REST route, `POST /V1/orders` (OrderRepository::save, the payload
       ChannelEngine's connector saves): every line, total and tax amount is ours, split from Miinto's
-      tax-included price with the connection's VAT rate, so the order shows exactly the Miinto price.
+      tax-included price with the connection's VAT rate, so the order shows exactly the Miinto price. Only
+      drafts in the store view's base currency are accepted, since base and order amounts are written 1:1.
     - Trade-off: Magento calculates nothing and MSI places no reservation for such an order, so the salable
       quantity does not drop when it is placed (and the reservation MSI compensates at shipment can leave it
       high). Stock sync must not rely on the salable quantity of marketplace orders. The alternative, a quote
@@ -306,6 +307,9 @@ class Magento2Adapter(StoreAdapter):
 
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
         config, rate, currency = self._store_config(), self.credentials.vat_rate, draft.currency
+        if currency != config.base_currency_code:
+            # Base and order amounts are written 1:1, which is only true in the store's base currency.
+            raise PermanentError(f"{self.name} store view {config.code} is in {config.base_currency_code}, not in the order's {currency}")
         items, subtotal, subtotal_incl, tax_total = [], Decimal("0"), Decimal("0"), Decimal("0")
         for line in draft.lines:
             product = products[line.identifier]

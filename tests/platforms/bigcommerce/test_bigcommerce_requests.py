@@ -290,3 +290,13 @@ def test_a_server_error_is_transient(store, adapter):
     store.on("GET", "/v2/orders/118", {"status": 500, "title": "Internal Server Error"}, status=500)
     with pytest.raises(TransientError):
         adapter.update_order_note(ORDER, "x")
+
+
+def test_an_order_in_another_currency_than_the_stores_is_refused_before_posting(store, adapter):
+    store.on("GET", "/v2/orders", None, status=204).on("GET", "/v3/catalog/variants", "catalog_variants")
+    store.on("GET", "/v3/catalog/products", "catalog_products").on("GET", "/v3/catalog/brands", "brands")
+    store.on("GET", "/v3/catalog/categories", "categories").on("GET", "/v3/inventory/items", "inventory_items")
+    store.on("GET", "/v2/store", "store").on("GET", "/v3/tax/settings", "tax_settings")
+    with pytest.raises(PermanentError, match="sells in DKK, not in the order's EUR"):
+        adapter.create_order(make_draft("miinto-8", "EUR", lines=(("KNIT-NAVY-S", 1, "12.00"),)))
+    assert "POST /v2/orders" not in store.urls()

@@ -287,3 +287,11 @@ def test_magentos_placeholders_are_filled_into_error_messages(store, adapter):
     with pytest.raises(PermanentError) as raised:
         adapter.update_order_note(ORDER, "x")
     assert str(raised.value).endswith('(400): The "abc" value\'s type is invalid. The "int" type was expected.')
+
+
+def test_an_order_in_another_currency_than_the_store_views_is_refused_before_saving(store, adapter):
+    _resolvable(store)
+    store.on("GET", "/V1/orders", EMPTY)
+    with pytest.raises(PermanentError, match="is in DKK, not in the order's EUR"):
+        adapter.create_order(make_draft("miinto-9", "EUR"))
+    assert "POST /V1/orders" not in store.paths()
