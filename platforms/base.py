@@ -7,7 +7,6 @@ errors and the credentials hook are re-exported here, so `from platforms.base im
 from __future__ import annotations
 
 import abc
-import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -20,7 +19,18 @@ from koongo.http import ApiClient, AuthError, HttpError, PermanentError, RateLim
 from platforms.capabilities import DESCRIPTIONS, Capability
 from platforms.credentials import FormField, StoreCredentials, system_field
 from platforms.errors import MissingScope, OrderNotFound, ProductNotFound, Unsupported, WebhookRejected
-from platforms.mechanics import LedgerState, StockLedger, append_note, chunked, paginate, unique
+from platforms.mechanics import (
+    LedgerState,
+    StockLedger,
+    append_note,
+    cents,
+    chunked,
+    gross_up,
+    option_named,
+    paginate,
+    split_gross,
+    unique,
+)
 from platforms.values import (
     Address,
     Attribute,
@@ -47,48 +57,12 @@ from platforms.values import (
 )
 
 __all__ = [
-    "DESCRIPTIONS",
-    "Address",
-    "Attribute",
-    "AttributeKind",
-    "AuthError",
-    "Capability",
-    "FormField",
-    "HttpError",
-    "MissingScope",
-    "Money",
-    "OrderLine",
-    "OrderNotFound",
-    "PermanentError",
-    "ProductNotFound",
-    "RateLimited",
-    "RefundLine",
-    "RefundRequest",
-    "RefundResult",
-    "ShipmentLine",
-    "ShopInfo",
-    "StockChange",
-    "StockOutcome",
-    "StockResult",
-    "StoreAdapter",
-    "StoreCredentials",
-    "StoreOrderDraft",
-    "StoreOrderRef",
-    "StorePrice",
-    "StoreProduct",
-    "StoreRefund",
-    "StoreShipment",
-    "Tracking",
-    "TransientError",
-    "Unsupported",
-    "WebhookEvent",
-    "WebhookKind",
-    "WebhookRejected",
-    "append_note",
-    "chunked",
-    "paginate",
-    "system_field",
-    "unique",
+    "DESCRIPTIONS", "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "FormField", "HttpError", "MissingScope",
+    "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
+    "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
+    "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
+    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "cents", "chunked", "gross_up", "option_named", "paginate",
+    "split_gross", "system_field", "unique",
 ]
 
 T = TypeVar("T")
@@ -154,17 +128,6 @@ class StoreAdapter(abc.ABC):
         self._clients.append(client)
         return client
 
-    @contextlib.contextmanager
-    def exclusive(self, kind: str, name: str, *, ttl: float = 300.0, timeout: float = 60.0) -> Iterator[None]:
-        """Hold the shared lock `<kind>:<platform>:<store>:<name>`; one still busy after `timeout` is a TransientError."""
-        key = f"{kind}:{self.code}:{self.scope}:{name}"
-        with contextlib.ExitStack() as stack:
-            try:
-                stack.enter_context(self.locks.wait_for(key, ttl=ttl, timeout=timeout))
-            except TimeoutError as error:
-                raise TransientError(f"{self.name}: another worker holds {key}", code="lock_busy") from error
-            yield
-
     def close(self) -> None:
         for client in self._clients:
             client.close()
@@ -218,12 +181,10 @@ class StoreAdapter(abc.ABC):
     # --- orders ----------------------------------------------------------------------------------
     def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
         """Create the order once: an order already carrying `draft.key` is returned instead, also after a timeout."""
-        # Two workers with one draft (a lease that expired mid-call) must not both miss the lookup and create.
-        with self.exclusive("order", draft.key):
-            ref, _created = self.create_idempotently(
-                lookup=lambda: self.find_order_by_reference(draft.key),
-                create=lambda: self._create_order(draft, self.resolve_products(draft)),
-            )
+        ref, _created = self.create_idempotently(
+            lookup=lambda: self.find_order_by_reference(draft.key),
+            create=lambda: self._create_order(draft, self.resolve_products(draft)),
+        )
         return ref
 
     @abc.abstractmethod
@@ -234,11 +195,15 @@ class StoreAdapter(abc.ABC):
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
         """Create the order (one attempt); `products` maps each line identifier to its store product."""
 
+    def order_lock(self, purpose: str, order_id: str, *, ttl: float = 120, timeout: float = 60):
+        """Hold the caller's lock `<purpose>:<code>:<store>:<order>`, for platforms that forbid concurrent calls on an order."""
+        return self.locks.wait_for(f"{purpose}:{self.code}:{self.scope}:{order_id}", ttl=ttl, timeout=timeout)
+
     def update_order_note(self, order: StoreOrderRef, text: str) -> bool:
         """Add `text` to the order's internal note; False when the note already holds it, so retries add nothing."""
         self.require(Capability.ORDER_NOTES)
         # Most platforms overwrite the whole note, so the read and the write must not interleave with another writer.
-        with self.exclusive("note", order.id, ttl=60, timeout=30):
+        with self.locks.wait_for(f"note:{self.code}:{self.scope}:{order.id}", ttl=60, timeout=30):
             current = self._order_note(order)
             if text in current:
                 return False
@@ -262,16 +227,7 @@ class StoreAdapter(abc.ABC):
         but not confirmed is AMBIGUOUS, and stays so on every later call with its key, unless the store dedupes
         by our key (IDEMPOTENT_STOCK), where resending is safe.
         """
-        return [self._adjust_one_locked(change) for change in changes]
-
-    def _adjust_one_locked(self, change: StockChange) -> StockResult:
-        try:
-            return self._adjust_one(change)
-        except TimeoutError:
-            # A lock stayed busy: nothing was sent for this change, so it can simply be retried.
-            return StockResult(
-                key=change.key, sku=change.sku, outcome=StockOutcome.FAILED, error="a stock lock stayed busy", retryable=True
-            )
+        return [self._adjust_one(change) for change in changes]
 
     def _adjust_one(self, change: StockChange) -> StockResult:
         with self.ledger.guard(change.key):
@@ -362,19 +318,35 @@ class StoreAdapter(abc.ABC):
     def create_refund(self, request: RefundRequest) -> RefundResult:
         """Create the refund once: a refund already carrying `request.key` is returned with `created=False`."""
         self.require(Capability.REFUND_SYNC)
-        # One refund per order at a time: some stores (BigCommerce) corrupt concurrent refunds on one order.
-        with self.exclusive("refund", request.order.id):
-            refund, created = self.create_idempotently(
-                lookup=lambda: self._find_refund(request),
-                create=lambda: self._create_refund(request),
-                resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
-            )
+        refund, created = self.create_idempotently(
+            lookup=lambda: self._find_refund(request),
+            create=lambda: self._create_refund(request),
+            resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
+        )
         return RefundResult(refund=refund, created=created)
 
     def refunds_since(self, since: datetime) -> list[StoreRefund]:
         """Refunds created from `since` minus the overlap, ours marked by `origin_key`; the caller dedupes by id."""
         self.require(Capability.REFUND_SYNC)
         return self._refunds_since(self.window_start(since))
+
+    def restock_refund(self, request: RefundRequest, result: RefundResult) -> RefundResult:
+        """Return a refund's lines to stock through `adjust_stock`, for platforms whose refunds move no stock.
+
+        Each SKU's change is keyed `<refund key>:restock:<sku>`, so a retried refund restocks once, and an
+        ambiguous restock is reported in `result.restocked` for a human instead of being sent again.
+        """
+        if not request.restock:
+            return result
+        quantities: dict[str, int] = {}
+        for line in result.refund.lines:
+            if line.sku:
+                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        changes = [
+            StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
+            for sku, quantity in quantities.items()
+        ]
+        return result.model_copy(update={"restocked": tuple(self.adjust_stock(changes))})
 
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         """The refund on the request's order that carries `request.key`, or None."""
@@ -400,9 +372,7 @@ class StoreAdapter(abc.ABC):
 
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
-    def create_idempotently(
-        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False
-    ) -> tuple[T, bool]:
+    def create_idempotently(lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False) -> tuple[T, bool]:
         """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the

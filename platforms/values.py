@@ -257,10 +257,14 @@ class StoreRefund(Value):
 
 
 class RefundResult(Value):
-    """What `create_refund` did: `created` is False when a refund with the request's key already existed."""
+    """What `create_refund` did: `created` is False when a refund with the request's key already existed.
+
+    `restocked` reports the stock changes of adapters that return refunded items to stock in a separate call.
+    """
 
     refund: StoreRefund
     created: bool
+    restocked: tuple[StockResult, ...] = ()
 
 
 class WebhookKind(StrEnum):
