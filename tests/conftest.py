@@ -1,6 +1,7 @@
 """Suite-wide set-up: which database runs the suite, and deselection of PostgreSQL-only tests on SQLite."""
 
 import os
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -78,3 +79,35 @@ def api_client(merchant):
 @pytest.fixture
 def viewer_api_client(merchant):
     return make_api_client(merchant, "viewer")
+
+
+# --- browser journeys: pytest-playwright driving Debian's Chromium (never a downloaded browser) ----------------
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot(page, request):
+    """Save a screenshot named after the test into test-artifacts/."""
+
+    def take(name: str):
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"), full_page=True)
+
+    return take

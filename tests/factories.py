@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from koongo.accounts.models import Membership, Merchant, Plan, Role
+from koongo.accounts.plans import seed_plans
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -21,7 +22,8 @@ class MerchantFactory(factory.django.DjangoModelFactory):
         model = Merchant
 
     name = factory.Sequence(lambda n: f"Merchant {n}")
-    plan = factory.LazyFunction(lambda: Plan.objects.get(code="business"))
+    # Transactional tests (browser, races) flush the seeded plans, so they are re-seeded on demand.
+    plan = factory.LazyFunction(lambda: Plan.objects.filter(code="business").first() or seed_plans(Plan)["business"])
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -1,38 +1,6 @@
 """Browser journeys: pytest-playwright driving Debian's Chromium (never a downloaded browser) against live_server."""
 
-from pathlib import Path
-
 import pytest
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ],
-    }
-
-
-@pytest.fixture
-def screenshot(page, request):
-    """Save a screenshot named after the test into test-artifacts/."""
-
-    def take(name: str):
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"), full_page=True)
-
-    return take
 
 
 @pytest.fixture
