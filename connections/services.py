@@ -229,7 +229,7 @@ def store_connection_create(*, merchant: Merchant, platform: str, name: str, cre
     try:
         with transaction.atomic():
             return StoreConnection.objects.create(
-                merchant=merchant, platform=platform, name=name, credentials=credentials_for_storage(model)
+                merchant=merchant, platform=platform, name=name, shop_url=model.scope_key(), credentials=credentials_for_storage(model)
             )
     except IntegrityError:
         raise ValidationError({"name": "You already have a store connection with this name."}) from None
