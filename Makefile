@@ -19,7 +19,6 @@ install: $(VENV)/.installed
 # Embedded defaults: SQLite and a filesystem broker; simulators stand in for Miinto and the store.
 demo: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py rundemo
 
 lint: install

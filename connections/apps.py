@@ -21,6 +21,10 @@ class ConnectionsConfig(AppConfig):
         )
         auditlog.register(StoreConnection, exclude_fields=["credentials"])
         auditlog.register(OrderConfiguration, exclude_fields=["updated_at"])
+        from connections.demo import seed_demo_connections
+        from koongo.accounts.management.commands.seed_demo import demo_seeded
+
+        demo_seeded.connect(seed_demo_connections, dispatch_uid="connections-demo")
         register_nav_item(NavItem("Connections", "connections:list", order=10))
         register_nav_item(NavItem("Problems", "connections:problems", order=40))
         register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))

@@ -254,10 +254,16 @@ LOGGING = {
 }
 
 # --- demo ----------------------------------------------------------------------------------
-# Extra processes `make demo` starts beside web and worker: (name, python arguments). Simulators add theirs.
-DEMO_SERVICES: list[tuple[str, list[str]]] = []
+# Processes `make demo` starts before web and worker: (name, python arguments, URL that answers once it is up).
+DEMO_CATALOG_FILE = DATA_DIR / "demo-store-catalog.json"
+DEMO_SERVICES: list[tuple[str, list[str], str]] = [
+    ("miinto-simulator", ["-m", "miinto.sandbox", "--port", MIINTO_SIMULATOR_URL.rsplit(":", 1)[-1], "--seed", "1", "--transfers", "60",
+                          "--label-delay", "20"], f"{MIINTO_SIMULATOR_URL}/_sandbox/summary"),
+    ("store-simulators", ["-m", "platforms.sandbox", "--port", STORE_SIMULATOR_URL.rsplit(":", 1)[-1], "--seed", "1",
+                          "--catalog", str(DEMO_CATALOG_FILE)], f"{STORE_SIMULATOR_URL}/shopify/_sandbox/faults"),
+]
 # Where Shopify admin URLs point; empty means real Shopify (https://{shop}), the demo sets the store simulator.
-SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default="")
+SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default=STORE_SIMULATOR_URL if DJANGO_ENV == "dev" else "")
 
 # structlog renders through the standard library, so LOG_LEVEL and handlers apply to the http.call lines too.
 import structlog  # noqa: E402
