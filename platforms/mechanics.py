@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
 from enum import StrEnum
 from itertools import islice
 from typing import TypeVar
 
 from koongo.coordination import Locks
 from koongo.http import PermanentError
+from platforms.values import RefundLine
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -104,3 +106,36 @@ class StockLedger:
     def forget_sent(self, key: str) -> None:
         """The write definitely did not apply (refused, throttled): a later retry may send it again."""
         self.locks.backend.release(self._name(key, "sent"), self.MARK)
+
+
+# --- shared by adapters that read variant options by name ---------------------------------------------
+# Option names (lower-cased) that mean colour or size in the languages our merchants' stores use.
+COLOR_NAMES = frozenset({"color", "colour", "farve", "färg", "farge", "kleur", "farbe", "couleur", "kolor", "väri"})
+SIZE_NAMES = frozenset({"size", "størrelse", "storlek", "maat", "größe", "grösse", "taille", "rozmiar", "koko"})
+
+
+def pick_option(options: dict[str, str], names: frozenset[str]) -> str | None:
+    """The value of the first option whose name (any case) is one of `names`."""
+    return next((value for name, value in options.items() if name.strip().lower() in names), None)
+
+
+def remaining_lines(ordered: Iterable[RefundLine], refunded: Iterable[RefundLine]) -> list[RefundLine]:
+    """The ordered lines less what was already refunded, for stores that only say "this order was refunded".
+
+    `ordered` amounts are line totals; a refunded line matches by `line_id` where both have one, else by `sku`.
+    The amount of a partly refunded line is prorated to its remaining quantity.
+    """
+    taken: dict[str, int] = {}
+    for line in refunded:
+        name = line.line_id or line.sku or ""
+        taken[name] = taken.get(name, 0) + line.quantity
+    remaining = []
+    for line in ordered:
+        name = line.line_id if line.line_id in taken else line.sku or ""
+        used = min(taken.get(name, 0), line.quantity)
+        taken[name] = taken.get(name, 0) - used
+        left = line.quantity - used
+        if left > 0:
+            amount = None if line.amount is None else (line.amount * left / line.quantity).quantize(Decimal("0.01"))
+            remaining.append(line.model_copy(update={"quantity": left, "amount": amount}))
+    return remaining
