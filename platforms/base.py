@@ -7,6 +7,7 @@ errors and the credentials hook are re-exported here, so `from platforms.base im
 from __future__ import annotations
 
 import abc
+import contextlib
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
@@ -46,14 +47,16 @@ from platforms.values import (
 )
 
 __all__ = [
-    "DESCRIPTIONS", "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "FormField", "HttpError", "MissingScope",
-    "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
-    "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
-    "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
-    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
+    "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "DESCRIPTIONS", "FormField", "HttpError",
+    "MissingScope", "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine",
+    "RefundRequest", "RefundResult", "SeparateRestockRefunds", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome",
+    "StockResult", "StoreAdapter", "StoreCredentials", "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct",
+    "StoreRefund", "StoreShipment", "Tracking", "TransientError", "Unsupported", "WebhookEvent", "WebhookKind",
+    "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
 ]
 
 T = TypeVar("T")
+UNCONFIRMED_EARLIER = "an earlier attempt with this key was sent and its outcome is unknown"
 
 
 class StoreAdapter(abc.ABC):
@@ -187,12 +190,16 @@ class StoreAdapter(abc.ABC):
         """Add `text` to the order's internal note; False when the note already holds it, so retries add nothing."""
         self.require(Capability.ORDER_NOTES)
         # Most platforms overwrite the whole note, so the read and the write must not interleave with another writer.
-        with self.locks.wait_for(f"note:{self.code}:{self.scope}:{order.id}", ttl=60, timeout=30):
+        with self.note_lock(order):
             current = self._order_note(order)
             if text in current:
                 return False
             self._add_order_note(order, current, text)
             return True
+
+    def note_lock(self, order: StoreOrderRef):
+        """The per-order lock held while an order's note (or anything kept in it) is read and rewritten."""
+        return self.locks.wait_for(f"note:{self.code}:{self.scope}:{order.id}", ttl=60, timeout=30)
 
     def _order_note(self, order: StoreOrderRef) -> str:
         """The order's current note text (all comments joined, where notes are a list)."""
@@ -219,7 +226,7 @@ class StoreAdapter(abc.ABC):
             if state is LedgerState.DONE:
                 return StockResult(key=change.key, sku=change.sku, outcome=StockOutcome.ALREADY_APPLIED)
             if state is LedgerState.SENT and not self.supports(Capability.IDEMPOTENT_STOCK):
-                return self._ambiguous(change, "an earlier attempt with this key was sent and its outcome is unknown")
+                return self._ambiguous(change, UNCONFIRMED_EARLIER)
             if self.supports(Capability.RELATIVE_STOCK):
                 return self._send_stock_write(change, lambda: self._stock_delta(change))
             lock = f"stock:{self.code}:{self.scope}:{change.sku}"
@@ -270,6 +277,95 @@ class StoreAdapter(abc.ABC):
             retryable=retryable,
             retry_after=getattr(error, "retry_after", None),
         )
+
+    def adjust_stock_in_batches(self, changes: Sequence[StockChange], batch_size: int) -> list[StockResult]:
+        """`adjust_stock` for absolute platforms with a batch write: the same guarantees, one read and one write per batch.
+
+        A batch holds distinct keys and SKUs (repeats wait for a later batch, so they apply in order). It takes the
+        ledger guards by key, then the per-SKU locks by SKU, both sorted, so concurrent batches cannot deadlock.
+        A batch write that times out leaves every change in it AMBIGUOUS; items the store refused fail alone.
+        """
+        results: dict[int, StockResult] = {}
+        pending = list(enumerate(changes))
+        while pending:
+            batch, later, keys, skus = [], [], set(), set()
+            for index, change in pending:
+                if len(batch) < batch_size and change.key not in keys and change.sku not in skus:
+                    batch.append((index, change))
+                    keys.add(change.key)
+                    skus.add(change.sku)
+                else:
+                    later.append((index, change))
+            results.update(self._adjust_batch(batch))
+            pending = later
+        return [results[index] for index in range(len(changes))]
+
+    def _adjust_batch(self, batch: list[tuple[int, StockChange]]) -> dict[int, StockResult]:
+        results: dict[int, StockResult] = {}
+        with contextlib.ExitStack() as held:
+            for key in sorted(change.key for _, change in batch):
+                held.enter_context(self.ledger.guard(key))
+            todo = []
+            for index, change in batch:
+                state = self.ledger.state(change.key)
+                if state is LedgerState.DONE:
+                    results[index] = StockResult(key=change.key, sku=change.sku, outcome=StockOutcome.ALREADY_APPLIED)
+                elif state is LedgerState.SENT:
+                    results[index] = self._ambiguous(change, UNCONFIRMED_EARLIER)
+                else:
+                    todo.append((index, change))
+            if not todo:
+                return results
+            for sku in sorted(change.sku for _, change in todo):
+                held.enter_context(self.locks.wait_for(f"stock:{self.code}:{self.scope}:{sku}", ttl=self.stock_lock_ttl,
+                                                       timeout=self.stock_lock_timeout))
+            try:
+                current = self._stock_read_many([change.sku for _, change in todo])
+            except HttpError as error:
+                return results | {index: self._stock_failed(change, error) for index, change in todo}
+            for index, change in todo:
+                if change.sku not in current:
+                    results[index] = self._stock_failed(change, ProductNotFound(self.name, "sku", [change.sku]))
+            todo = [(index, change) for index, change in todo if change.sku in current]
+            if todo:
+                results |= self._write_batch(todo, {change.sku: current[change.sku] + change.delta for _, change in todo})
+        return results
+
+    def _write_batch(self, todo: list[tuple[int, StockChange]], targets: dict[str, int]) -> dict[int, StockResult]:
+        for _, change in todo:
+            self.ledger.mark_sent(change.key)
+        try:
+            refused = self._stock_write_many(targets)
+        except TransientError as error:
+            if isinstance(error, RateLimited):
+                for _, change in todo:
+                    self.ledger.forget_sent(change.key)
+                return {index: self._stock_failed(change, error) for index, change in todo}
+            why = f"the batch write was sent and not confirmed: {error}"
+            return {index: self._ambiguous(change, why) for index, change in todo}
+        except HttpError as error:
+            for _, change in todo:
+                self.ledger.forget_sent(change.key)
+            return {index: self._stock_failed(change, error) for index, change in todo}
+        results = {}
+        for index, change in todo:
+            if change.sku in refused:
+                self.ledger.forget_sent(change.key)
+                results[index] = self._stock_failed(change, refused[change.sku])
+            else:
+                self.ledger.mark_done(change.key)
+                results[index] = StockResult(
+                    key=change.key, sku=change.sku, outcome=StockOutcome.APPLIED, quantity=targets[change.sku]
+                )
+        return results
+
+    def _stock_read_many(self, skus: list[str]) -> dict[str, int]:
+        """Batched absolute platforms: the current quantity of each SKU the store knows (unknown ones are left out)."""
+        raise NotImplementedError
+
+    def _stock_write_many(self, quantities: dict[str, int]) -> dict[str, HttpError]:
+        """Batched absolute platforms: write every quantity in one call; return the SKUs the store refused, with why."""
+        raise NotImplementedError
 
     def _stock_delta(self, change: StockChange) -> int | None:
         """Relative platforms: send the delta (one attempt); return the quantity after, where the store says."""
@@ -364,3 +460,26 @@ class StoreAdapter(abc.ABC):
                 raise
             except TransientError:
                 raise first from None
+
+
+class SeparateRestockRefunds:
+    """For platforms whose "refund" is several calls that cannot restock (PrestaShop, Shopware 5).
+
+    Refunds of one order run one at a time under the order's note lock, because they read and write the
+    order's notes or messages to keep their markers. Afterwards the refunded items go back to stock through
+    `adjust_stock`, keyed by the refund key and SKU, so a retried refund never restocks twice; the stock
+    results are returned in `RefundResult.restock`. Mix in before `StoreAdapter`.
+    """
+
+    def create_refund(self, request: RefundRequest) -> RefundResult:
+        with self.note_lock(request.order):
+            result = super().create_refund(request)
+        if not request.restock:
+            return result
+        quantities: dict[str, int] = {}
+        for line in result.refund.lines:
+            if line.sku:
+                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        changes = [StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
+                   for sku, quantity in quantities.items()]
+        return result.model_copy(update={"restock": tuple(self.adjust_stock(changes))})

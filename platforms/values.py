@@ -257,10 +257,15 @@ class StoreRefund(Value):
 
 
 class RefundResult(Value):
-    """What `create_refund` did: `created` is False when a refund with the request's key already existed."""
+    """What `create_refund` did: `created` is False when a refund with the request's key already existed.
+
+    `restock` holds the stock changes of platforms whose refund cannot restock by itself (an AMBIGUOUS one
+    needs a human, as with any stock change); it is empty where the refund call restocks.
+    """
 
     refund: StoreRefund
     created: bool
+    restock: tuple[StockResult, ...] = ()
 
 
 class WebhookKind(StrEnum):
