@@ -53,17 +53,13 @@ class SlipRefunds(SeparateRestockRefunds, OrderWrites):
         if request.key in claimed:
             slip = OrderSlip.model_validate(self.client.get(f"order_slip/{claimed[request.key]}")["order_slip"])
             return self._refund(slip, order, request.order, request.key)
-        intents = [
-            m.date_add for m in messages for note in RefundNote.parse_all(m.message, ("refund",)) if note.key == request.key
-        ]
-        if not intents:
+        floor = slips.intent_floor(messages, request.key)
+        if floor is None:
             return None
         plan = slips.plan_slip(order, request, {})
         taken = set(claimed.values())
-        # Same clock and format on both sides (the shop's), so the strings compare as times.
-        adoptable = [
-            s for s in self._slips_of([order.id]) if s.id not in taken and s.date_add >= min(intents) and plan.matches(s)
-        ]
+        # Slip ids only grow, so a slip above the intent's floor was posted after we announced ours.
+        adoptable = [s for s in self._slips_of([order.id]) if s.id > floor and s.id not in taken and plan.matches(s)]
         if not adoptable:
             return None
         self.post_message(order.id, slips.claim_text(request.key, adoptable[0].id))
@@ -71,12 +67,11 @@ class SlipRefunds(SeparateRestockRefunds, OrderWrites):
 
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         order = self._order(int(request.order.id))
-        plan = slips.plan_slip(order, request, slips.refunded_quantities(self._slips_of([order.id])))
+        existing = self._slips_of([order.id])
+        plan = slips.plan_slip(order, request, slips.refunded_quantities(existing))
         currency = self.currency(order.id_currency).iso_code
-        intent = RefundNote(
-            "refund", request.key, self.now(), plan.lines, plan.shipping_incl, plan.total, currency, request.reason
-        )
-        self.post_message(order.id, intent.render())
+        note = RefundNote("refund", request.key, self.now(), plan.lines, plan.shipping_incl, plan.total, currency, request.reason)
+        self.post_message(order.id, slips.intent_text(note.render(), request.key, max((s.id for s in existing), default=0)))
         created = Created.model_validate(self.client.create("order_slip", plan.body(order))["order_slip"])
         self.post_message(order.id, slips.claim_text(request.key, created.id))
         slip = OrderSlip.model_validate(self.client.get(f"order_slip/{created.id}")["order_slip"])

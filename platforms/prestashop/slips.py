@@ -18,6 +18,7 @@ from platforms.values import Money, RefundLine, RefundRequest, StoreOrderRef, St
 
 CENT = Decimal("0.01")
 CLAIM = "refund-slip"
+INTENT = "refund-intent"
 
 
 def cents(value: Decimal) -> Decimal:
@@ -107,6 +108,22 @@ def refunded_quantities(slips: list[OrderSlip]) -> dict[int, int]:
         for detail in slip.associations.order_slip_details:
             taken[detail.id_order_detail] = taken.get(detail.id_order_detail, 0) + detail.product_quantity
     return taken
+
+
+def intent_text(note: str, key: str, last_slip_id: int) -> str:
+    """The message posted before a slip: the refund note, and the newest slip the order had, which ours must follow."""
+    return f"{note}\n{tag(INTENT, key)} after order slip {last_slip_id}"
+
+
+def intent_floor(messages: list[CustomerMessage], key: str) -> int | None:
+    """The newest slip id the order had before our first intent for `key`; None when we never announced one."""
+    floors = []
+    for message in messages:
+        for intent in find_tags(message.message, INTENT):
+            number = intent.rest.removeprefix("after order slip ").strip()
+            if intent.key == key and number.isdigit():
+                floors.append(int(number))
+    return min(floors) if floors else None
 
 
 def claim_text(key: str, slip_id: int) -> str:

@@ -54,8 +54,14 @@ class BatchedAdapter(SeparateRestockRefunds, AbsoluteAdapter):
         return self.store.refunds.get(request.key)
 
     def _create_refund(self, request):
-        refund = StoreRefund(refund_id=f"r-{request.key}", order=request.order, lines=request.lines,
-                             total=Money(amount=Decimal("10"), currency="EUR"), created_at=datetime.now(UTC), origin_key=request.key)
+        refund = StoreRefund(
+            refund_id=f"r-{request.key}",
+            order=request.order,
+            lines=request.lines,
+            total=Money(amount=Decimal("10"), currency="EUR"),
+            created_at=datetime.now(UTC),
+            origin_key=request.key,
+        )
         self.store.refunds[request.key] = refund
         return refund
 
@@ -69,12 +75,20 @@ def _adapter(stock, read_delay=0.0):
 
 def test_changes_are_read_and_written_per_batch_and_repeats_of_a_sku_apply_in_order():
     adapter, store = _adapter({"A": 10, "B": 5, "C": 1, "D": 0})
-    changes = [StockChange(key="k1", sku="A", delta=-1), StockChange(key="k2", sku="A", delta=-2),
-               StockChange(key="k3", sku="B", delta=3), StockChange(key="k4", sku="C", delta=-1), StockChange(key="k5", sku="D", delta=2)]
+    changes = [
+        StockChange(key="k1", sku="A", delta=-1),
+        StockChange(key="k2", sku="A", delta=-2),
+        StockChange(key="k3", sku="B", delta=3),
+        StockChange(key="k4", sku="C", delta=-1),
+        StockChange(key="k5", sku="D", delta=2),
+    ]
     results = adapter.adjust_stock(changes)
     assert [(r.key, r.outcome, r.quantity) for r in results] == [
-        ("k1", StockOutcome.APPLIED, 9), ("k2", StockOutcome.APPLIED, 7), ("k3", StockOutcome.APPLIED, 8),
-        ("k4", StockOutcome.APPLIED, 0), ("k5", StockOutcome.APPLIED, 2),
+        ("k1", StockOutcome.APPLIED, 9),
+        ("k2", StockOutcome.APPLIED, 7),
+        ("k3", StockOutcome.APPLIED, 8),
+        ("k4", StockOutcome.APPLIED, 0),
+        ("k5", StockOutcome.APPLIED, 2),
     ]
     assert store.reads == [["A", "B", "C"], ["A", "D"]]
     assert store.writes == [{"A": 9, "B": 8, "C": 0}, {"A": 7, "D": 2}]
@@ -83,8 +97,13 @@ def test_changes_are_read_and_written_per_batch_and_repeats_of_a_sku_apply_in_or
 
 def test_an_unknown_sku_and_a_refused_item_fail_alone():
     adapter, store = _adapter({"A": 10, "B": -100})
-    bad, refused, good = adapter.adjust_stock([StockChange(key="u", sku="NOPE", delta=1), StockChange(key="r", sku="B", delta=-1),
-                                               StockChange(key="g", sku="A", delta=1)])
+    bad, refused, good = adapter.adjust_stock(
+        [
+            StockChange(key="u", sku="NOPE", delta=1),
+            StockChange(key="r", sku="B", delta=-1),
+            StockChange(key="g", sku="A", delta=1),
+        ]
+    )
     assert (bad.outcome, bad.retryable, "NOPE" in bad.error) == (StockOutcome.FAILED, False, True)
     assert (refused.outcome, refused.error) == (StockOutcome.FAILED, "negative stock refused")
     assert (good.outcome, store.stock) == (StockOutcome.APPLIED, {"A": 11, "B": -100})
@@ -125,13 +144,18 @@ def test_concurrent_batches_on_shared_skus_lose_no_update():
 def test_a_refund_restocks_its_skus_once_even_when_created_again():
     adapter, store = _adapter({"TEE": 3, "CAP": 1})
     order = StoreOrderRef(id="9", reference="o-9")
-    request = RefundRequest(key="rma-1", order=order, currency="EUR",
-                            lines=(RefundLine(sku="TEE", quantity=1), RefundLine(sku="TEE", quantity=1), RefundLine(sku="CAP", quantity=1)))
+    request = RefundRequest(
+        key="rma-1",
+        order=order,
+        currency="EUR",
+        lines=(RefundLine(sku="TEE", quantity=1), RefundLine(sku="TEE", quantity=1), RefundLine(sku="CAP", quantity=1)),
+    )
     first = adapter.create_refund(request)
     second = adapter.create_refund(request)
     assert (first.created, second.created) == (True, False)
     assert [(r.key, r.outcome, r.quantity) for r in first.restock] == [
-        ("rma-1:restock:TEE", StockOutcome.APPLIED, 5), ("rma-1:restock:CAP", StockOutcome.APPLIED, 2),
+        ("rma-1:restock:TEE", StockOutcome.APPLIED, 5),
+        ("rma-1:restock:CAP", StockOutcome.APPLIED, 2),
     ]
     assert [r.outcome for r in second.restock] == [StockOutcome.ALREADY_APPLIED] * 2
     assert store.stock == {"TEE": 5, "CAP": 2}
@@ -152,8 +176,10 @@ def test_a_refund_without_restock_moves_no_stock_and_refunds_of_one_order_run_on
         return original(request)
 
     adapter._create_refund = slow_create
-    requests = [RefundRequest(key=f"k{i}", order=order, currency="EUR", restock=False, lines=(RefundLine(sku="TEE", quantity=1),))
-                for i in range(3)]
+    requests = [
+        RefundRequest(key=f"k{i}", order=order, currency="EUR", restock=False, lines=(RefundLine(sku="TEE", quantity=1),))
+        for i in range(3)
+    ]
     threads = [threading.Thread(target=adapter.create_refund, args=(request,)) for request in requests]
     for thread in threads:
         thread.start()

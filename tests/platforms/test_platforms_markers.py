@@ -11,21 +11,41 @@ AT = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
 
 
 def test_a_refund_note_renders_readably_and_parses_back_exactly():
-    note = RefundNote("refund", "rma 1]", AT, (RefundLine(sku="TEE WHITE|M", quantity=1, amount=Decimal("22.50")),),
-                      Decimal("4.95"), Decimal("27.45"), "DKK", "wrong\nsize")
+    note = RefundNote(
+        "refund",
+        "rma 1]",
+        AT,
+        (RefundLine(sku="TEE WHITE|M", quantity=1, amount=Decimal("22.50")),),
+        Decimal("4.95"),
+        Decimal("27.45"),
+        "DKK",
+        "wrong\nsize",
+    )
     text = note.render()
-    assert text == ("[koongo-refund:rma%201%5D 2026-05-01T10:00:00Z] 1 × TEE%20WHITE%7CM = 22.50; shipping 4.95; "
-                    "total 27.45 DKK; reason: wrong size")
+    assert text == (
+        "[koongo-refund:rma%201%5D 2026-05-01T10:00:00Z] 1 × TEE%20WHITE%7CM = 22.50; shipping 4.95; "
+        "total 27.45 DKK; reason: wrong size"
+    )
     assert RefundNote.parse_all(f"Packed by Ann\n{text}\nCalled the customer") == [
-        RefundNote("refund", "rma 1]", AT, (RefundLine(sku="TEE WHITE|M", quantity=1, amount=Decimal("22.50")),),
-                   Decimal("4.95"), Decimal("27.45"), "DKK", "wrong size")
+        RefundNote(
+            "refund",
+            "rma 1]",
+            AT,
+            (RefundLine(sku="TEE WHITE|M", quantity=1, amount=Decimal("22.50")),),
+            Decimal("4.95"),
+            Decimal("27.45"),
+            "DKK",
+            "wrong size",
+        )
     ]
 
 
 def test_a_hand_edited_note_is_skipped_and_other_kinds_are_left_alone():
     good = RefundNote("store-refund", "17", AT, (), Decimal("0"), Decimal("0"), "EUR").render()
     assert good == "[koongo-store-refund:17 2026-05-01T10:00:00Z] no lines; shipping 0; total 0 EUR"
-    text = f"{good}\n[koongo-refund:x 2026-05-01T10:00:00Z] one TEE; shipping 0; total 0 EUR\n{tag('refund-slip', 'x')} order slip 4"
+    text = (
+        f"{good}\n[koongo-refund:x 2026-05-01T10:00:00Z] one TEE; shipping 0; total 0 EUR\n{tag('refund-slip', 'x')} order slip 4"
+    )
     assert [note.key for note in RefundNote.parse_all(text)] == ["17"]
     assert [(t.kind, t.key, t.rest) for t in find_tags(text, "refund-slip")] == [("refund-slip", "x", "order slip 4")]
 

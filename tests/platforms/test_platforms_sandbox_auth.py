@@ -19,8 +19,9 @@ class GuardedApp(SandboxApp):
         if user is None and basic_credentials(request) == ("api", "s3cret"):
             user = "api (basic)"
         if user is None:
-            return json_response({"success": False, "message": "Invalid or missing auth"}, 401,
-                                 {"WWW-Authenticate": self.digest.challenge()})
+            return json_response(
+                {"success": False, "message": "Invalid or missing auth"}, 401, {"WWW-Authenticate": self.digest.challenge()}
+            )
         return json_response({"user": user})
 
 
@@ -30,7 +31,9 @@ def _client(auth):
 
 def test_digest_authenticates_and_the_cached_challenge_saves_the_second_round_trip():
     app = GuardedApp()
-    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://shop.test", auth=httpx.DigestAuth("api", "s3cret"))
+    client = httpx.Client(
+        transport=httpx.WSGITransport(app=app), base_url="http://shop.test", auth=httpx.DigestAuth("api", "s3cret")
+    )
     assert client.get("/api/who?limit=1").json() == {"user": "api"}
     assert client.get("/api/who").json() == {"user": "api"}
     assert [entry["path"] for entry in app.requests] == ["/api/who"] * 3
