@@ -13,8 +13,16 @@ from platforms.shopware5.schemas import BatchResult
 
 BATCH = 50
 SHIPPED_STATES = (6, 7)  # partially delivered, completely delivered
-# The dispatch's tracking link is a Smarty template; this is the variable that holds the tracking code.
+# The dispatch's status link is a Smarty template, often a whole <a href="..."> tag; this variable holds the code.
 TRACKING_VARIABLE = re.compile(r"\{\$[\w.]*trackingcode\}", re.IGNORECASE)
+HREF = re.compile(r'href="([^"]+)"', re.IGNORECASE)
+
+
+def tracking_url(template: str, code: str) -> str | None:
+    """The dispatch's status link for one code: the anchor's href if it is one, the code filled in; None without one."""
+    found = HREF.search(template)
+    link = found[1] if found else template.strip()
+    return TRACKING_VARIABLE.sub(code, link) if TRACKING_VARIABLE.search(link) else None
 
 
 class Shopware5Adapter(StatusRefunds):
@@ -81,7 +89,7 @@ class Shopware5Adapter(StatusRefunds):
                 continue
             dispatch = self.full_order(order.id).dispatch  # the list does not join the dispatch
             link = dispatch.status_link if dispatch else ""
-            urls = [TRACKING_VARIABLE.sub(code, link) if TRACKING_VARIABLE.search(link) else None for code in codes]
+            urls = [tracking_url(link, code) for code in codes]
             shipments.append(
                 StoreShipment(
                     shipment_id=str(order.id),

@@ -109,15 +109,23 @@ class StatusRefunds(SeparateRestockRefunds, OrderWrites):
         return found
 
     def _acknowledge(self, order: Order) -> RefundNote:
+        """A full refund of the lines not yet refunded, written as a marker and returned exactly as later polls parse it."""
         full = self.full_order(order.id)
-        lines = tuple(remaining_lines(ordered_lines(full), []))
-        total = sum((line.amount or Decimal("0") for line in lines), Decimal("0"))
-        at = order.changed or self.now()
+        left = remaining_lines(ordered_lines(full), [])
+        total = sum((line.amount or Decimal("0") for line in left), Decimal("0"))
         note = RefundNote(
-            STORE, str(order.id), at, lines, Decimal("0"), total, full.currency, "payment status set to re-crediting in the shop"
+            STORE,
+            str(order.id),
+            order.changed or self.now(),
+            tuple(left),
+            Decimal("0"),
+            total,
+            full.currency,
+            "payment status set to re-crediting in the shop",
         )
+        text = note.render()
         try:
-            self.update_order_note(StoreOrderRef(id=str(order.id)), note.render())
+            self.update_order_note(StoreOrderRef(id=str(order.id)), text)
         except HttpError:
             pass  # reported all the same; the next poll finds no marker, infers the same refund and tries again
-        return note
+        return RefundNote.parse_all(text)[0]

@@ -259,7 +259,9 @@ class Shopware5Sandbox(StoreSandboxApp):
         account: str | None = None,
     ) -> str:
         """The backend's order detail: dispatch, tracking code and "completely delivered"; positions are not shipped singly."""
-        template = tracking_url.replace(tracking_number, "{$offerPosition.trackingcode}") if tracking_url else ""
+        # Shopware's default dispatches keep a whole anchor tag as the status link.
+        href = tracking_url.replace(tracking_number, "{$offerPosition.trackingcode}") if tracking_url else ""
+        template = f'<a href="{href}" target="_blank">{{$offerPosition.trackingcode}}</a>' if href else ""
         dispatch = self.shop.dispatch_named(carrier, template)
         order = self.shop.order(int(order_id))
         order["dispatchId"] = dispatch
