@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
@@ -139,3 +140,12 @@ def remaining_lines(ordered: Iterable[RefundLine], refunded: Iterable[RefundLine
             amount = None if line.amount is None else (line.amount * left / line.quantity).quantize(Decimal("0.01"))
             remaining.append(line.model_copy(update={"quantity": left, "amount": amount}))
     return remaining
+
+
+def placeholder_email(key: str) -> str:
+    """A stable, undeliverable address for an order that has none, where the store needs one per customer.
+
+    Derived from our key, so a retried create finds the customer the first attempt made instead of adding another.
+    """
+    local = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-") or "order"
+    return f"{local}@marketplace.invalid"

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from koongo.http import PermanentError
 from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, chunked, unique
+from platforms.mechanics import placeholder_email
 from platforms.prestashop.client import NAME, any_of, filterable, xml_body
 from platforms.prestashop.connection import BATCH, PrestaShopConnection
 from platforms.prestashop.schemas import (
@@ -167,9 +168,7 @@ class OrderWrites(PrestaShopConnection):
 
     def _customer(self, draft: StoreOrderDraft) -> Created:
         """The customer with the draft's e-mail, else a new one (with a random password nobody knows)."""
-        email = (
-            draft.email or f"{re.sub(r'[^a-z0-9]+', '-', draft.marketplace.lower())}-{secrets.token_hex(6)}@marketplace.invalid"
-        )
+        email = draft.email or placeholder_email(draft.key)
         if filterable(email):
             rows = self.client.list("customers", {"filter[email]": any_of([email])}, display="[id,email,secure_key]")
             for customer in map(Customer.model_validate, rows):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from koongo.http import PermanentError
 from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, append_note
+from platforms.mechanics import placeholder_email
 from platforms.shopware5.catalog import VariantReads
 from platforms.shopware5.client import NAME, filters
 from platforms.shopware5.schemas import Created, Order
@@ -115,7 +115,7 @@ class OrderWrites(VariantReads):
 
     def _customer(self, draft: StoreOrderDraft, billing: dict) -> int:
         """The shop customer with the draft's e-mail, else a new guest account (Shopware orders need a customer)."""
-        email = draft.email or f"{re.sub(r'[^a-z0-9]+', '-', draft.key.lower()).strip('-')}@marketplace.invalid"
+        email = draft.email or placeholder_email(draft.key)
         rows, _ = self.client.listing("customers", filters(("email", None, email)), limit=5)
         for row in rows:
             if str(row.get("email", "")).lower() == email.lower():

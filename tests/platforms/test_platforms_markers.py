@@ -73,3 +73,10 @@ def test_options_are_picked_by_name_in_any_language_and_case():
     options = {"Farve": "Navy", " Størrelse ": "M", "Material": "Wool"}
     assert (pick_option(options, COLOR_NAMES), pick_option(options, SIZE_NAMES)) == ("Navy", "M")
     assert pick_option({"Material": "Wool"}, COLOR_NAMES) is None
+
+
+def test_a_placeholder_email_is_stable_per_key_and_undeliverable():
+    from platforms.mechanics import placeholder_email
+
+    assert placeholder_email("1-M!I!S-045/1234") == placeholder_email("1-M!I!S-045/1234") == "1-m-i-s-045-1234@marketplace.invalid"
+    assert placeholder_email("!!!") == "order@marketplace.invalid"
