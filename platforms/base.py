@@ -72,6 +72,9 @@ class StoreAdapter(abc.ABC):
     code: ClassVar[str]
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # One sentence each, shown in the dashboard beside the capabilities: what the platform's API cannot do and what
+    # the adapter does instead. Empty where nothing needs saying.
+    limitations: ClassVar[tuple[str, ...]] = ()
     credentials_model: ClassVar[type[StoreCredentials]]
     # How far before a caller's watermark the *_since listings start, so late-committed records are not missed.
     poll_overlap: ClassVar[timedelta] = timedelta(minutes=10)

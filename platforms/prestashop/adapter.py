@@ -25,8 +25,8 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
       Full fidelity needs a small companion module: a webservice resource (hook `addWebserviceResources`) that
       dispatches the core `IssuePartialRefundCommand` (order-detail refunds, shipping, restock, credit slip, voucher).
     - Refund idempotency: a slip has no free-text field, so our key lives in the order's private messages, as an
-      intent note (lines and amounts) before the slip and a claim naming the slip after. A retry finds the claim, or
-      adopts the one unclaimed slip posted after the intent with the same rows.
+      intent note (lines and amounts, and the newest slip id the order had) before the slip and a claim naming the
+      slip after. A retry finds the claim, or adopts the one unclaimed slip newer than the intent with the same rows.
     - Refund discovery (no webhooks in core): slips by `date_add` (item-level: a slip names its rows), and entries
       into the refunded state, read as a refund of the rows no slip covers (not item-level). Date filters always
       send full date-times in the shop's time zone: a date-only bound drops the rest of its day (PrestaShop #10822).
@@ -45,7 +45,18 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
     """
 
     code = "prestashop"
+    # ITEM_LEVEL_REFUNDS: a slip records its rows and quantities; REFUND_RESTOCK is absent: the slip restocks nothing.
     capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES})
+    limitations = (
+        "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
+        "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
+        "hooks run. Koongo restocks the items. A companion module running IssuePartialRefundCommand would do all of it.",
+        "An order set to Refunded without a credit slip is read as a refund of every line no slip covers.",
+        "Miinto prices reach the order through cart-scoped specific prices; the carrier's own shipping price applies, and "
+        "PrestaShop books the order as 'Payment error' when it differs from the Miinto shipping price.",
+        "Stock is written as absolute quantities; a write whose answer is lost is flagged for review, never sent again.",
+        "Shipments are whole orders: PrestaShop has no line-level shipments.",
+    )
     # No throttling in core, but shops run on shared hosting: one request at a time, gently.
     requests_per_second = 2.0
     request_burst = 2

@@ -53,7 +53,18 @@ class Shopware5Adapter(StatusRefunds):
     """
 
     code = "shopware5"
+    # No ITEM_LEVEL_REFUNDS (the shop records no lines), REFUND_RESTOCK, RELATIVE_STOCK, webhooks or idempotency keys.
     capabilities = frozenset({Capability.REFUND_SYNC, Capability.ORDER_NOTES})
+    limitations = (
+        "Shopware 5 has no refund API: a refund sets the payment status to 20 (re-crediting) and writes its lines and amounts "
+        "into the order's internal comment; no money moves and the order's lines stay as they were. Koongo restocks the items.",
+        "A refund made in Shopware is seen only as payment status 20 on an order without a Koongo refund, and is read as a "
+        "full refund of the lines not yet refunded; a further shop refund on an order already at status 20 cannot be seen.",
+        "Orders are stored exactly as sent: Koongo computes prices, tax and totals, and Shopware sends no order e-mails.",
+        "Stock is written as absolute quantities in batches; a batch whose answer is lost is flagged for review, "
+        "never sent again.",
+        "Shipments are whole orders from the tracking code; Shopware keeps no shipment time, so the order's last change is used.",
+    )
 
     def __init__(self, credentials, **options):
         super().__init__(credentials, **options)
