@@ -12,6 +12,7 @@ from platforms.prestashop.connection import BATCH, PrestaShopConnection
 from platforms.prestashop.schemas import Category, Combination, Option, OptionValue, Product, StockAvailable
 
 PAGE_MAX = 250
+COMBINATION_PAGE = 500
 
 
 class ProductReads(PrestaShopConnection):
@@ -63,8 +64,9 @@ class ProductReads(PrestaShopConnection):
         return [Product.model_validate(row) for row in self.client.list("products", params)]
 
     def _combinations(self, filters: dict[str, list]) -> list[Combination]:
+        """Combinations paged too: a page of products with many sizes and colours can have thousands."""
         params = {key: any_of(values) for key, values in filters.items()} | catalog.PRICE_ALIASES
-        return [Combination.model_validate(row) for row in self.client.list("combinations", params)]
+        return [Combination.model_validate(row) for row in self.client.pages("combinations", params, COMBINATION_PAGE)]
 
     def _items(self, products: list[Product], combinations: list[Combination]) -> list[StoreProduct]:
         """Items with their stock, option names and category, each lookup read in batches."""

@@ -98,6 +98,8 @@ def test_lookup_by_reference_filters_combinations_and_products_and_asks_for_tax_
     assert dict(combinations.calls[0].request.url.params) == {
         "display": "full",
         "filter[reference]": "[KNIT-NAVY-S|NO,SUCH]",
+        "sort": "[id_ASC]",
+        "limit": "0,500",
         "output_format": JSON,
         **prices,
     }
@@ -396,3 +398,48 @@ def test_an_order_is_built_from_customer_address_cart_and_cart_scoped_prices_the
         "<customer_message><id_customer_thread>6</id_customer_thread><id_employee>0</id_employee>"
         "<message>Miinto order 1-m!i!s-045-1234</message><private>1</private></customer_message></prestashop>"
     )
+
+
+@respx.mock
+def test_the_catalog_is_paged_by_offset_sorted_by_id_and_a_short_page_ends_it():
+    _settings(respx)
+    products = respx.get(f"{API}/products").mock(
+        side_effect=[
+            httpx.Response(
+                200, json={"products": [{**p.PRODUCTS["products"][0], "associations": {}, "id": 12, "reference": "CAP-1"}]}
+            ),
+            httpx.Response(200, json=[]),
+        ]
+    )
+    for resource in ("stock_availables", "categories"):
+        respx.get(f"{API}/{resource}").respond(json=[])
+    [item] = list(_adapter().iter_products(page_size=1))
+    prices = {
+        "price[final_price][use_tax]": "1",
+        "price[original_price][use_tax]": "1",
+        "price[original_price][use_reduction]": "0",
+    }
+    assert [dict(call.request.url.params) for call in products.calls] == [
+        {"display": "full", "sort": "[id_ASC]", "limit": f"{offset},1", "output_format": JSON, **prices} for offset in (0, 1)
+    ]
+    assert (item.identifiers, item.variant_id) == ({"id": "12", "sku": "CAP-1"}, None)
+
+
+@respx.mock
+def test_an_order_is_found_by_the_marker_on_its_delivery_address():
+    addresses = respx.get(f"{API}/addresses").respond(
+        json={"addresses": [{"id": 11, "other": "koongo-order:order%7C1"}, {"id": 12, "other": "koongo-order:order%7C1-older"}]}
+    )
+    orders = respx.get(f"{API}/orders").respond(json={"orders": [{"id": 5, "reference": "XKBKNABJK"}]})
+    assert _adapter().find_order_by_reference("order|1") == StoreOrderRef(id="5", reference="order|1", name="XKBKNABJK")
+    assert _params(addresses) == {
+        "display": "[id,other]",
+        "filter[other]": "[koongo-order:order%7C1|koongo-order:order%7C1]",
+        "output_format": JSON,
+    }
+    assert _params(orders) == {
+        "display": "[id,reference]",
+        "filter[id_address_delivery]": "[11|11]",
+        "sort": "[id_ASC]",
+        "output_format": JSON,
+    }

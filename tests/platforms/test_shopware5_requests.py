@@ -336,3 +336,41 @@ def test_polling_asks_from_the_widest_offset_earlier_and_keeps_what_changed_sinc
         ("003404341613", "https://nolp.dhl.de/nextt-online-public/set_identcodes.do?idc=003404341613")
     ]
     assert shipment.created_at == datetime(2026, 5, 1, 11, 0, tzinfo=UTC)
+
+
+@respx.mock
+def test_the_catalog_is_paged_by_start_and_limit_until_the_total_is_reached():
+    rows = [{**p.VARIANTS["data"][0], "id": 124 + i, "number": f"KNIT-{i}"} for i in range(3)]
+    variants = respx.get(f"{API}/variants").mock(
+        side_effect=[
+            httpx.Response(200, json={"success": True, "total": 3, "data": rows[:2]}),
+            httpx.Response(200, json={"success": True, "total": 3, "data": rows[2:]}),
+        ]
+    )
+    article = respx.get(f"{API}/articles/32").respond(json=p.ARTICLE)
+    respx.get(f"{API}/shops/1").respond(json=p.SHOP)
+    items = list(_adapter().iter_products(page_size=2))
+    assert [item.sku for item in items] == ["KNIT-0", "KNIT-1", "KNIT-2"]
+    assert [_query(variants, n) for n in (0, 1)] == [
+        [("considerTaxInput", "1"), ("sort[0][property]", "id"), ("sort[0][direction]", "ASC"), ("start", start), ("limit", "2")]
+        for start in ("0", "2")
+    ]
+    assert article.call_count == 2  # once per page: the article is read once for all its variants on that page
+
+
+@respx.mock
+def test_an_order_is_found_by_its_transaction_id_and_a_note_rewrites_the_internal_comment():
+    orders = respx.get(f"{API}/orders").respond(json={"success": True, "total": 1, "data": [LISTED]})
+    respx.get(f"{API}/orders/15").respond(json=p.ORDER)
+    put = respx.put(f"{API}/orders/15").respond(json={"success": True, "data": {"id": 15, "location": f"{API}/orders/15"}})
+    adapter = _adapter()
+    ref = adapter.find_order_by_reference("order-1")
+    assert ref == StoreOrderRef(id="15", reference="order-1", name="20001")
+    assert _query(orders) == [
+        ("filter[0][property]", "transactionId"),
+        ("filter[0][value]", "order-1"),
+        ("start", "0"),
+        ("limit", "10"),
+    ]
+    assert adapter.update_order_note(ref, "Labels: https://koongo.example/l/3f9a1c") is True
+    assert _body(put) == {"internalComment": "Miinto order 1-m!i!s-045-1234\nLabels: https://koongo.example/l/3f9a1c"}
