@@ -47,12 +47,49 @@ from platforms.values import (
 )
 
 __all__ = [
-    "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "DESCRIPTIONS", "FormField", "HttpError",
-    "MissingScope", "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine",
-    "RefundRequest", "RefundResult", "SeparateRestockRefunds", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome",
-    "StockResult", "StoreAdapter", "StoreCredentials", "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct",
-    "StoreRefund", "StoreShipment", "Tracking", "TransientError", "Unsupported", "WebhookEvent", "WebhookKind",
-    "WebhookRejected", "append_note", "chunked", "paginate", "system_field", "unique",
+    "DESCRIPTIONS",
+    "Address",
+    "Attribute",
+    "AttributeKind",
+    "AuthError",
+    "Capability",
+    "FormField",
+    "HttpError",
+    "MissingScope",
+    "Money",
+    "OrderLine",
+    "OrderNotFound",
+    "PermanentError",
+    "ProductNotFound",
+    "RateLimited",
+    "RefundLine",
+    "RefundRequest",
+    "RefundResult",
+    "SeparateRestockRefunds",
+    "ShipmentLine",
+    "ShopInfo",
+    "StockChange",
+    "StockOutcome",
+    "StockResult",
+    "StoreAdapter",
+    "StoreCredentials",
+    "StoreOrderDraft",
+    "StoreOrderRef",
+    "StorePrice",
+    "StoreProduct",
+    "StoreRefund",
+    "StoreShipment",
+    "Tracking",
+    "TransientError",
+    "Unsupported",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookRejected",
+    "append_note",
+    "chunked",
+    "paginate",
+    "system_field",
+    "unique",
 ]
 
 T = TypeVar("T")
@@ -122,6 +159,17 @@ class StoreAdapter(abc.ABC):
         self._clients.append(client)
         return client
 
+    @contextlib.contextmanager
+    def exclusive(self, kind: str, name: str, *, ttl: float = 300.0, timeout: float = 60.0) -> Iterator[None]:
+        """Hold the shared lock `<kind>:<platform>:<store>:<name>`; one still busy after `timeout` is a TransientError."""
+        key = f"{kind}:{self.code}:{self.scope}:{name}"
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(self.locks.wait_for(key, ttl=ttl, timeout=timeout))
+            except TimeoutError as error:
+                raise TransientError(f"{self.name}: another worker holds {key}", code="lock_busy") from error
+            yield
+
     def close(self) -> None:
         for client in self._clients:
             client.close()
@@ -175,10 +223,12 @@ class StoreAdapter(abc.ABC):
     # --- orders ----------------------------------------------------------------------------------
     def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
         """Create the order once: an order already carrying `draft.key` is returned instead, also after a timeout."""
-        ref, _created = self.create_idempotently(
-            lookup=lambda: self.find_order_by_reference(draft.key),
-            create=lambda: self._create_order(draft, self.resolve_products(draft)),
-        )
+        # Two workers with one draft (a lease that expired mid-call) must not both miss the lookup and create.
+        with self.exclusive("order", draft.key):
+            ref, _created = self.create_idempotently(
+                lookup=lambda: self.find_order_by_reference(draft.key),
+                create=lambda: self._create_order(draft, self.resolve_products(draft)),
+            )
         return ref
 
     @abc.abstractmethod
@@ -202,7 +252,7 @@ class StoreAdapter(abc.ABC):
 
     def note_lock(self, order: StoreOrderRef):
         """The per-order lock held while an order's note (or anything kept in it) is read and rewritten."""
-        return self.locks.wait_for(f"note:{self.code}:{self.scope}:{order.id}", ttl=60, timeout=30)
+        return self.exclusive("note", order.id, ttl=60, timeout=30)
 
     def _order_note(self, order: StoreOrderRef) -> str:
         """The order's current note text (all comments joined, where notes are a list)."""
@@ -221,7 +271,16 @@ class StoreAdapter(abc.ABC):
         but not confirmed is AMBIGUOUS, and stays so on every later call with its key, unless the store dedupes
         by our key (IDEMPOTENT_STOCK), where resending is safe.
         """
-        return [self._adjust_one(change) for change in changes]
+        return [self._adjust_one_locked(change) for change in changes]
+
+    def _adjust_one_locked(self, change: StockChange) -> StockResult:
+        try:
+            return self._adjust_one(change)
+        except TimeoutError:
+            # A lock stayed busy: nothing was sent for this change, so it can simply be retried.
+            return StockResult(
+                key=change.key, sku=change.sku, outcome=StockOutcome.FAILED, error="a stock lock stayed busy", retryable=True
+            )
 
     def _adjust_one(self, change: StockChange) -> StockResult:
         with self.ledger.guard(change.key):
@@ -401,11 +460,13 @@ class StoreAdapter(abc.ABC):
     def create_refund(self, request: RefundRequest) -> RefundResult:
         """Create the refund once: a refund already carrying `request.key` is returned with `created=False`."""
         self.require(Capability.REFUND_SYNC)
-        refund, created = self.create_idempotently(
-            lookup=lambda: self._find_refund(request),
-            create=lambda: self._create_refund(request),
-            resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
-        )
+        # One refund per order at a time: some stores (BigCommerce) corrupt concurrent refunds on one order.
+        with self.exclusive("refund", request.order.id):
+            refund, created = self.create_idempotently(
+                lookup=lambda: self._find_refund(request),
+                create=lambda: self._create_refund(request),
+                resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
+            )
         return RefundResult(refund=refund, created=created)
 
     def refunds_since(self, since: datetime) -> list[StoreRefund]:
@@ -437,7 +498,9 @@ class StoreAdapter(abc.ABC):
 
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
-    def create_idempotently(lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False) -> tuple[T, bool]:
+    def create_idempotently(
+        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False
+    ) -> tuple[T, bool]:
         """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the

@@ -34,7 +34,10 @@ def unregister(code: str) -> None:
 
 def _installed(code: str) -> bool:
     # find_spec on a submodule imports its parent, so ask about the package first.
-    return importlib.util.find_spec(f"platforms.{code}") is not None and importlib.util.find_spec(f"platforms.{code}.adapter") is not None
+    return (
+        importlib.util.find_spec(f"platforms.{code}") is not None
+        and importlib.util.find_spec(f"platforms.{code}.adapter") is not None
+    )
 
 
 def _load(code: str, module: str, attribute: str):

@@ -1,6 +1,6 @@
 """Serve every installed store simulator on one loopback port, each under `/<platform code>/`, for the demo.
 
-    python -m platforms.sandbox --port 8766 --seed 1 [--catalog demo-catalog.json]
+python -m platforms.sandbox --port 8766 --seed 1 [--catalog demo-catalog.json]
 """
 
 from __future__ import annotations

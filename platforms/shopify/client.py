@@ -27,8 +27,16 @@ class ShopifyClient(ApiClient):
     call's cost again, so a busy sync slows down instead of collecting THROTTLED answers.
     """
 
-    def __init__(self, shop_url: str, api_version: str, access_token: str, shop: str, *,
-                 clock: Callable[[], float] = time.monotonic, **options):
+    def __init__(
+        self,
+        shop_url: str,
+        api_version: str,
+        access_token: str,
+        shop: str,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        **options,
+    ):
         headers = {"X-Shopify-Access-Token": access_token, "Content-Type": "application/json", "Accept": "application/json"}
         super().__init__(shop_url, headers=headers, **options)
         self.path = f"/admin/api/{api_version}/graphql.json"
@@ -51,6 +59,7 @@ class ShopifyClient(ApiClient):
                 if attempt == 2 or error.retry_after is None or error.retry_after > MAX_INLINE_WAIT:
                     raise
                 self.sleep(error.retry_after)
+                self.cost = None  # that wait paid the shortfall; pacing on the stale status would pay it twice
         raise AssertionError("unreachable")
 
     def pages(self, document: str, variables: dict, *, name: str, root: str, parse: Callable[[dict], Any]) -> Iterator[Any]:
@@ -74,7 +83,9 @@ class ShopifyClient(ApiClient):
         if self.cost is None or self.cost.requested_query_cost is None:
             return
         status = self.cost.throttle_status
-        available = min(status.maximum_available, status.currently_available + (self.clock() - self.cost_at) * status.restore_rate)
+        available = min(
+            status.maximum_available, status.currently_available + (self.clock() - self.cost_at) * status.restore_rate
+        )
         shortfall = self.cost.requested_query_cost - available
         if shortfall <= 0:
             return
@@ -103,7 +114,9 @@ class ShopifyClient(ApiClient):
         payload = self._json(response)
         cost = self._note_cost(payload)
         if status == 401:
-            raise AuthError(f"{NAME} refused the access token of {self.shop} (401): reinstall the app", status=401, body=response.text)
+            raise AuthError(
+                f"{NAME} refused the access token of {self.shop} (401): reinstall the app", status=401, body=response.text
+            )
         if status == 403:
             raise AuthError(f"{NAME} denied access to {self.shop} (403)", status=403, body=response.text)
         if status == 402:
@@ -113,7 +126,9 @@ class ShopifyClient(ApiClient):
         if status == 429 or _has_code(payload, "THROTTLED"):
             wait = parse_retry_after(response.headers.get("Retry-After")) if status == 429 else None
             raise RateLimited(
-                f"{NAME} throttled a call to {self.shop}", status=status, code="THROTTLED",
+                f"{NAME} throttled a call to {self.shop}",
+                status=status,
+                code="THROTTLED",
                 retry_after=wait if wait is not None else self._throttle_wait(cost),
             )
         if status >= 500:
@@ -123,10 +138,15 @@ class ShopifyClient(ApiClient):
         if not isinstance(payload, dict) or ("data" not in payload and "errors" not in payload):
             raise TransientError(f"{NAME} answered {self.shop} with a malformed body", status=status, body=response.text)
         errors = payload.get("errors") or []
+        if isinstance(errors, str):  # REST-style {"errors": "..."} bodies also reach this endpoint
+            errors = [errors]
+        errors = [error if isinstance(error, dict) else {"message": str(error)} for error in errors]
         if errors:
             messages = "; ".join(str(error.get("message", error)) for error in errors)
             if _has_code(payload, "ACCESS_DENIED"):
-                missing = sorted({scope for error in errors for scope in _SCOPE_IN_MESSAGE.findall(str(error.get("message", "")))})
+                missing = sorted(
+                    {scope for error in errors for scope in _SCOPE_IN_MESSAGE.findall(str(error.get("message", "")))}
+                )
                 if missing:
                     raise MissingScope(NAME, missing)
                 raise AuthError(f"{NAME} denied access on {self.shop}: {messages}", status=status, code="ACCESS_DENIED")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _TOKEN = re.compile(
-    r'(?P<skip>[\s,]+|\#[^\n]*)|(?P<spread>\.\.\.)|(?P<punct>[!$():=@\[\]{}|])|(?P<name>[_A-Za-z][_0-9A-Za-z]*)'
+    r"(?P<skip>[\s,]+|\#[^\n]*)|(?P<spread>\.\.\.)|(?P<punct>[!$():=@\[\]{}|])|(?P<name>[_A-Za-z][_0-9A-Za-z]*)"
     r'|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<string>"(?:[^"\\\n]|\\.)*")'
 )
 

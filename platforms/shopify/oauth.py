@@ -45,7 +45,9 @@ class ShopifyApp:
         """Build from an object with SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET (Django's settings)."""
         previous = getattr(settings, "SHOPIFY_PREVIOUS_CLIENT_SECRET", "") or None
         return cls(
-            settings.SHOPIFY_CLIENT_ID, SecretStr(settings.SHOPIFY_CLIENT_SECRET), redirect_uri,
+            settings.SHOPIFY_CLIENT_ID,
+            SecretStr(settings.SHOPIFY_CLIENT_SECRET),
+            redirect_uri,
             previous_secret=SecretStr(previous) if previous else None,
         )
 
@@ -70,7 +72,9 @@ def new_state() -> str:
 def authorize_url(app: ShopifyApp, shop: str, state: str, *, base_url: str | None = None) -> str:
     """Where to send the merchant to approve the install; no `grant_options[]`, so the token is an offline one."""
     _check_shop(shop)
-    query = urlencode({"client_id": app.client_id, "scope": ",".join(app.scopes), "redirect_uri": app.redirect_uri, "state": state})
+    query = urlencode(
+        {"client_id": app.client_id, "scope": ",".join(app.scopes), "redirect_uri": app.redirect_uri, "state": state}
+    )
     return f"{(base_url or shop_url(shop)).rstrip('/')}/admin/oauth/authorize?{query}"
 
 
@@ -87,7 +91,9 @@ def verify_launch(app: ShopifyApp, params: Mapping[str, str], *, now: Callable[[
     return shop
 
 
-def verify_callback(app: ShopifyApp, params: Mapping[str, str], *, expected_state: str, now: Callable[[], float] = time.time) -> str:
+def verify_callback(
+    app: ShopifyApp, params: Mapping[str, str], *, expected_state: str, now: Callable[[], float] = time.time
+) -> str:
     """Check the redirect back from Shopify: shop host, our state, the hmac and its timestamp; returns the shop domain."""
     shop = _check_shop(params.get("shop", ""))
     if not expected_state or not hmac.compare_digest(params.get("state", ""), expected_state):
@@ -99,8 +105,13 @@ def verify_callback(app: ShopifyApp, params: Mapping[str, str], *, expected_stat
 
 
 def exchange_code(
-    app: ShopifyApp, shop: str, code: str, *, base_url: str | None = None,
-    transport: httpx.BaseTransport | None = None, on_call: Callable | None = None,
+    app: ShopifyApp,
+    shop: str,
+    code: str,
+    *,
+    base_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+    on_call: Callable | None = None,
 ) -> AccessTokenResponse:
     """Trade the callback's code for the shop's offline token; MissingScope if the merchant granted less than we need."""
     _check_shop(shop)
@@ -122,11 +133,17 @@ def exchange_code(
     return grant
 
 
-def install_credentials(app: ShopifyApp, shop: str, grant: AccessTokenResponse, *, base_url: str | None = None) -> ShopifyCredentials:
+def install_credentials(
+    app: ShopifyApp, shop: str, grant: AccessTokenResponse, *, base_url: str | None = None
+) -> ShopifyCredentials:
     """The connection's credentials after a successful install."""
     return ShopifyCredentials(
-        shop_domain=shop, access_token=grant.access_token, scopes=tuple(sorted(filter(None, grant.scope.split(",")))),
-        api_version=API_VERSION, base_url=base_url, app_client_secrets=tuple(SecretStr(secret) for secret in app.secrets),
+        shop_domain=shop,
+        access_token=grant.access_token,
+        scopes=tuple(sorted(filter(None, grant.scope.split(",")))),
+        api_version=API_VERSION,
+        base_url=base_url,
+        app_client_secrets=tuple(SecretStr(secret) for secret in app.secrets),
     )
 
 

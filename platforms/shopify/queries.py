@@ -163,7 +163,10 @@ WEBHOOK_SUBSCRIPTIONS = """query webhookSubscriptions {
   webhookSubscriptions(first: 100) { nodes { id topic uri } }
 }"""
 
-WEBHOOK_SUBSCRIPTION_CREATE = """mutation webhookSubscriptionCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+WEBHOOK_SUBSCRIPTION_CREATE = """mutation webhookSubscriptionCreate(
+  $topic: WebhookSubscriptionTopic!
+  $webhookSubscription: WebhookSubscriptionInput!
+) {
   webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
     webhookSubscription { id topic uri }
     userErrors { field message }

@@ -31,18 +31,31 @@ DEMO_SHOP = "koongo-demo.myshopify.com"
 DEMO_TOKEN = "shpat_koongo_demo_token"
 # The app registered by default matches the settings defaults (SHOPIFY_CLIENT_ID / SHOPIFY_CLIENT_SECRET).
 DEFAULT_APP = ("koongo-dev-app", "koongo-dev-app-secret")
-ALL_SCOPES = frozenset({"write_orders", "read_orders", "read_all_orders", "read_products", "write_inventory", "read_inventory", "read_locations"})
+ALL_SCOPES = frozenset(
+    {"write_orders", "read_orders", "read_all_orders", "read_products", "write_inventory", "read_inventory", "read_locations"}
+)
 IDEMPOTENCY_REQUIRED_FROM = "2026-04"
+CHANGE_FROM_REQUIRED_FROM = "2026-07"
 MAX_QUERY_COST = 1000  # Shopify refuses any single query estimated above this
 # Root field → the protocol operation it performs, for tests that script faults per operation.
 OPERATIONS = {
-    "orderCreate": "order_create", "orders": "order_lookup", "orderUpdate": "note_write", "inventoryAdjustQuantities": "stock_write",
-    "refundCreate": "refund_create", "productVariants": "catalog_read",
+    "orderCreate": "order_create",
+    "orders": "order_lookup",
+    "orderUpdate": "note_write",
+    "inventoryAdjustQuantities": "stock_write",
+    "refundCreate": "refund_create",
+    "productVariants": "catalog_read",
 }
 # The scope each root field needs; write_x grants read_x.
 SCOPES = {
-    "productVariants": "read_products", "metafieldDefinitions": "read_products", "orders": "read_orders", "order": "read_orders",
-    "locations": "read_locations", "orderCreate": "write_orders", "orderUpdate": "write_orders", "refundCreate": "write_orders",
+    "productVariants": "read_products",
+    "metafieldDefinitions": "read_products",
+    "orders": "read_orders",
+    "order": "read_orders",
+    "locations": "read_locations",
+    "orderCreate": "write_orders",
+    "orderUpdate": "write_orders",
+    "refundCreate": "write_orders",
     "inventoryAdjustQuantities": "write_inventory",
 }
 TOPICS = {"REFUNDS_CREATE": "refunds/create", "ORDERS_UPDATED": "orders/updated"}
@@ -73,11 +86,26 @@ class ShopifySandbox(StoreSandboxApp):
     def now(self) -> datetime:
         return datetime.now(UTC).replace(microsecond=0)
 
-    def add_shop(self, domain: str, *, name: str | None = None, token: str | None = None, scopes=ALL_SCOPES,
-                 client_id: str | None = None, currency: str = "DKK", taxes_included: bool = True) -> Shop:
+    def add_shop(
+        self,
+        domain: str,
+        *,
+        name: str | None = None,
+        token: str | None = None,
+        scopes=ALL_SCOPES,
+        client_id: str | None = None,
+        currency: str = "DKK",
+        taxes_included: bool = True,
+    ) -> Shop:
         shop = Shop(
-            domain, name or domain.split(".")[0].replace("-", " ").title(), lambda: next(self.ids), self.now,
-            LeakyBucket(self.settings["capacity"], self.settings["restore_rate"]), currency, taxes_included, installed_by=client_id,
+            domain,
+            name or domain.split(".")[0].replace("-", " ").title(),
+            lambda: next(self.ids),
+            self.now,
+            LeakyBucket(self.settings["capacity"], self.settings["restore_rate"]),
+            currency,
+            taxes_included,
+            installed_by=client_id,
         )
         if token:
             shop.tokens[token] = frozenset(scopes)
@@ -121,7 +149,9 @@ class ShopifySandbox(StoreSandboxApp):
             "requestedQueryCost": requested,
             "actualQueryCost": actual,
             "throttleStatus": {
-                "maximumAvailable": self.settings["capacity"], "currentlyAvailable": available, "restoreRate": self.settings["restore_rate"],
+                "maximumAvailable": self.settings["capacity"],
+                "currentlyAvailable": available,
+                "restoreRate": self.settings["restore_rate"],
             },
         }
 
@@ -136,7 +166,9 @@ class ShopifySandbox(StoreSandboxApp):
                 return json_response({"errors": "Not Found"}, 404)
             scopes = shop.tokens.get(request.header("x-shopify-access-token"))
             if scopes is None:
-                return json_response({"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401)
+                return json_response(
+                    {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}, 401
+                )
             body = request.json() or {}
             variables = body.get("variables") or {}
             try:
@@ -174,15 +206,19 @@ class ShopifySandbox(StoreSandboxApp):
             raise FieldError(f"Field '{name}' doesn't exist on type '{'Mutation' if mutation else 'QueryRoot'}'")
         needed = SCOPES.get(name)
         if needed and not _granted(scopes, needed):
-            raise _FieldRefused(_error(
-                f"Access denied for {name} field. Required access: `{needed}` access scope.", "ACCESS_DENIED",
-                documentation="https://shopify.dev/api/usage/access-scopes", requiredAccess=f"`{needed}` access scope.",
-            ))
+            raise _FieldRefused(
+                _error(
+                    f"Access denied for {name} field. Required access: `{needed}` access scope.",
+                    "ACCESS_DENIED",
+                    documentation="https://shopify.dev/api/usage/access-scopes",
+                    requiredAccess=f"`{needed}` access scope.",
+                )
+            )
         args = arguments(selection, variables)
         if not mutation:
             value = resolver(shop, args, scopes)
         else:
-            value = self._mutate(shop, version, selection, variables, lambda: resolver(shop, args))
+            value = self._mutate(shop, version, selection, variables, lambda: resolver(shop, args, version))
         return project(value, selection.selections, variables)
 
     def _mutate(self, shop: Shop, version: str, selection, variables: dict, run):
@@ -210,7 +246,8 @@ class ShopifySandbox(StoreSandboxApp):
 
     def _query_productVariants(self, shop: Shop, args: dict, scopes) -> dict:
         found = [
-            shop.variant_view(v) for v in shop.all_variants()
+            shop.variant_view(v)
+            for v in shop.all_variants()
             if matches(args.get("query"), {"sku": v.sku, "barcode": v.barcode, "id": v.id, "product_id": v.product_id})
         ]
         return connection(found, args)
@@ -219,11 +256,9 @@ class ShopifySandbox(StoreSandboxApp):
         return connection([d for d in shop.metafield_definitions if d["ownerType"] == args.get("ownerType")], args)
 
     def _query_orders(self, shop: Shop, args: dict, scopes) -> dict:
-        orders = sorted(shop.orders.values(), key=(lambda o: (o.updated_at, o.id)) if args.get("sortKey") == "UPDATED_AT" else (lambda o: o.id))
-        fields = lambda o: {  # noqa: E731 - the search fields of one order
-            "source_identifier": o.source_identifier, "updated_at": o.updated_at, "created_at": o.created_at, "name": o.name,
-        }
-        return connection([shop.order_view(o) for o in orders if matches(args.get("query"), fields(o))], args)
+        by_update = args.get("sortKey") == "UPDATED_AT"
+        orders = sorted(shop.orders.values(), key=lambda o: (o.updated_at, o.id) if by_update else (o.id,))
+        return connection([shop.order_view(o) for o in orders if matches(args.get("query"), _order_search_fields(o))], args)
 
     def _query_order(self, shop: Shop, args: dict, scopes) -> dict | None:
         found = shop.orders.get(number(args.get("id"), "Order"))
@@ -236,11 +271,11 @@ class ShopifySandbox(StoreSandboxApp):
         return connection(shop.webhooks, args)
 
     # mutations -------------------------------------------------------------------------------------
-    def _mutation_orderCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_orderCreate(self, shop: Shop, args: dict, version: str) -> dict:
         order = shop.create_order(args["order"], args.get("options") or {})
         return {"order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_orderUpdate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_orderUpdate(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         order = shop.order(data["id"])
         if "note" in data:
@@ -248,21 +283,38 @@ class ShopifySandbox(StoreSandboxApp):
         order.updated_at = self.now()
         return {"order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_inventoryAdjustQuantities(self, shop: Shop, args: dict) -> dict:
+    def _mutation_inventoryAdjustQuantities(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         if data.get("name") != "available":
             raise SandboxError(422, "Only the available quantity can be adjusted here")
         changes = []
         for change in data.get("changes") or []:
             item, location = number(change["inventoryItemId"], "InventoryItem"), number(change["locationId"], "Location")
+            if version >= CHANGE_FROM_REQUIRED_FROM and "changeFromQuantity" not in change:
+                raise SandboxError(422, "changeFromQuantity must be provided, even if null")
+            expected = change.get("changeFromQuantity")
+            if expected is not None and shop.inventory.get((item, location)) != expected:
+                raise SandboxError(422, "The quantity changed since it was read (CHANGE_FROM_QUANTITY_STALE)")
             after = shop.adjust(item, location, int(change["delta"]))
-            changes.append({"name": "available", "delta": int(change["delta"]), "quantityAfterChange": after,
-                            "item": {"id": change["inventoryItemId"]}, "location": {"id": change["locationId"]}})
-        group = {"id": gid("InventoryAdjustmentGroup", next(self.ids)), "createdAt": self.now(), "reason": data.get("reason"),
-                 "referenceDocumentUri": data.get("referenceDocumentUri"), "changes": changes}
+            changes.append(
+                {
+                    "name": "available",
+                    "delta": int(change["delta"]),
+                    "quantityAfterChange": after,
+                    "item": {"id": change["inventoryItemId"]},
+                    "location": {"id": change["locationId"]},
+                }
+            )
+        group = {
+            "id": gid("InventoryAdjustmentGroup", next(self.ids)),
+            "createdAt": self.now(),
+            "reason": data.get("reason"),
+            "referenceDocumentUri": data.get("referenceDocumentUri"),
+            "changes": changes,
+        }
         return {"inventoryAdjustmentGroup": group, "userErrors": []}
 
-    def _mutation_refundCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_refundCreate(self, shop: Shop, args: dict, version: str) -> dict:
         data = args["input"]
         order = shop.order(data["orderId"])
         shipping = Decimal(str((data.get("shipping") or {}).get("amount") or "0"))
@@ -270,7 +322,7 @@ class ShopifySandbox(StoreSandboxApp):
         self._record_refund_webhooks(shop, order, refund)
         return {"refund": shop.refund_view(order, refund), "order": shop.order_view(order), "userErrors": []}
 
-    def _mutation_webhookSubscriptionCreate(self, shop: Shop, args: dict) -> dict:
+    def _mutation_webhookSubscriptionCreate(self, shop: Shop, args: dict, version: str) -> dict:
         topic, uri = args["topic"], (args.get("webhookSubscription") or {}).get("uri")
         if topic not in TOPICS:
             raise SandboxError(422, f"Topic {topic} is not supported by this simulator")
@@ -293,8 +345,13 @@ class ShopifySandbox(StoreSandboxApp):
             code = base64.b32encode(self.random.randbytes(10)).decode().lower()
             scopes = [s for s in (request.arg("scope") or "").split(",") if s]
             self.grants[code] = {"shop": domain, "client_id": client_id, "scopes": scopes}
-        params = {"code": code, "host": base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode(),
-                  "shop": domain, "state": request.arg("state", ""), "timestamp": str(int(time.time()))}
+        params = {
+            "code": code,
+            "host": base64.b64encode(f"admin.shopify.com/store/{domain.split('.')[0]}".encode()).decode(),
+            "shop": domain,
+            "state": request.arg("state", ""),
+            "timestamp": str(int(time.time())),
+        }
         message = "&".join(f"{key}={params[key]}" for key in sorted(params))
         params["hmac"] = hmac.new(self.apps[client_id].encode(), message.encode(), hashlib.sha256).hexdigest()
         return Response(302, b"", {"Location": f"{request.arg('redirect_uri')}?{urlencode(params)}"})
@@ -306,10 +363,15 @@ class ShopifySandbox(StoreSandboxApp):
             grant = self.grants.get(body.get("code", ""))
             domain = request.params.get("shop") or request.host
             if (
-                grant is None or grant["shop"] != domain or grant["client_id"] != body.get("client_id")
+                grant is None
+                or grant["shop"] != domain
+                or grant["client_id"] != body.get("client_id")
                 or self.apps.get(body.get("client_id")) != body.get("client_secret")
             ):
-                return json_response({"error": "invalid_request", "error_description": "The authorization code was not found or was already used"}, 400)
+                return json_response(
+                    {"error": "invalid_request", "error_description": "The authorization code was not found or was already used"},
+                    400,
+                )
             del self.grants[body["code"]]  # a code is good for one exchange
             shop = self.shops[domain]
             token = "shpat_" + self.random.randbytes(16).hex()
@@ -332,7 +394,9 @@ class ShopifySandbox(StoreSandboxApp):
             "X-Shopify-Triggered-At": datetime.now(UTC).isoformat(),
         }
         uris = [s["uri"] for s in shop.webhooks if s["topic"] == topic]
-        self.deliveries.append({"kind": kind, "topic": TOPICS[topic], "shop": shop.domain, "headers": headers, "body": body, "uris": uris})
+        self.deliveries.append(
+            {"kind": kind, "topic": TOPICS[topic], "shop": shop.domain, "headers": headers, "body": body, "uris": uris}
+        )
         if self.settings["deliver_webhooks"]:
             for uri in uris:
                 threading.Thread(target=_post_quietly, args=(uri, body.encode(), headers), daemon=True).start()
@@ -349,8 +413,12 @@ class ShopifySandbox(StoreSandboxApp):
         body = request.json() or {}
         with self.lock:
             shop = self.add_shop(
-                body["shop"], name=body.get("name"), token=body.get("access_token"), scopes=frozenset(body.get("scopes") or ALL_SCOPES),
-                client_id=body.get("client_id", DEFAULT_APP[0]), currency=body.get("currency", "DKK"),
+                body["shop"],
+                name=body.get("name"),
+                token=body.get("access_token"),
+                scopes=frozenset(body.get("scopes") or ALL_SCOPES),
+                client_id=body.get("client_id", DEFAULT_APP[0]),
+                currency=body.get("currency", "DKK"),
                 taxes_included=body.get("taxes_included", True),
             )
         return json_response({"shop": shop.domain}, 201)
@@ -375,7 +443,9 @@ class ShopifySandbox(StoreSandboxApp):
         shop = self.shop(account)
         token = next(iter(shop.tokens), None)
         return {
-            "shop_domain": shop.domain, "access_token": token, "scopes": sorted(shop.tokens.get(token, ())),
+            "shop_domain": shop.domain,
+            "access_token": token,
+            "scopes": sorted(shop.tokens.get(token, ())),
             "base_url": f"{base_url.rstrip('/')}/{shop.domain}" if base_url else None,
             "app_client_secrets": [self.apps.get(shop.installed_by or "", "")],
         }
@@ -392,13 +462,26 @@ class ShopifySandbox(StoreSandboxApp):
 
     def orders_summary(self, reference: str | None = None, account: str | None = None) -> list[dict]:
         return [
-            {"id": gid("Order", o.id), "reference": o.source_identifier, "note": o.note or "",
-             "lines": [{"sku": line.sku, "quantity": line.quantity, "unit_price": str(line.price)} for line in o.lines]}
-            for o in self.shop(account).orders.values() if reference is None or o.source_identifier == reference
+            {
+                "id": gid("Order", o.id),
+                "reference": o.source_identifier,
+                "note": o.note or "",
+                "lines": [{"sku": line.sku, "quantity": line.quantity, "unit_price": str(line.price)} for line in o.lines],
+            }
+            for o in self.shop(account).orders.values()
+            if reference is None or o.source_identifier == reference
         ]
 
-    def make_shipment(self, order_id: str, lines: list[dict], *, carrier: str, tracking_number: str,
-                      tracking_url: str | None = None, account: str | None = None) -> str:
+    def make_shipment(
+        self,
+        order_id: str,
+        lines: list[dict],
+        *,
+        carrier: str,
+        tracking_number: str,
+        tracking_url: str | None = None,
+        account: str | None = None,
+    ) -> str:
         shop = self.shop(account)
         order = shop.order(order_id)
         picked = [(self._line_by_sku(order, line["sku"]).id, int(line["quantity"])) for line in lines]
@@ -406,29 +489,43 @@ class ShopifySandbox(StoreSandboxApp):
         self._record(shop, "ORDERS_UPDATED", "order_updated", shop.order_payload(order))
         return gid("Fulfillment", fulfillment.id)
 
-    def make_refund(self, order_id: str, lines: list[dict], *, shipping_amount: str = "0", note: str = "",
-                    account: str | None = None) -> str:
+    def make_refund(
+        self, order_id: str, lines: list[dict], *, shipping_amount: str = "0", note: str = "", account: str | None = None
+    ) -> str:
         """A refund from the Shopify admin: restocked as a return, its money through the order's own gateway."""
         shop = self.shop(account)
         order = shop.order(order_id)
-        items = [{"lineItemId": gid("LineItem", self._line_by_sku(order, line["sku"]).id), "quantity": int(line["quantity"])}
-                 for line in lines]
+        items = [
+            {"lineItemId": gid("LineItem", self._line_by_sku(order, line["sku"]).id), "quantity": int(line["quantity"])}
+            for line in lines
+        ]
         shipping = Decimal(str(shipping_amount))
         suggestion = shop.suggest_refund(order, items, shipping)
         transactions = [
-            {"parentId": t["parentTransaction"]["id"], "gateway": t["gateway"], "amount": str(t["amountSet"]["shopMoney"]["amount"])}
+            {
+                "parentId": t["parentTransaction"]["id"],
+                "gateway": t["gateway"],
+                "amount": str(t["amountSet"]["shopMoney"]["amount"]),
+            }
             for t in suggestion["suggestedTransactions"]
         ]
         location = gid("Location", shop.locations[0])
-        refund = shop.refund(order, [{**item, "restockType": "RETURN", "locationId": location} for item in items], shipping,
-                             note or None, transactions)
+        refund = shop.refund(
+            order,
+            [{**item, "restockType": "RETURN", "locationId": location} for item in items],
+            shipping,
+            note or None,
+            transactions,
+        )
         self._record_refund_webhooks(shop, order, refund)
         return gid("Refund", refund.id)
 
     def refunds_summary(self, order_id: str, account: str | None = None) -> list[dict]:
         order = self.shop(account).order(order_id)
-        return [{"id": gid("Refund", r.id), "lines": [{"sku": order.line(i.line_id).sku, "quantity": i.quantity} for i in r.items]}
-                for r in order.refunds]
+        return [
+            {"id": gid("Refund", r.id), "lines": [{"sku": order.line(i.line_id).sku, "quantity": i.quantity} for i in r.items]}
+            for r in order.refunds
+        ]
 
     def operation_of(self, request: httpx.Request) -> str | None:
         if not request.url.path.endswith("/graphql.json"):
@@ -443,6 +540,16 @@ class ShopifySandbox(StoreSandboxApp):
             if line.sku == sku:
                 return line
         raise SandboxError(400, f"order {order.id} has no line with SKU {sku}")
+
+
+def _order_search_fields(order) -> dict:
+    """The fields the orders search query may filter on."""
+    return {
+        "source_identifier": order.source_identifier,
+        "updated_at": order.updated_at,
+        "created_at": order.created_at,
+        "name": order.name,
+    }
 
 
 class _FieldRefused(Exception):

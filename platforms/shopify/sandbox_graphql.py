@@ -7,6 +7,7 @@ Simulator objects are dicts whose values may be callables taking the field's arg
 from __future__ import annotations
 
 import base64
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -58,7 +59,7 @@ def connection(items: list, args: dict) -> dict:
     if first is None:
         raise ValueError("you must provide one of first or last")
     start = int(base64.b64decode(args["after"]).decode().split(":")[1]) + 1 if args.get("after") else 0
-    page = items[start:start + first]
+    page = items[start : start + first]
     cursors = [base64.b64encode(f"cursor:{start + offset}".encode()).decode() for offset in range(len(page))]
     return {
         "nodes": page,
@@ -97,29 +98,42 @@ def actual_cost(data: Any) -> int:
     return 0
 
 
-def _terms(query: str) -> list[list[str]]:
-    """Split a search query into OR-groups of AND-terms, respecting quotes."""
-    groups, terms, current, quote = [], [], "", None
-    for word in query.split(" "):
-        current = f"{current} {word}" if current else word
-        for char in word:
-            if char in "'\"" and quote in (None, char):
-                quote = None if quote else char
-        if quote:
+def _tokens(query: str) -> list[str]:
+    """Split a search query on whitespace outside quotes; a backslash escapes the next character inside quotes."""
+    tokens, current, quote, escaped = [], "", None, False
+    for char in query:
+        if escaped:
+            current, escaped = current + char, False
             continue
-        if current == "OR":
-            groups.append(terms)
-            terms = []
-        elif current and current != "AND":
-            terms.append(current)
-        current = ""
-    return [*groups, terms]
+        if quote and char == "\\":
+            current, escaped = current + char, True
+            continue
+        if char in "'\"" and quote in (None, char):
+            quote = None if quote else char
+        if char.isspace() and quote is None:
+            if current:
+                tokens.append(current)
+            current = ""
+            continue
+        current += char
+    return [*tokens, current] if current else tokens
+
+
+def _terms(query: str) -> list[list[str]]:
+    """A search query as OR-groups of AND-terms (AND binds tighter, as in Shopify's syntax)."""
+    groups: list[list[str]] = [[]]
+    for token in _tokens(query):
+        if token == "OR":
+            groups.append([])
+        elif token != "AND":
+            groups[-1].append(token)
+    return groups
 
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        value = value[1:-1]
-    return value.replace('\\"', '"').replace("\\\\", "\\")
+        return re.sub(r"\\(.)", r"\1", value[1:-1], flags=re.DOTALL)
+    return value
 
 
 def matches(query: str | None, fields: dict[str, Any]) -> bool:
@@ -134,8 +148,10 @@ def _term_matches(term: str, fields: dict[str, Any]) -> bool:
     if name not in fields:
         raise ValueError(f"unsupported search field {name!r}")
     operator = next((op for op in (">=", "<=", ">", "<") if condition.startswith(op)), "")
-    wanted, actual = _unquote(condition[len(operator):]), fields[name]
+    wanted, actual = _unquote(condition[len(operator) :]), fields[name]
     if isinstance(actual, datetime):
         moment = datetime.fromisoformat(wanted.replace("Z", "+00:00"))
-        return {">=": actual >= moment, "<=": actual <= moment, ">": actual > moment, "<": actual < moment, "": actual == moment}[operator]
+        return {">=": actual >= moment, "<=": actual <= moment, ">": actual > moment, "<": actual < moment, "": actual == moment}[
+            operator
+        ]
     return actual is not None and str(actual) == wanted

@@ -23,9 +23,9 @@ def gid(kind: str, number: int) -> str:
 def number(value: str | None, kind: str) -> int | None:
     """The numeric id inside a gid of the given kind; None for anything else."""
     prefix = f"gid://shopify/{kind}/"
-    if not isinstance(value, str) or not value.startswith(prefix) or not value[len(prefix):].isdigit():
+    if not isinstance(value, str) or not value.startswith(prefix) or not value[len(prefix) :].isdigit():
         return None
-    return int(value[len(prefix):])
+    return int(value[len(prefix) :])
 
 
 def money(amount: Decimal, currency: str) -> dict:
@@ -188,12 +188,21 @@ class Shop:
                 self._drop_sku(entry.sku)
                 options = [(name, value) for name, value in (("Color", entry.color), ("Size", entry.size)) if value]
                 variant = Variant(
-                    self.next_id(), product.id, self.next_id(), entry.sku, entry.gtin, " / ".join(v for _, v in options) or "Default Title",
-                    _amount(entry.price), _amount(entry.compare_at_price) if entry.compare_at_price else None, options,
+                    self.next_id(),
+                    product.id,
+                    self.next_id(),
+                    entry.sku,
+                    entry.gtin,
+                    " / ".join(v for _, v in options) or "Default Title",
+                    _amount(entry.price),
+                    _amount(entry.compare_at_price) if entry.compare_at_price else None,
+                    options,
                 )
                 self.variants[variant.id] = variant
                 self.inventory[(variant.inventory_item_id, self.locations[0])] = entry.stock
-                created.append({"sku": entry.sku, "product_id": gid("Product", product.id), "variant_id": gid("ProductVariant", variant.id)})
+                created.append(
+                    {"sku": entry.sku, "product_id": gid("Product", product.id), "variant_id": gid("ProductVariant", variant.id)}
+                )
         return created
 
     def _drop_sku(self, sku: str) -> None:
@@ -228,11 +237,16 @@ class Shop:
             if raw.get("variantId") and variant is None:
                 raise SandboxError(422, "Variant not found")
             price = raw.get("priceSet", {}).get("shopMoney", {}).get("amount")
-            lines.append(LineItem(
-                self.next_id(), variant.id if variant else None, variant.sku if variant else raw.get("sku"),
-                self.products[variant.product_id].title if variant else raw.get("title", ""), int(raw["quantity"]),
-                _amount(price) if price is not None else (variant.price if variant else Decimal("0")),
-            ))
+            lines.append(
+                LineItem(
+                    self.next_id(),
+                    variant.id if variant else None,
+                    variant.sku if variant else raw.get("sku"),
+                    self.products[variant.product_id].title if variant else raw.get("title", ""),
+                    int(raw["quantity"]),
+                    _amount(price) if price is not None else (variant.price if variant else Decimal("0")),
+                )
+            )
         if not lines:
             raise SandboxError(422, "An order must have at least one line item")
         behaviour = (options or {}).get("inventoryBehaviour", "BYPASS")
@@ -245,17 +259,35 @@ class Shop:
                     raise SandboxError(422, f"{variant.sku} is out of stock")
                 self.adjust(variant.inventory_item_id, self._stocked_location(variant), -line.quantity)
         order = Order(
-            self.next_id(), f"#{1000 + len(self.orders) + 1}", currency, data.get("sourceIdentifier"), data.get("note"),
-            data.get("email"), data.get("phone"), lines,
-            [(s.get("title", ""), _amount(s.get("priceSet", {}).get("shopMoney", {}).get("amount", "0"))) for s in data.get("shippingLines") or []],
-            [], list(data.get("tags") or []), now, now,
+            self.next_id(),
+            f"#{1000 + len(self.orders) + 1}",
+            currency,
+            data.get("sourceIdentifier"),
+            data.get("note"),
+            data.get("email"),
+            data.get("phone"),
+            lines,
+            [
+                (s.get("title", ""), _amount(s.get("priceSet", {}).get("shopMoney", {}).get("amount", "0")))
+                for s in data.get("shippingLines") or []
+            ],
+            [],
+            list(data.get("tags") or []),
+            now,
+            now,
             {"billing": data.get("billingAddress"), "shipping": data.get("shippingAddress")},
         )
         for raw in data.get("transactions") or []:
-            order.transactions.append(Transaction(
-                self.next_id(), raw.get("kind", "SALE"), raw.get("gateway", "manual"),
-                _amount(raw.get("amountSet", {}).get("shopMoney", {}).get("amount", "0")), now, status=raw.get("status", "SUCCESS"),
-            ))
+            order.transactions.append(
+                Transaction(
+                    self.next_id(),
+                    raw.get("kind", "SALE"),
+                    raw.get("gateway", "manual"),
+                    _amount(raw.get("amountSet", {}).get("shopMoney", {}).get("amount", "0")),
+                    now,
+                    status=raw.get("status", "SUCCESS"),
+                )
+            )
         self.orders[order.id] = order
         return order
 
@@ -289,10 +321,14 @@ class Shop:
         suggested = []
         if sale is not None:
             refundable = sale.amount - sum((t.amount for r in order.refunds for t in r.transactions), Decimal("0"))
-            suggested.append({
-                "gateway": sale.gateway, "kind": "SUGGESTED_REFUND", "parentTransaction": {"id": gid("OrderTransaction", sale.id)},
-                "amountSet": money(min(amount, refundable), order.currency),
-            })
+            suggested.append(
+                {
+                    "gateway": sale.gateway,
+                    "kind": "SUGGESTED_REFUND",
+                    "parentTransaction": {"id": gid("OrderTransaction", sale.id)},
+                    "amountSet": money(min(amount, refundable), order.currency),
+                }
+            )
         return {
             "amountSet": money(amount, order.currency),
             "subtotalSet": money(subtotal, order.currency),
@@ -328,7 +364,9 @@ class Shop:
             parent = number(raw.get("parentId"), "OrderTransaction")
             if not any(t.id == parent for t in order.transactions):
                 raise SandboxError(422, "The parent transaction does not belong to this order")
-            moved.append(Transaction(self.next_id(), "REFUND", raw.get("gateway") or "manual", _amount(raw["amount"]), now, parent))
+            moved.append(
+                Transaction(self.next_id(), "REFUND", raw.get("gateway") or "manual", _amount(raw["amount"]), now, parent)
+            )
         refund = Refund(self.next_id(), now, note, recorded, shipping, moved)
         order.refunds.append(refund)
         order.updated_at = now
@@ -337,35 +375,60 @@ class Shop:
     # --- GraphQL views ---------------------------------------------------------------------------
     def shop_view(self) -> dict:
         return {
-            "__typename": "Shop", "id": gid("Shop", 1), "name": self.name, "currencyCode": self.currency,
-            "taxesIncluded": self.taxes_included, "myshopifyDomain": self.domain, "ianaTimezone": "Europe/Copenhagen",
+            "__typename": "Shop",
+            "id": gid("Shop", 1),
+            "name": self.name,
+            "currencyCode": self.currency,
+            "taxesIncluded": self.taxes_included,
+            "myshopifyDomain": self.domain,
+            "ianaTimezone": "Europe/Copenhagen",
         }
 
     def variant_view(self, variant: Variant) -> dict:
         product = self.products[variant.product_id]
         item = variant.inventory_item_id
-        levels = [{"location": {"id": gid("Location", loc)}, "quantities": lambda args, q=q: [{"name": "available", "quantity": q}]}
-                  for (i, loc), q in self.inventory.items() if i == item]
+        levels = [
+            {"location": {"id": gid("Location", loc)}, "quantities": lambda args, q=q: [{"name": "available", "quantity": q}]}
+            for (i, loc), q in self.inventory.items()
+            if i == item
+        ]
         return {
-            "__typename": "ProductVariant", "id": gid("ProductVariant", variant.id), "legacyResourceId": str(variant.id),
-            "sku": variant.sku, "barcode": variant.barcode, "title": variant.title, "price": variant.price,
-            "compareAtPrice": variant.compare_at_price, "inventoryQuantity": self.available(variant),
+            "__typename": "ProductVariant",
+            "id": gid("ProductVariant", variant.id),
+            "legacyResourceId": str(variant.id),
+            "sku": variant.sku,
+            "barcode": variant.barcode,
+            "title": variant.title,
+            "price": variant.price,
+            "compareAtPrice": variant.compare_at_price,
+            "inventoryQuantity": self.available(variant),
             "selectedOptions": [{"name": name, "value": value} for name, value in variant.options],
             "image": None,
             "metafields": lambda args: connection(
-                [{"namespace": ns, "key": key, "value": value} for (ns, key), value in variant.metafields.items()], args),
+                [{"namespace": ns, "key": key, "value": value} for (ns, key), value in variant.metafields.items()], args
+            ),
             "inventoryItem": {"id": gid("InventoryItem", item), "inventoryLevels": lambda args: connection(levels, args)},
             "product": {
-                "__typename": "Product", "id": gid("Product", product.id), "title": product.title, "vendor": product.vendor,
-                "productType": product.product_type, "category": None,
+                "__typename": "Product",
+                "id": gid("Product", product.id),
+                "title": product.title,
+                "vendor": product.vendor,
+                "productType": product.product_type,
+                "category": None,
                 "featuredMedia": {"preview": {"image": {"url": product.image_url}}} if product.image_url else None,
             },
         }
 
     def line_view(self, order: Order, line: LineItem) -> dict:
         return {
-            "__typename": "LineItem", "id": gid("LineItem", line.id), "sku": line.sku, "title": line.title, "name": line.title,
-            "quantity": line.quantity, "refundableQuantity": order.refundable(line), "unfulfilledQuantity": order.unfulfilled(line),
+            "__typename": "LineItem",
+            "id": gid("LineItem", line.id),
+            "sku": line.sku,
+            "title": line.title,
+            "name": line.title,
+            "quantity": line.quantity,
+            "refundableQuantity": order.refundable(line),
+            "unfulfilledQuantity": order.unfulfilled(line),
             "originalUnitPriceSet": money(line.price, order.currency),
             "variant": {"id": gid("ProductVariant", line.variant_id)} if line.variant_id else None,
         }
@@ -373,13 +436,20 @@ class Shop:
     def refund_view(self, order: Order, refund: Refund) -> dict:
         total = sum((t.amount for t in refund.transactions), Decimal("0"))
         items = [
-            {"quantity": item.quantity, "restockType": item.restock_type, "lineItem": self.line_view(order, order.line(item.line_id)),
-             "subtotalSet": money(item.subtotal, order.currency)}
+            {
+                "quantity": item.quantity,
+                "restockType": item.restock_type,
+                "lineItem": self.line_view(order, order.line(item.line_id)),
+                "subtotalSet": money(item.subtotal, order.currency),
+            }
             for item in refund.items
         ]
         shipping = [{"subtotalAmountSet": money(refund.shipping, order.currency)}] if refund.shipping else []
         return {
-            "__typename": "Refund", "id": gid("Refund", refund.id), "createdAt": refund.created_at, "note": refund.note,
+            "__typename": "Refund",
+            "id": gid("Refund", refund.id),
+            "createdAt": refund.created_at,
+            "note": refund.note,
             "totalRefundedSet": money(total, order.currency),
             "refundLineItems": lambda args: connection(items, args),
             "refundShippingLines": lambda args: connection(shipping, args),
@@ -389,57 +459,109 @@ class Shop:
     def fulfillment_view(self, order: Order, fulfillment: Fulfillment) -> dict:
         items = [{"quantity": q, "lineItem": self.line_view(order, order.line(line_id))} for line_id, q in fulfillment.lines]
         return {
-            "__typename": "Fulfillment", "id": gid("Fulfillment", fulfillment.id), "name": fulfillment.name, "status": fulfillment.status,
-            "createdAt": fulfillment.created_at, "updatedAt": fulfillment.updated_at,
+            "__typename": "Fulfillment",
+            "id": gid("Fulfillment", fulfillment.id),
+            "name": fulfillment.name,
+            "status": fulfillment.status,
+            "createdAt": fulfillment.created_at,
+            "updatedAt": fulfillment.updated_at,
             "trackingInfo": lambda args: fulfillment.tracking[: args.get("first") or len(fulfillment.tracking)],
             "fulfillmentLineItems": lambda args: connection(items, args),
         }
 
     def order_view(self, order: Order) -> dict:
         return {
-            "__typename": "Order", "id": gid("Order", order.id), "legacyResourceId": str(order.id), "name": order.name,
-            "sourceIdentifier": order.source_identifier, "note": order.note, "email": order.email, "phone": order.phone,
-            "currencyCode": order.currency, "presentmentCurrencyCode": order.currency, "tags": order.tags,
-            "createdAt": order.created_at, "updatedAt": order.updated_at,
+            "__typename": "Order",
+            "id": gid("Order", order.id),
+            "legacyResourceId": str(order.id),
+            "name": order.name,
+            "sourceIdentifier": order.source_identifier,
+            "note": order.note,
+            "email": order.email,
+            "phone": order.phone,
+            "currencyCode": order.currency,
+            "presentmentCurrencyCode": order.currency,
+            "tags": order.tags,
+            "createdAt": order.created_at,
+            "updatedAt": order.updated_at,
             "lineItems": lambda args: connection([self.line_view(order, line) for line in order.lines], args),
             "fulfillments": lambda args: [self.fulfillment_view(order, f) for f in order.fulfillments][: args.get("first")],
             "refunds": lambda args: [self.refund_view(order, r) for r in order.refunds][: args.get("first")],
             "transactions": lambda args: [
-                {"id": gid("OrderTransaction", t.id), "kind": t.kind, "status": t.status, "gateway": t.gateway,
-                 "amountSet": money(t.amount, order.currency)} for t in order.transactions
+                {
+                    "id": gid("OrderTransaction", t.id),
+                    "kind": t.kind,
+                    "status": t.status,
+                    "gateway": t.gateway,
+                    "amountSet": money(t.amount, order.currency),
+                }
+                for t in order.transactions
             ],
             "suggestedRefund": lambda args: self.suggest_refund(
-                order, args.get("refundLineItems") or [], _amount(args.get("shippingAmount") or "0")),
+                order, args.get("refundLineItems") or [], _amount(args.get("shippingAmount") or "0")
+            ),
         }
 
     # --- REST-shaped webhook bodies ---------------------------------------------------------------
     def refund_payload(self, order: Order, refund: Refund) -> dict:
         return {
-            "id": refund.id, "order_id": order.id, "created_at": iso(refund.created_at), "note": refund.note, "user_id": None,
-            "processed_at": iso(refund.created_at), "restock": any(i.restock_type != "NO_RESTOCK" for i in refund.items),
-            "duties": [], "additional_fees": [], "order_adjustments": [], "return": None,
+            "id": refund.id,
+            "order_id": order.id,
+            "created_at": iso(refund.created_at),
+            "note": refund.note,
+            "user_id": None,
+            "processed_at": iso(refund.created_at),
+            "restock": any(i.restock_type != "NO_RESTOCK" for i in refund.items),
+            "duties": [],
+            "additional_fees": [],
+            "order_adjustments": [],
+            "return": None,
             "admin_graphql_api_id": gid("Refund", refund.id),
             "refund_line_items": [
-                {"id": self.next_id(), "quantity": i.quantity, "line_item_id": i.line_id, "location_id": i.location_id,
-                 "restock_type": i.restock_type.lower(), "subtotal": str(i.subtotal),
-                 "line_item": {"id": i.line_id, "sku": order.line(i.line_id).sku, "quantity": order.line(i.line_id).quantity}}
+                {
+                    "id": self.next_id(),
+                    "quantity": i.quantity,
+                    "line_item_id": i.line_id,
+                    "location_id": i.location_id,
+                    "restock_type": i.restock_type.lower(),
+                    "subtotal": str(i.subtotal),
+                    "line_item": {"id": i.line_id, "sku": order.line(i.line_id).sku, "quantity": order.line(i.line_id).quantity},
+                }
                 for i in refund.items
             ],
             "transactions": [
-                {"id": t.id, "order_id": order.id, "kind": "refund", "gateway": t.gateway, "status": "success",
-                 "amount": str(t.amount), "currency": order.currency, "parent_id": t.parent_id,
-                 "admin_graphql_api_id": gid("OrderTransaction", t.id)}
+                {
+                    "id": t.id,
+                    "order_id": order.id,
+                    "kind": "refund",
+                    "gateway": t.gateway,
+                    "status": "success",
+                    "amount": str(t.amount),
+                    "currency": order.currency,
+                    "parent_id": t.parent_id,
+                    "admin_graphql_api_id": gid("OrderTransaction", t.id),
+                }
                 for t in refund.transactions
             ],
         }
 
     def order_payload(self, order: Order) -> dict:
         return {
-            "id": order.id, "admin_graphql_api_id": gid("Order", order.id), "name": order.name, "currency": order.currency,
-            "source_identifier": order.source_identifier, "updated_at": iso(order.updated_at), "note": order.note,
+            "id": order.id,
+            "admin_graphql_api_id": gid("Order", order.id),
+            "name": order.name,
+            "currency": order.currency,
+            "source_identifier": order.source_identifier,
+            "updated_at": iso(order.updated_at),
+            "note": order.note,
             "fulfillments": [
-                {"id": f.id, "status": f.status.lower(), "tracking_company": (f.tracking or [{}])[0].get("company"),
-                 "tracking_numbers": [t.get("number") for t in f.tracking], "admin_graphql_api_id": gid("Fulfillment", f.id)}
+                {
+                    "id": f.id,
+                    "status": f.status.lower(),
+                    "tracking_company": (f.tracking or [{}])[0].get("company"),
+                    "tracking_numbers": [t.get("number") for t in f.tracking],
+                    "admin_graphql_api_id": gid("Fulfillment", f.id),
+                }
                 for f in order.fulfillments
             ],
             "refunds": [{"id": r.id, "admin_graphql_api_id": gid("Refund", r.id)} for r in order.refunds],

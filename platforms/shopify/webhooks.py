@@ -67,12 +67,20 @@ def verify_delivery(headers: Mapping[str, str], body: bytes, *, secrets: Sequenc
     else:
         order_id = _gid("Order", payload.get("order_id")) if isinstance(payload, dict) else None
     return WebhookEvent(
-        platform=PLATFORM, kind=kind, topic=topic, delivery_id=delivery_id, shop=headers.get("x-shopify-shop-domain"),
-        order_id=order_id, object_id=object_id, payload=payload if isinstance(payload, dict) else {"body": payload},
+        platform=PLATFORM,
+        kind=kind,
+        topic=topic,
+        delivery_id=delivery_id,
+        shop=headers.get("x-shopify-shop-domain"),
+        order_id=order_id,
+        object_id=object_id,
+        payload=payload if isinstance(payload, dict) else {"body": payload},
     )
 
 
-def receive_delivery(headers: Mapping[str, str], body: bytes, *, secrets: Sequence[str], deduper: DeliveryDeduper) -> WebhookEvent | None:
+def receive_delivery(
+    headers: Mapping[str, str], body: bytes, *, secrets: Sequence[str], deduper: DeliveryDeduper
+) -> WebhookEvent | None:
     """Verify a delivery and return its event, or None when this delivery id was already received."""
     event = verify_delivery(headers, body, secrets=secrets)
     return event if deduper.first_time(PLATFORM, event.delivery_id) else None
@@ -91,7 +99,9 @@ def register_webhooks(client: ShopifyClient, uri: str, topics: Sequence[str] = D
             subscribed[topic] = existing[(topic, uri)]
             continue
         variables = {"topic": topic, "webhookSubscription": {"uri": uri, "format": "JSON"}}
-        result = client.mutate(WEBHOOK_SUBSCRIPTION_CREATE, variables, name="webhookSubscriptionCreate")["webhookSubscriptionCreate"]
+        result = client.mutate(WEBHOOK_SUBSCRIPTION_CREATE, variables, name="webhookSubscriptionCreate")[
+            "webhookSubscriptionCreate"
+        ]
         raise_user_errors(f"the {topic} webhook subscription", result["userErrors"])
         subscribed[topic] = result["webhookSubscription"]["id"]
     return subscribed

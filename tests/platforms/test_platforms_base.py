@@ -90,7 +90,9 @@ def test_without_the_per_sku_lock_the_same_workers_would_lose_updates(monkeypatc
     adapter, store = _adapter(read_delay=0.002)
     real_wait_for = adapter.locks.wait_for
     monkeypatch.setattr(
-        adapter.locks, "wait_for", lambda key, **kw: contextlib.nullcontext() if key.startswith("stock:") else real_wait_for(key, **kw)
+        adapter.locks,
+        "wait_for",
+        lambda key, **kw: contextlib.nullcontext() if key.startswith("stock:") else real_wait_for(key, **kw),
     )
     with ThreadPoolExecutor(2) as pool:
         list(pool.map(lambda n: adapter.adjust_stock([StockChange(key=f"{n}{i}", sku="A", delta=-1) for i in range(5)]), "xy"))
@@ -171,6 +173,26 @@ def test_create_idempotently_lets_a_throttle_through_without_a_second_lookup():
     assert lookups == [1]
 
 
+def test_a_busy_order_lock_surfaces_as_a_retryable_error_and_creates_nothing():
+    adapter, _ = _adapter()
+    with adapter.locks.wait_for("order:fake_absolute:s1:o9", ttl=60, timeout=1):
+        with pytest.raises(TransientError, match="another worker holds order:fake_absolute:s1:o9") as raised:
+            with adapter.exclusive("order", "o9", timeout=0.05):
+                raise AssertionError("must not run while another worker holds the lock")
+    assert raised.value.code == "lock_busy"
+
+
+def test_a_busy_stock_lock_fails_that_change_retryably_without_sending():
+    adapter, store = _adapter()
+    with adapter.locks.wait_for("stock:fake_absolute:s1:A", ttl=60, timeout=1):
+        adapter.stock_lock_timeout = 0.05
+        [result] = adapter.adjust_stock([StockChange(key="k1", sku="A", delta=-1)])
+    assert (result.outcome, result.retryable) == (StockOutcome.FAILED, True)
+    [retried] = adapter.adjust_stock([StockChange(key="k1", sku="A", delta=-1)])
+    assert retried.outcome == StockOutcome.APPLIED
+    assert store.writes == [("A", 9)]
+
+
 def test_a_note_is_added_once():
     adapter, store = _adapter()
     order = StoreOrderRef(id="9", reference="r")
@@ -222,4 +244,6 @@ def test_values_refuse_what_the_stores_would_refuse():
         make_draft("o1", "EURO")
     draft = make_draft("o1", "eur")
     assert (draft.currency, draft.total) == ("EUR", Decimal("135.00"))
-    assert StoreOrderRef.model_validate_json(StoreOrderRef(id="1", reference="r").model_dump_json()) == StoreOrderRef(id="1", reference="r")
+    assert StoreOrderRef.model_validate_json(StoreOrderRef(id="1", reference="r").model_dump_json()) == StoreOrderRef(
+        id="1", reference="r"
+    )

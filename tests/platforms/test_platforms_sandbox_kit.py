@@ -21,8 +21,8 @@ def test_xml_round_trips_prestashop_shaped_bodies():
 
     text = (
         '<prestashop xmlns:xlink="http://www.w3.org/1999/xlink"><order><id_cart>7</id_cart>'
-        '<associations><order_rows><order_row><product_id>1</product_id></order_row>'
-        '<order_row><product_id>2</product_id></order_row></order_rows></associations>'
+        "<associations><order_rows><order_row><product_id>1</product_id></order_row>"
+        "<order_row><product_id>2</product_id></order_row></order_rows></associations>"
         '<note><language id="1">hi</language></note></order></prestashop>'
     )
     data = xml_to_dict(ET.fromstring(text))
@@ -57,11 +57,13 @@ def test_window_quota_counts_and_resets():
 def test_catalog_items_refuse_unknown_fields_and_group_into_products():
     with pytest.raises(ValueError):
         CatalogItem.from_dict({"sku": "A", "title": "T", "price": 1, "colour": "red"})
-    groups = group_catalog([
-        {"sku": "A-S", "title": "Tee", "price": 10, "group": "tee"},
-        {"sku": "A-M", "title": "Tee", "price": 10, "group": "tee"},
-        {"sku": "CAP", "title": "Cap", "price": "5.50"},
-    ])
+    groups = group_catalog(
+        [
+            {"sku": "A-S", "title": "Tee", "price": 10, "group": "tee"},
+            {"sku": "A-M", "title": "Tee", "price": 10, "group": "tee"},
+            {"sku": "CAP", "title": "Cap", "price": "5.50"},
+        ]
+    )
     assert {key: [item.sku for item in items] for key, items in groups.items()} == {"tee": ["A-S", "A-M"], "Cap": ["CAP"]}
     assert groups["tee"][0].price == "10"
 

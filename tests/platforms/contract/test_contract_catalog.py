@@ -52,14 +52,24 @@ def test_a_listed_product_carries_identifiers_descriptions_stock_and_prices(seed
     product = {product.sku: product for product in adapter.iter_products(page_size=50)}["KNIT-NAVY-S"]
     item = BY_SKU["KNIT-NAVY-S"]
     assert (product.gtin, product.title, product.brand, product.color, product.size) == (
-        item["gtin"], item["title"], item["brand"], item["color"], item["size"])
+        item["gtin"],
+        item["title"],
+        item["brand"],
+        item["color"],
+        item["size"],
+    )
     assert product.stock == 10
     assert (product.final_price.amount, product.final_price.currency, product.final_price.tax_included) == (
-        Decimal("100.00"), seeded.currency, True)
+        Decimal("100.00"),
+        seeded.currency,
+        True,
+    )
     assert (product.original_price.amount, product.original_price.tax_included) == (Decimal("125.00"), True)
     assert product.identifier("sku") == "KNIT-NAVY-S"
     assert product.identifier("id")
-    standard = [a.code for a in adapter.identifier_attributes() if a.kind in (AttributeKind.ID, AttributeKind.SKU, AttributeKind.GTIN)]
+    standard = [
+        a.code for a in adapter.identifier_attributes() if a.kind in (AttributeKind.ID, AttributeKind.SKU, AttributeKind.GTIN)
+    ]
     assert all(product.identifier(code) for code in standard)
 
 

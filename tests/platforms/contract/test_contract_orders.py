@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from platforms.base import Capability, ProductNotFound, Unsupported
+from platforms.base import Capability, ProductNotFound, TransientError, Unsupported
 from tests.platforms.contract.catalog import make_draft
 
 
@@ -43,6 +43,17 @@ def test_a_timeout_after_the_store_created_the_order_still_yields_exactly_one_or
     assert [order["id"] for order in seeded.app.orders_summary("order-3")] == [ref.id]
     assert adapter.create_order(draft) == ref
     assert len(seeded.app.orders_summary("order-3")) == 1
+
+
+def test_a_timeout_before_the_store_saw_the_order_surfaces_and_the_retry_creates_it_once(seeded):
+    adapter = seeded.adapter()
+    draft = make_draft("order-6", seeded.currency)
+    seeded.time_out("order_create", after=False)
+    with pytest.raises(TransientError):
+        adapter.create_order(draft)
+    assert seeded.app.orders_summary("order-6") == []
+    ref = adapter.create_order(draft)
+    assert [order["id"] for order in seeded.app.orders_summary("order-6")] == [ref.id]
 
 
 def test_a_line_matching_no_product_is_refused_and_creates_nothing(seeded):

@@ -11,8 +11,12 @@ from tests.platforms.contract.catalog import make_draft
 
 def _request(seeded, ref, key: str) -> RefundRequest:
     return RefundRequest(
-        key=key, order=ref, lines=(RefundLine(sku="TEE-WHITE-M", quantity=1, amount=Decimal("22.50")),),
-        currency=seeded.currency, reason="RMA accepted: wrong size", restock=True,
+        key=key,
+        order=ref,
+        lines=(RefundLine(sku="TEE-WHITE-M", quantity=1, amount=Decimal("22.50")),),
+        currency=seeded.currency,
+        reason="RMA accepted: wrong size",
+        restock=True,
     )
 
 
@@ -62,7 +66,9 @@ def test_refunds_since_report_store_refunds_and_mark_ours(seeded):
         return
     ours = adapter.create_refund(_request(seeded, ours_order, "rma-3")).refund
     store_refund_id = seeded.app.make_refund(store_order.id, [{"sku": "KNIT-NAVY-M", "quantity": 1}], note="Returned in shop")
-    found = {refund.refund_id: refund for refund in adapter.refunds_since(start) if refund.order.id in (ours_order.id, store_order.id)}
+    found = {
+        refund.refund_id: refund for refund in adapter.refunds_since(start) if refund.order.id in (ours_order.id, store_order.id)
+    }
     assert set(found) == {ours.refund_id, store_refund_id}
     assert found[ours.refund_id].origin_key == "rma-3"
     store = found[store_refund_id]

@@ -17,7 +17,12 @@ def test_a_signed_refund_delivery_verifies_and_a_tampered_one_is_rejected(seeded
     refund_id = seeded.app.make_refund(ref.id, [{"sku": "TEE-WHITE-M", "quantity": 1}])
     delivery = [d for d in seeded.app.webhook_deliveries() if d["kind"] == WebhookKind.REFUND_CREATED][-1]
     event = adapter.verify_webhook(delivery["headers"], delivery["body"].encode())
-    assert (event.platform, event.kind, event.order_id, event.object_id) == (seeded.code, WebhookKind.REFUND_CREATED, ref.id, refund_id)
+    assert (event.platform, event.kind, event.order_id, event.object_id) == (
+        seeded.code,
+        WebhookKind.REFUND_CREATED,
+        ref.id,
+        refund_id,
+    )
     assert event.delivery_id
     tampered = delivery["body"].replace(refund_id.rsplit("/", 1)[-1], "999999", 1).encode()
     assert tampered != delivery["body"].encode()
