@@ -358,7 +358,22 @@ class StoreAdapter(abc.ABC):
                     skus.add(change.sku)
                 else:
                     later.append((index, change))
-            results.update(self._adjust_batch(batch))
+            try:
+                results.update(self._adjust_batch(batch))
+            except TimeoutError:
+                # A lock stayed busy: nothing of this batch was sent, so each of its changes can simply be retried.
+                results.update(
+                    {
+                        index: StockResult(
+                            key=change.key,
+                            sku=change.sku,
+                            outcome=StockOutcome.FAILED,
+                            error="a stock lock stayed busy",
+                            retryable=True,
+                        )
+                        for index, change in batch
+                    }
+                )
             pending = later
         return [results[index] for index in range(len(changes))]
 
@@ -379,8 +394,11 @@ class StoreAdapter(abc.ABC):
             if not todo:
                 return results
             for sku in sorted(change.sku for _, change in todo):
-                held.enter_context(self.locks.wait_for(f"stock:{self.code}:{self.scope}:{sku}", ttl=self.stock_lock_ttl,
-                                                       timeout=self.stock_lock_timeout))
+                held.enter_context(
+                    self.locks.wait_for(
+                        f"stock:{self.code}:{self.scope}:{sku}", ttl=self.stock_lock_ttl, timeout=self.stock_lock_timeout
+                    )
+                )
             try:
                 current = self._stock_read_many([change.sku for _, change in todo])
             except HttpError as error:
@@ -546,6 +564,8 @@ class SeparateRestockRefunds:
         for line in result.refund.lines:
             if line.sku:
                 quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-        changes = [StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
-                   for sku, quantity in quantities.items()]
+        changes = [
+            StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
+            for sku, quantity in quantities.items()
+        ]
         return result.model_copy(update={"restock": tuple(self.adjust_stock(changes))})

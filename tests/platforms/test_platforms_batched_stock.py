@@ -186,3 +186,13 @@ def test_a_refund_without_restock_moves_no_stock_and_refunds_of_one_order_run_on
     for thread in threads:
         thread.join()
     assert (overlaps, sorted(store.refunds), store.stock) == ([], ["k0", "k1", "k2"], {"TEE": 3})
+
+
+def test_a_batch_whose_sku_lock_stays_busy_fails_retryably_and_sends_nothing():
+    adapter, store = _adapter({"A": 10})
+    adapter.stock_lock_timeout = 0.05
+    with adapter.locks.wait_for(f"stock:{adapter.code}:{adapter.scope}:A", ttl=5, timeout=1):
+        [busy] = adapter.adjust_stock([StockChange(key="b1", sku="A", delta=-1)])
+    assert (busy.outcome, busy.retryable, busy.error, store.writes) == (StockOutcome.FAILED, True, "a stock lock stayed busy", [])
+    [done] = adapter.adjust_stock([StockChange(key="b1", sku="A", delta=-1)])
+    assert (done.outcome, store.stock["A"]) == (StockOutcome.APPLIED, 9)
