@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from koongo.http import PermanentError
 from platforms.base import (
     Money,
     RefundLine,
@@ -67,9 +68,11 @@ class SlipRefunds(SeparateRestockRefunds, OrderWrites):
 
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         order = self._order(int(request.order.id))
+        currency = self.currency(order.id_currency).iso_code
+        if request.currency != currency:
+            raise PermanentError(f"{self.name} order {order.id} is in {currency}, the refund in {request.currency}")
         existing = self._slips_of([order.id])
         plan = slips.plan_slip(order, request, slips.refunded_quantities(existing))
-        currency = self.currency(order.id_currency).iso_code
         note = RefundNote("refund", request.key, self.now(), plan.lines, plan.shipping_incl, plan.total, currency, request.reason)
         self.post_message(order.id, slips.intent_text(note.render(), request.key, max((s.id for s in existing), default=0)))
         created = Created.model_validate(self.client.create("order_slip", plan.body(order))["order_slip"])

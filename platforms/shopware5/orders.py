@@ -57,6 +57,9 @@ class OrderWrites(VariantReads):
         return StoreOrderRef(id=str(match.id), reference=reference, name=match.number) if match else None
 
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
+        if draft.currency != self.currency():
+            # Orders are stored with currencyFactor 1: another currency would misstate every amount in the shop's books.
+            raise PermanentError(f"{NAME} shop {self.scope} sells in {self.currency()}, not in the order's {draft.currency}")
         creds = self.credentials
         articles: dict = {}
         details, lines = [], []

@@ -56,6 +56,8 @@ class StatusRefunds(SeparateRestockRefunds, OrderWrites):
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         """One PUT sets the status and appends our marker, so a timeout leaves either both or neither."""
         order = self.full_order(request.order.id)
+        if order.currency and request.currency != order.currency:
+            raise PermanentError(f"{NAME} order {order.id} is in {order.currency}, the refund in {request.currency}")
         already = [line for note in RefundNote.parse_all(order.internal_comment) for line in note.lines]
         lines = self._lines(order, request, remaining_lines(ordered_lines(order), already))
         shipping = cents(request.shipping_amount)

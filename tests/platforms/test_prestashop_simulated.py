@@ -133,3 +133,12 @@ def test_the_miinto_price_reaches_the_order_through_the_cart_and_a_matching_tota
     ]
     catalog = {p.sku: p.final_price.amount for p in adapter.get_products(["KNIT-NAVY-M"], "sku")}
     assert catalog == {"KNIT-NAVY-M": Decimal("100.00")}  # the cart-scoped price touched nothing else
+
+
+def test_a_refund_in_another_currency_than_the_orders_is_refused_and_writes_nothing():
+    harness, adapter, ref = _shop()
+    request = RefundRequest(key="rma-eur", order=ref, currency="EUR", lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),))
+    with pytest.raises(PermanentError) as refused:
+        adapter.create_refund(request)
+    assert str(refused.value) == f"PrestaShop order {ref.id} is in DKK, the refund in EUR"
+    assert (harness.app.tables["order_slip"].rows, len(harness.app.messages_of(int(ref.id)))) == ({}, 1)  # only the order note

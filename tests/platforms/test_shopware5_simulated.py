@@ -82,3 +82,18 @@ def test_a_second_refund_of_ours_takes_only_what_is_left_and_the_marker_keeps_bo
     assert str(refused.value) == f"Shopware 5 order {ref.id} has no refundable position TEE-WHITE-M × 1"
     assert [r["id"] for r in harness.app.refunds_summary(ref.id)] == [f"{ref.id}/rma-1", f"{ref.id}/rma-2"]
     assert harness.app.stock_of("TEE-WHITE-M") == 3  # sold 2, both restocked
+
+
+def test_an_order_or_a_refund_in_another_currency_than_the_shops_is_refused():
+    harness, adapter = _shop()
+    with pytest.raises(PermanentError) as order_refused:
+        adapter.create_order(make_draft("sw-eur", "EUR"))
+    assert str(order_refused.value) == "Shopware 5 shop shopware5.koongo.test sells in DKK, not in the order's EUR"
+    assert harness.app.orders_summary("sw-eur") == []
+    ref = adapter.create_order(make_draft("sw-6", "DKK"))
+    with pytest.raises(PermanentError) as refund_refused:
+        adapter.create_refund(
+            RefundRequest(key="r", order=ref, currency="EUR", lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),))
+        )
+    assert str(refund_refused.value) == f"Shopware 5 order {ref.id} is in DKK, the refund in EUR"
+    assert harness.app.orders_summary("sw-6")[0]["payment_status"] == 12
