@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from koongo.http import HttpError, PermanentError
+from koongo.http import HttpError, PermanentError, TransientError
 from platforms.base import Capability, StockChange, StockResult, StoreShipment, Tracking
 from platforms.shopware5.client import NAME
 from platforms.shopware5.refunds import StatusRefunds
@@ -84,7 +84,8 @@ class Shopware5Adapter(StatusRefunds):
         body = [{"id": self._variant_ids[sku], "inStock": quantities[sku]} for sku in skus]
         answers = [BatchResult.model_validate(item) for item in self.client.write("PUT", "variants", body) or []]
         if len(answers) != len(skus):
-            raise PermanentError(f"{NAME} answered a batch of {len(skus)} with {len(answers)} results")
+            # The batch was sent and may have been applied: an answer we cannot read leaves every change ambiguous.
+            raise TransientError(f"{NAME} answered a batch of {len(skus)} with {len(answers)} results")
         return {
             sku: PermanentError(f"{NAME} refused stock for {sku}: {answer.message}")
             for sku, answer in zip(skus, answers, strict=True)
