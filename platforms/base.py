@@ -20,7 +20,18 @@ from koongo.http import ApiClient, AuthError, HttpError, PermanentError, RateLim
 from platforms.capabilities import DESCRIPTIONS, Capability
 from platforms.credentials import FormField, StoreCredentials, system_field
 from platforms.errors import MissingScope, OrderNotFound, ProductNotFound, Unsupported, WebhookRejected
-from platforms.mechanics import LedgerState, StockLedger, append_note, chunked, paginate, unique
+from platforms.mechanics import (
+    LedgerState,
+    StockLedger,
+    append_note,
+    cents,
+    chunked,
+    gross_up,
+    option_named,
+    paginate,
+    split_gross,
+    unique,
+)
 from platforms.values import (
     Address,
     Attribute,
@@ -65,7 +76,6 @@ __all__ = [
     "RefundLine",
     "RefundRequest",
     "RefundResult",
-    "SeparateRestockRefunds",
     "ShipmentLine",
     "ShopInfo",
     "StockChange",
@@ -86,8 +96,12 @@ __all__ = [
     "WebhookKind",
     "WebhookRejected",
     "append_note",
+    "cents",
     "chunked",
+    "gross_up",
+    "option_named",
     "paginate",
+    "split_gross",
     "system_field",
     "unique",
 ]
@@ -102,8 +116,9 @@ class StoreAdapter(abc.ABC):
         AdapterClass(credentials, transport=..., limiter=..., locks=..., on_call=..., sleep=...)
 
     `credentials` is the class's `credentials_model` (or a mapping validated into it). `locks` must be the shared
-    coordination locks in production: they serialise absolute stock writes and hold the stock ledger. Without
-    them the adapter falls back to in-process locks, which suits library use and tests only.
+    coordination locks in production: they serialise order creation, refunds, note writes and absolute stock
+    writes per order or SKU, and hold the stock ledger. Without them the adapter falls back to in-process locks,
+    which suits library use and tests only.
     """
 
     code: ClassVar[str]
@@ -112,6 +127,9 @@ class StoreAdapter(abc.ABC):
     # One sentence each, shown in the dashboard beside the capabilities: what the platform's API cannot do and what
     # the adapter does instead. Empty where nothing needs saying.
     limitations: ClassVar[tuple[str, ...]] = ()
+    # Platforms that keep a refund's markers in the order's note or messages (PrestaShop, Shopware 5): their refunds
+    # also hold the note lock, so a refund and a note write never interleave.
+    refunds_in_notes: ClassVar[bool] = False
     credentials_model: ClassVar[type[StoreCredentials]]
     # How far before a caller's watermark the *_since listings start, so late-committed records are not missed.
     poll_overlap: ClassVar[timedelta] = timedelta(minutes=10)
@@ -476,21 +494,60 @@ class StoreAdapter(abc.ABC):
 
     # --- refunds ---------------------------------------------------------------------------------
     def create_refund(self, request: RefundRequest) -> RefundResult:
-        """Create the refund once: a refund already carrying `request.key` is returned with `created=False`."""
+        """Create the refund once: a refund already carrying `request.key` is returned with `created=False`.
+
+        Where the refund call cannot restock (no REFUND_RESTOCK), a request with `restock` returns the refunded
+        items to stock afterwards through `restock_refund`, reported in `RefundResult.restocked`.
+        """
         self.require(Capability.REFUND_SYNC)
-        # One refund per order at a time: some stores (BigCommerce) corrupt concurrent refunds on one order.
-        with self.exclusive("refund", request.order.id):
+        with self.refund_lock(request.order):
             refund, created = self.create_idempotently(
                 lookup=lambda: self._find_refund(request),
                 create=lambda: self._create_refund(request),
                 resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
             )
-        return RefundResult(refund=refund, created=created)
+        result = RefundResult(refund=refund, created=created)
+        if request.restock and not self.supports(Capability.REFUND_RESTOCK):
+            result = self.restock_refund(request, result)
+        return result
+
+    @contextlib.contextmanager
+    def refund_lock(self, order: StoreOrderRef) -> Iterator[None]:
+        """The per-order locks held while a refund is looked up and created.
+
+        One refund per order at a time (`refund:<code>:<store>:<order>`): some stores (BigCommerce) corrupt
+        concurrent refunds on one order. Where `refunds_in_notes`, the note lock is taken first as well.
+        Neither lock is reentrant: an adapter must not take them again around `create_refund`.
+        """
+        with contextlib.ExitStack() as held:
+            if self.refunds_in_notes:
+                held.enter_context(self.note_lock(order))
+            held.enter_context(self.exclusive("refund", order.id))
+            yield
 
     def refunds_since(self, since: datetime) -> list[StoreRefund]:
         """Refunds created from `since` minus the overlap, ours marked by `origin_key`; the caller dedupes by id."""
         self.require(Capability.REFUND_SYNC)
         return self._refunds_since(self.window_start(since))
+
+    def restock_refund(self, request: RefundRequest, result: RefundResult) -> RefundResult:
+        """Return a refund's lines to stock through `adjust_stock`, for platforms whose refunds move no stock.
+
+        `create_refund` calls it for adapters without REFUND_RESTOCK. Each SKU's change is keyed
+        `<refund key>:restock:<sku>`, so a retried refund restocks once (ALREADY_APPLIED), and an ambiguous
+        restock is reported in `result.restocked` for a human instead of being sent again.
+        """
+        if not request.restock:
+            return result
+        quantities: dict[str, int] = {}
+        for line in result.refund.lines:
+            if line.sku:
+                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        changes = [
+            StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
+            for sku, quantity in quantities.items()
+        ]
+        return result.model_copy(update={"restocked": tuple(self.adjust_stock(changes))})
 
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         """The refund on the request's order that carries `request.key`, or None."""
@@ -544,28 +601,3 @@ class StoreAdapter(abc.ABC):
                 raise
             except TransientError:
                 raise first from None
-
-
-class SeparateRestockRefunds:
-    """For platforms whose "refund" is several calls that cannot restock (PrestaShop, Shopware 5).
-
-    Refunds of one order run one at a time under the order's note lock, because they read and write the
-    order's notes or messages to keep their markers. Afterwards the refunded items go back to stock through
-    `adjust_stock`, keyed by the refund key and SKU, so a retried refund never restocks twice; the stock
-    results are returned in `RefundResult.restock`. Mix in before `StoreAdapter`.
-    """
-
-    def create_refund(self, request: RefundRequest) -> RefundResult:
-        with self.note_lock(request.order):
-            result = super().create_refund(request)
-        if not request.restock:
-            return result
-        quantities: dict[str, int] = {}
-        for line in result.refund.lines:
-            if line.sku:
-                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
-        changes = [
-            StockChange(key=f"{request.key}:restock:{sku}", sku=sku, delta=quantity, reason=f"refund {request.key}")
-            for sku, quantity in quantities.items()
-        ]
-        return result.model_copy(update={"restock": tuple(self.adjust_stock(changes))})

@@ -1,11 +1,11 @@
-"""Mechanics shared by every adapter: paging loops, batch chunking, note appending and the stock-change ledger."""
+"""Mechanics shared by every adapter: paging, chunking, notes, money and tax, option names, refund lines and the stock ledger."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from decimal import Decimal
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import islice
 from typing import TypeVar
@@ -54,6 +54,34 @@ def append_note(current: str | None, text: str) -> str | None:
     if text in current:
         return None
     return f"{current.rstrip()}\n{text}" if current.strip() else text
+
+
+CENT = Decimal("0.01")
+# Option names under which stores keep a variant's colour and size, in the languages of Miinto's markets.
+COLOR_NAMES = frozenset({"color", "colour", "farve", "färg", "farge", "kleur", "farbe", "couleur", "kolor", "väri"})
+SIZE_NAMES = frozenset({"size", "størrelse", "storlek", "maat", "größe", "grösse", "taille", "rozmiar", "koko"})
+
+
+def cents(amount: Decimal) -> Decimal:
+    """An amount rounded half-up to whole cents, as stores book money."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_gross(gross: Decimal, rate_percent: Decimal) -> tuple[Decimal, Decimal]:
+    """(net, tax) of an amount that includes tax at `rate_percent`; net + tax == gross to the cent."""
+    gross = cents(gross)
+    net = cents(gross * 100 / (100 + rate_percent))
+    return net, gross - net
+
+
+def gross_up(net: Decimal, rate_percent: Decimal) -> Decimal:
+    """A net amount with tax at `rate_percent` added, to the cent."""
+    return cents(net * (100 + rate_percent) / 100)
+
+
+def option_named(options: Mapping[str, str], names: frozenset[str]) -> str | None:
+    """The value of the first option whose name (any case, trimmed) is one of `names`."""
+    return next((value for name, value in options.items() if name.strip().lower() in names), None)
 
 
 class LedgerState(StrEnum):
@@ -107,17 +135,6 @@ class StockLedger:
     def forget_sent(self, key: str) -> None:
         """The write definitely did not apply (refused, throttled): a later retry may send it again."""
         self.locks.backend.release(self._name(key, "sent"), self.MARK)
-
-
-# --- shared by adapters that read variant options by name ---------------------------------------------
-# Option names (lower-cased) that mean colour or size in the languages our merchants' stores use.
-COLOR_NAMES = frozenset({"color", "colour", "farve", "färg", "farge", "kleur", "farbe", "couleur", "kolor", "väri"})
-SIZE_NAMES = frozenset({"size", "størrelse", "storlek", "maat", "größe", "grösse", "taille", "rozmiar", "koko"})
-
-
-def pick_option(options: dict[str, str], names: frozenset[str]) -> str | None:
-    """The value of the first option whose name (any case) is one of `names`."""
-    return next((value for name, value in options.items() if name.strip().lower() in names), None)
 
 
 def remaining_lines(ordered: Iterable[RefundLine], refunded: Iterable[RefundLine]) -> list[RefundLine]:

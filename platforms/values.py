@@ -259,13 +259,14 @@ class StoreRefund(Value):
 class RefundResult(Value):
     """What `create_refund` did: `created` is False when a refund with the request's key already existed.
 
-    `restock` holds the stock changes of platforms whose refund cannot restock by itself (an AMBIGUOUS one
-    needs a human, as with any stock change); it is empty where the refund call restocks.
+    `restocked` holds the stock changes of platforms whose refund cannot restock by itself (no REFUND_RESTOCK):
+    `create_refund` returns the items through `adjust_stock` afterwards, and an AMBIGUOUS change needs a human,
+    as with any stock change. It is empty where the refund call restocks or the request keeps the items.
     """
 
     refund: StoreRefund
     created: bool
-    restock: tuple[StockResult, ...] = ()
+    restocked: tuple[StockResult, ...] = ()
 
 
 class WebhookKind(StrEnum):

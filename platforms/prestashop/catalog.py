@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, pick_option, unique
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named, unique
 from platforms.prestashop.schemas import Combination, Product
 from platforms.values import Attribute, AttributeKind, StorePrice, StoreProduct
 
@@ -95,8 +95,8 @@ def _item(product: Product, combination: Combination | None, lookups: Lookups) -
         identifiers=identifiers,
         title=product.name,
         brand=product.manufacturer_name or None,
-        color=pick_option(options, COLOR_NAMES),
-        size=pick_option(options, SIZE_NAMES),
+        color=option_named(options, COLOR_NAMES),
+        size=option_named(options, SIZE_NAMES),
         category=lookups.categories.get(product.id_category_default),
         image_urls=tuple(image_url(lookups.shop_url, image) for image in unique(images)),
         stock=lookups.stock.get((product.id, combination.id if combination else 0)),

@@ -11,7 +11,6 @@ from platforms.base import (
     RefundLine,
     RefundRequest,
     RefundResult,
-    SeparateRestockRefunds,
     StoreOrderRef,
     StoreRefund,
     chunked,
@@ -26,11 +25,14 @@ from platforms.prestashop.orders import OrderWrites
 from platforms.prestashop.schemas import Created, Order, OrderHistory, OrderSlip
 
 
-class SlipRefunds(SeparateRestockRefunds, OrderWrites):
+class SlipRefunds(OrderWrites):
     """Refunds as `order_slip`s; see the adapter's docstring for what this can and cannot record."""
 
+    # Intents and claims live in the order's private messages, so a refund holds the note lock as well.
+    refunds_in_notes = True
+
     def create_refund(self, request: RefundRequest) -> RefundResult:
-        """Create the slip once and restock (the mixin), then bring the order state in line with all its slips."""
+        """Create the slip once and restock (the base: slips cannot), then bring the order state in line with all its slips."""
         result = super().create_refund(request)
         with self.note_lock(request.order):
             self._settle_refund_state(int(request.order.id))

@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from koongo.http import PermanentError
 from platforms.base import Attribute, AttributeKind, StorePrice, StoreProduct, chunked, unique
-from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, pick_option
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named
 from platforms.shopware5.client import NAME, filters
 from platforms.shopware5.connection import Shopware5Connection
 from platforms.shopware5.schemas import Article, Price, Variant
@@ -81,8 +81,8 @@ class VariantReads(Shopware5Connection):
             identifiers={code: value for code, value in identifiers.items() if value},
             title=article.name,
             brand=article.supplier.name if article.supplier else None,
-            color=pick_option(options, COLOR_NAMES),
-            size=pick_option(options, SIZE_NAMES),
+            color=option_named(options, COLOR_NAMES),
+            size=option_named(options, SIZE_NAMES),
             category=article.categories[0].name if article.categories else None,
             stock=variant.in_stock,
             final_price=final,

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from koongo.http import HttpError, PermanentError
-from platforms.base import Money, RefundLine, RefundRequest, SeparateRestockRefunds, StoreOrderRef, StoreRefund, append_note
+from platforms.base import Money, RefundLine, RefundRequest, StoreOrderRef, StoreRefund, append_note
 from platforms.markers import RefundNote
 from platforms.mechanics import remaining_lines
 from platforms.shopware5.client import NAME
@@ -45,8 +45,11 @@ def ordered_lines(order: Order) -> list[RefundLine]:
     ]
 
 
-class StatusRefunds(SeparateRestockRefunds, OrderWrites):
+class StatusRefunds(OrderWrites):
     """Refunds as Shopware can keep them; see the adapter's docstring for what that leaves out."""
+
+    # The marker is appended to the internal comment, which note writes rewrite whole: a refund holds the note lock too.
+    refunds_in_notes = True
 
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         order = self.full_order(request.order.id)

@@ -1,4 +1,4 @@
-"""Tests for the opt-in base mechanics: batched absolute stock writes and restocking after a refund that cannot restock."""
+"""Tests for the opt-in base mechanics: batched absolute stock writes, and refunds that cannot restock or live in notes."""
 
 import threading
 import time
@@ -12,7 +12,6 @@ from platforms.base import (
     Money,
     RefundLine,
     RefundRequest,
-    SeparateRestockRefunds,
     StockChange,
     StockOutcome,
     StoreOrderRef,
@@ -21,8 +20,8 @@ from platforms.base import (
 from tests.platforms.fake_adapter import AbsoluteAdapter, FakeStore
 
 
-class BatchedAdapter(SeparateRestockRefunds, AbsoluteAdapter):
-    """Absolute stock written in batches; refunds recorded in memory, never restocked by the "store"."""
+class BatchedAdapter(AbsoluteAdapter):
+    """Absolute stock written in batches; refunds recorded in memory, never restocked by the "store" (no REFUND_RESTOCK)."""
 
     code = "fake_batched"
     capabilities = frozenset({Capability.REFUND_SYNC})
@@ -153,12 +152,43 @@ def test_a_refund_restocks_its_skus_once_even_when_created_again():
     first = adapter.create_refund(request)
     second = adapter.create_refund(request)
     assert (first.created, second.created) == (True, False)
-    assert [(r.key, r.outcome, r.quantity) for r in first.restock] == [
+    assert [(r.key, r.outcome, r.quantity) for r in first.restocked] == [
         ("rma-1:restock:TEE", StockOutcome.APPLIED, 5),
         ("rma-1:restock:CAP", StockOutcome.APPLIED, 2),
     ]
-    assert [r.outcome for r in second.restock] == [StockOutcome.ALREADY_APPLIED] * 2
+    assert [r.outcome for r in second.restocked] == [StockOutcome.ALREADY_APPLIED] * 2
     assert store.stock == {"TEE": 5, "CAP": 2}
+
+
+def test_a_store_whose_refund_restocks_gets_no_second_restock():
+    adapter, store = _adapter({"TEE": 3})
+    adapter.capabilities = adapter.capabilities | {Capability.REFUND_RESTOCK}
+    request = RefundRequest(key="rma-2", order=StoreOrderRef(id="9"), currency="EUR", lines=(RefundLine(sku="TEE", quantity=1),))
+    result = adapter.create_refund(request)
+    assert (result.created, result.restocked, store.stock) == (True, (), {"TEE": 3})
+
+
+def test_a_refund_kept_in_notes_waits_for_a_note_write_on_its_order():
+    adapter, store = _adapter({"TEE": 3})
+    adapter.refunds_in_notes = True
+    order = StoreOrderRef(id="9")
+    events = []
+
+    def note_writer(holding):
+        with adapter.note_lock(order):
+            holding.set()
+            time.sleep(0.05)
+            events.append("note written")
+
+    holding = threading.Event()
+    thread = threading.Thread(target=note_writer, args=(holding,))
+    thread.start()
+    holding.wait(2)
+    request = RefundRequest(key="rma-3", order=order, currency="EUR", restock=False, lines=(RefundLine(sku="TEE", quantity=1),))
+    adapter.create_refund(request)
+    events.append("refund created")
+    thread.join()
+    assert events == ["note written", "refund created"]
 
 
 def test_a_refund_without_restock_moves_no_stock_and_refunds_of_one_order_run_one_at_a_time():

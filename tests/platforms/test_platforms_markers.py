@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from platforms.markers import RefundNote, encode, find_tags, tag
-from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, pick_option, remaining_lines
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named, remaining_lines
 from platforms.values import RefundLine
 
 AT = datetime(2026, 5, 1, 10, 0, tzinfo=UTC)
@@ -71,8 +71,8 @@ def test_remaining_lines_subtract_refunds_by_line_id_else_sku_and_prorate_amount
 
 def test_options_are_picked_by_name_in_any_language_and_case():
     options = {"Farve": "Navy", " Størrelse ": "M", "Material": "Wool"}
-    assert (pick_option(options, COLOR_NAMES), pick_option(options, SIZE_NAMES)) == ("Navy", "M")
-    assert pick_option({"Material": "Wool"}, COLOR_NAMES) is None
+    assert (option_named(options, COLOR_NAMES), option_named(options, SIZE_NAMES)) == ("Navy", "M")
+    assert option_named({"Material": "Wool"}, COLOR_NAMES) is None
 
 
 def test_a_placeholder_email_is_stable_per_key_and_undeliverable():

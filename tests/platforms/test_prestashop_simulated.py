@@ -55,7 +55,7 @@ def test_a_slip_carries_each_row_with_its_quantity_and_amounts_and_the_state_fol
     ]
     assert result.refund.total.amount == Decimal("114.95")
     assert app.orders_summary("ps-1")[0]["state"] == 2  # partly refunded: no "Refunded" state without a configured one
-    assert [(r.sku, r.quantity) for r in result.restock] == [("KNIT-NAVY-M", 10), ("TEE-WHITE-M", 2)]
+    assert [(r.sku, r.quantity) for r in result.restocked] == [("KNIT-NAVY-M", 10), ("TEE-WHITE-M", 2)]
 
     adapter.create_refund(_refund(ref, "rma-2", ("TEE-WHITE-M", 1, None)))
     assert app.orders_summary("ps-1")[0]["state"] == 7  # every row is now on a slip
