@@ -6,9 +6,9 @@ Pure mapping: the adapter fetches the objects and the lookups (stock, option val
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named, unique
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, cents, option_named, unique
 from platforms.prestashop.schemas import Combination, Product
 from platforms.values import Attribute, AttributeKind, StorePrice, StoreProduct
 
@@ -108,5 +108,4 @@ def _item(product: Product, combination: Combination | None, lookups: Lookups) -
 def _price(amount: Decimal | None, currency: str, what: str) -> StorePrice | None:
     if amount is None:
         return None
-    cents = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return StorePrice(amount=cents, currency=currency, tax_included=True, derivation=f"{DERIVATION}, {what}")
+    return StorePrice(amount=cents(amount), currency=currency, tax_included=True, derivation=f"{DERIVATION}, {what}")

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from koongo.http import PermanentError
 from platforms.markers import find_tags, tag
+from platforms.mechanics import cents
 from platforms.prestashop.client import xml_body
 from platforms.prestashop.schemas import CustomerMessage, Order, OrderRow, OrderSlip
 from platforms.values import Money, RefundLine, RefundRequest, StoreOrderRef, StoreRefund
 
-CENT = Decimal("0.01")
 CLAIM = "refund-slip"
 INTENT = "refund-intent"
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from koongo.http import PermanentError
 from platforms.base import Attribute, AttributeKind, StorePrice, StoreProduct, chunked, unique
-from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, cents, gross_up, option_named
 from platforms.shopware5.client import NAME, filters
 from platforms.shopware5.connection import Shopware5Connection
 from platforms.shopware5.schemas import Article, Price, Variant
@@ -103,7 +103,6 @@ class VariantReads(Shopware5Connection):
         if tier.net is not None:  # Shopware grossed it up (considerTaxInput)
             derivation = f"Shopware {what} for {tier.customer_group_key}, with tax (considerTaxInput)"
         else:
-            amount = amount * (100 + rate) / 100
+            amount = gross_up(amount, rate)
             derivation = f"Shopware net {what} for {tier.customer_group_key} × (1 + {rate} %)"
-        cents = amount.quantize(Decimal("0.01"), ROUND_HALF_UP)
-        return StorePrice(amount=cents, currency=self.currency(), tax_included=True, derivation=derivation)
+        return StorePrice(amount=cents(amount), currency=self.currency(), tax_included=True, derivation=derivation)

@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from koongo.http import PermanentError
 from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, append_note
-from platforms.mechanics import placeholder_email
+from platforms.mechanics import cents, placeholder_email
 from platforms.shopware5.catalog import VariantReads
 from platforms.shopware5.client import NAME, filters
 from platforms.shopware5.schemas import Created, Order
 
-CENT = Decimal("0.01")
 # Shopware insists on a salutation from the shop's list ("mr,ms" by default); the marketplace gives none.
 SALUTATION = "mr"
 DETAIL_OPEN = 0  # s_core_states id of an order position that is open
 SERVER_OFFSET_MARGIN = timedelta(hours=14)
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from datetime import datetime
 from decimal import Decimal
 
 from koongo.http import HttpError, PermanentError
-from platforms.base import Money, RefundLine, RefundRequest, StoreOrderRef, StoreRefund, append_note
+from platforms.base import Money, RefundLine, RefundRequest, StoreOrderRef, StoreRefund, append_note, cents
 from platforms.markers import RefundNote
 from platforms.mechanics import remaining_lines
 from platforms.shopware5.client import NAME
-from platforms.shopware5.orders import OrderWrites, cents
+from platforms.shopware5.orders import OrderWrites
 from platforms.shopware5.schemas import Order
 
 RE_CREDITING = 20  # Status::PAYMENT_STATE_RE_CREDITING
