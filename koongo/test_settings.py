@@ -19,7 +19,7 @@ if not os.environ.get("DATABASE_URL") and os.environ.get("KOONGO_TEST_SQLITE") !
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/koongo"
 
 from koongo.settings import *  # noqa: E402,F403
-from koongo.settings import CACHES, DATABASES, DATA_DIR  # noqa: E402
+from koongo.settings import CACHES, DATA_DIR, DATABASES  # noqa: E402
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"]["NAME"] = str(DATA_DIR / "test.sqlite3")
