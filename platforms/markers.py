@@ -1,7 +1,8 @@
 """Markers that let an adapter recognise its own writes in a store's free-text fields (notes, comments, messages).
 
-Platforms without a refund record (PrestaShop, Shopware 5) keep our refunds as marker lines, so the format is
-shared, readable by a merchant, and parsed back exactly.
+Platforms with a refund record carry our key on it as `[koongo:<key>]` (`with_key`, `key_in`). Platforms without
+one (PrestaShop, Shopware 5) keep our refunds as marker lines, so the format is shared, readable by a merchant,
+and parsed back exactly.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from platforms.values import RefundLine
 # Characters left readable inside a marker; anything else is percent-encoded so a marker always parses back.
 _SAFE = "-_.:!@/+~"
 _TAG = re.compile(r"\[koongo-(?P<kind>[a-z-]+):(?P<key>[^\s\]]+)(?: (?P<at>[^\]\s]+))?\](?P<rest>[^\n]*)")
+# Our key on a store's own refund record: Shopify's note, BigCommerce's item reasons, Magento's credit-memo comment.
+_KEY = re.compile(r"\[koongo:([^\]]+)\]")
 _ITEM = re.compile(r"^(?P<qty>\d+) × (?P<sku>\S+) = (?P<amount>-?\d+(?:\.\d+)?)$")
 
 
@@ -30,6 +33,28 @@ def tag(kind: str, key: str, at: datetime | None = None) -> str:
     """`[koongo-<kind>:<key>]`, or with a UTC time `[koongo-<kind>:<key> 2026-05-01T10:00:00Z]`."""
     stamp = f" {at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}" if at else ""
     return f"[koongo-{kind}:{encode(key)}{stamp}]"
+
+
+def with_key(text: str, key: str, *, limit: int | None = None) -> str:
+    """`text` followed by the marker `[koongo:<key>]`; in a field of at most `limit` characters the text yields."""
+    marker = f"[koongo:{key}]"
+    if limit is not None:
+        text = text[: max(0, limit - 1 - len(marker))]
+    return f"{text} {marker}".strip()
+
+
+def key_in(*texts: str | None) -> str | None:
+    """The key of the first `[koongo:<key>]` marker in `texts`, or None: a refund carrying it is ours."""
+    for text in texts:
+        found = _KEY.search(text or "")
+        if found:
+            return found.group(1)
+    return None
+
+
+def without_key(text: str | None) -> str:
+    """`text` without its `[koongo:<key>]` markers: the reason as the merchant reads it."""
+    return _KEY.sub("", text or "").strip()
 
 
 @dataclass(frozen=True)

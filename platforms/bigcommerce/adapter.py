@@ -6,7 +6,6 @@ Wire facts: store-platforms.md §2 and §7.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -58,11 +57,11 @@ from platforms.bigcommerce.schemas import (
     TaxSettings,
     Variant,
 )
+from platforms.markers import key_in, with_key, without_key
 from platforms.mechanics import COLOR_NAMES, SIZE_NAMES
 
 AWAITING_FULFILLMENT = 11
 BATCH = 50  # identifiers per `:in` filter, keeping URLs short
-MARKER = re.compile(r"\[koongo:([^\]]+)\]")
 # Each probe needs one OAuth scope of the API account; a 403 on it names the scope that is missing.
 PROBES = (
     ("/v2/store", "store_v2_information_read_only"),
@@ -99,18 +98,8 @@ def _ref(order: Order) -> StoreOrderRef:
     return StoreOrderRef(id=str(order.id), reference=order.external_order_id or None)
 
 
-def _marked(reason: str, key: str) -> str:
-    """A refund item reason carrying our key; BigCommerce caps reasons at 1000 characters, so the text yields."""
-    marker = f"[koongo:{key}]"
-    return f"{reason[: 999 - len(marker)]} {marker}".strip()
-
-
 def _origin_key(refund: Refund) -> str | None:
-    for text in [refund.reason or "", *(item.reason or "" for item in refund.items)]:
-        found = MARKER.search(text)
-        if found:
-            return found.group(1)
-    return None
+    return key_in(refund.reason, *(item.reason for item in refund.items))
 
 
 class BigCommerceAdapter(StoreAdapter):
@@ -394,7 +383,7 @@ class BigCommerceAdapter(StoreAdapter):
         return self._refund(refund, {}, {int(order_id): products})
 
     def _refund_items(self, request: RefundRequest, products: list[OrderProduct]) -> list[dict]:
-        reason = _marked(request.reason, request.key)
+        reason = with_key(request.reason, request.key, limit=1000)  # BigCommerce caps reasons at 1000
         items = []
         for line in request.lines:
             candidates = [p for p in products if str(p.id) == line.line_id] or [p for p in products if p.sku == line.sku]
@@ -443,7 +432,7 @@ class BigCommerceAdapter(StoreAdapter):
             total=Money(amount=refund.total_amount, currency=order.currency_code),
             created_at=refund.created,
             origin_key=_origin_key(refund),
-            note=MARKER.sub("", refund.reason or "").strip(),
+            note=without_key(refund.reason),
         )
 
     # --- webhooks --------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,20 +21,9 @@ from platforms.base import (
     option_named,
     unique,
 )
+from platforms.markers import key_in
 from platforms.mechanics import COLOR_NAMES, SIZE_NAMES
 from platforms.shopify.schemas import Fulfillment, OrderSummary, OrderWithFulfillments, ProductVariant, Refund, Shop
-
-# Our refunds carry this in their note, so they are found again (idempotency) and never echoed back as store refunds.
-MARKER = re.compile(r"\[koongo:([^\]]+)\]")
-
-
-def marked_note(reason: str, key: str) -> str:
-    return f"{reason} [koongo:{key}]".strip()
-
-
-def origin_key(refund: Refund) -> str | None:
-    found = MARKER.search(refund.note or "")
-    return found.group(1) if found else None
 
 
 def quoted(value: str) -> str:
@@ -194,6 +182,6 @@ def store_refund(order: OrderSummary, refund: Refund) -> StoreRefund:
         shipping_amount=sum((line.subtotal_amount_set.shop_money.amount for line in shipping_lines), Decimal("0")),
         total=Money(amount=total.amount, currency=total.currency_code),
         created_at=refund.created_at,
-        origin_key=origin_key(refund),
+        origin_key=key_in(refund.note),
         note=refund.note or "",
     )

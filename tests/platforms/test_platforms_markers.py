@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from platforms.markers import RefundNote, encode, find_tags, tag
+from platforms.markers import RefundNote, encode, find_tags, key_in, tag, with_key, without_key
 from platforms.mechanics import COLOR_NAMES, SIZE_NAMES, option_named, remaining_lines
 from platforms.values import RefundLine
 
@@ -80,3 +80,13 @@ def test_a_placeholder_email_is_stable_per_key_and_undeliverable():
 
     assert placeholder_email("1-M!I!S-045/1234") == placeholder_email("1-M!I!S-045/1234") == "1-m-i-s-045-1234@marketplace.invalid"
     assert placeholder_email("!!!") == "order@marketplace.invalid"
+
+
+def test_a_key_marker_follows_the_reason_is_found_again_and_yields_to_a_field_limit():
+    assert with_key("wrong size", "rma-1") == "wrong size [koongo:rma-1]"
+    assert with_key("", "rma-1") == "[koongo:rma-1]"
+    capped = with_key("x" * 2000, "rma-1", limit=1000)
+    assert (len(capped), capped.endswith(" [koongo:rma-1]")) == (1000, True)
+    assert key_in(None, "merchant text", "size [koongo:rma-1] ok") == "rma-1"
+    assert key_in("no marker", None) is None
+    assert without_key("wrong size [koongo:rma-1]") == "wrong size"
