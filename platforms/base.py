@@ -58,15 +58,56 @@ from platforms.values import (
 )
 
 __all__ = [
-    "DESCRIPTIONS", "Address", "Attribute", "AttributeKind", "AuthError", "Capability", "FormField", "HttpError", "MissingScope",
-    "Money", "OrderLine", "OrderNotFound", "PermanentError", "ProductNotFound", "RateLimited", "RefundLine", "RefundRequest",
-    "RefundResult", "ShipmentLine", "ShopInfo", "StockChange", "StockOutcome", "StockResult", "StoreAdapter", "StoreCredentials",
-    "StoreOrderDraft", "StoreOrderRef", "StorePrice", "StoreProduct", "StoreRefund", "StoreShipment", "Tracking", "TransientError",
-    "Unsupported", "WebhookEvent", "WebhookKind", "WebhookRejected", "append_note", "cents", "chunked", "gross_up", "option_named", "paginate",
-    "split_gross", "system_field", "unique",
+    "DESCRIPTIONS",
+    "Address",
+    "Attribute",
+    "AttributeKind",
+    "AuthError",
+    "Capability",
+    "FormField",
+    "HttpError",
+    "MissingScope",
+    "Money",
+    "OrderLine",
+    "OrderNotFound",
+    "PermanentError",
+    "ProductNotFound",
+    "RateLimited",
+    "RefundLine",
+    "RefundRequest",
+    "RefundResult",
+    "ShipmentLine",
+    "ShopInfo",
+    "StockChange",
+    "StockOutcome",
+    "StockResult",
+    "StoreAdapter",
+    "StoreCredentials",
+    "StoreOrderDraft",
+    "StoreOrderRef",
+    "StorePrice",
+    "StoreProduct",
+    "StoreRefund",
+    "StoreShipment",
+    "Tracking",
+    "TransientError",
+    "Unsupported",
+    "WebhookEvent",
+    "WebhookKind",
+    "WebhookRejected",
+    "append_note",
+    "cents",
+    "chunked",
+    "gross_up",
+    "option_named",
+    "paginate",
+    "split_gross",
+    "system_field",
+    "unique",
 ]
 
 T = TypeVar("T")
+UNCONFIRMED_EARLIER = "an earlier attempt with this key was sent and its outcome is unknown"
 
 
 class StoreAdapter(abc.ABC):
@@ -75,13 +116,20 @@ class StoreAdapter(abc.ABC):
         AdapterClass(credentials, transport=..., limiter=..., locks=..., on_call=..., sleep=...)
 
     `credentials` is the class's `credentials_model` (or a mapping validated into it). `locks` must be the shared
-    coordination locks in production: they serialise absolute stock writes and hold the stock ledger. Without
-    them the adapter falls back to in-process locks, which suits library use and tests only.
+    coordination locks in production: they serialise order creation, refunds, note writes and absolute stock
+    writes per order or SKU, and hold the stock ledger. Without them the adapter falls back to in-process locks,
+    which suits library use and tests only.
     """
 
     code: ClassVar[str]
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    # One sentence each, shown in the dashboard beside the capabilities: what the platform's API cannot do and what
+    # the adapter does instead. Empty where nothing needs saying.
+    limitations: ClassVar[tuple[str, ...]] = ()
+    # Platforms that keep a refund's markers in the order's note or messages (PrestaShop, Shopware 5): their refunds
+    # also hold the note lock, so a refund and a note write never interleave.
+    refunds_in_notes: ClassVar[bool] = False
     credentials_model: ClassVar[type[StoreCredentials]]
     # How far before a caller's watermark the *_since listings start, so late-committed records are not missed.
     poll_overlap: ClassVar[timedelta] = timedelta(minutes=10)
@@ -209,20 +257,20 @@ class StoreAdapter(abc.ABC):
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
         """Create the order (one attempt); `products` maps each line identifier to its store product."""
 
-    def order_lock(self, purpose: str, order_id: str, *, ttl: float = 120, timeout: float = 60):
-        """Hold the caller's lock `<purpose>:<code>:<store>:<order>`, for platforms that forbid concurrent calls on an order."""
-        return self.locks.wait_for(f"{purpose}:{self.code}:{self.scope}:{order_id}", ttl=ttl, timeout=timeout)
-
     def update_order_note(self, order: StoreOrderRef, text: str) -> bool:
         """Add `text` to the order's internal note; False when the note already holds it, so retries add nothing."""
         self.require(Capability.ORDER_NOTES)
         # Most platforms overwrite the whole note, so the read and the write must not interleave with another writer.
-        with self.exclusive("note", order.id, ttl=60, timeout=30):
+        with self.note_lock(order):
             current = self._order_note(order)
             if text in current:
                 return False
             self._add_order_note(order, current, text)
             return True
+
+    def note_lock(self, order: StoreOrderRef):
+        """The per-order lock held while an order's note (or anything kept in it) is read and rewritten."""
+        return self.exclusive("note", order.id, ttl=60, timeout=30)
 
     def _order_note(self, order: StoreOrderRef) -> str:
         """The order's current note text (all comments joined, where notes are a list)."""
@@ -258,7 +306,7 @@ class StoreAdapter(abc.ABC):
             if state is LedgerState.DONE:
                 return StockResult(key=change.key, sku=change.sku, outcome=StockOutcome.ALREADY_APPLIED)
             if state is LedgerState.SENT and not self.supports(Capability.IDEMPOTENT_STOCK):
-                return self._ambiguous(change, "an earlier attempt with this key was sent and its outcome is unknown")
+                return self._ambiguous(change, UNCONFIRMED_EARLIER)
             if self.supports(Capability.RELATIVE_STOCK):
                 return self._send_stock_write(change, lambda: self._stock_delta(change))
             lock = f"stock:{self.code}:{self.scope}:{change.sku}"
@@ -310,6 +358,113 @@ class StoreAdapter(abc.ABC):
             retry_after=getattr(error, "retry_after", None),
         )
 
+    def adjust_stock_in_batches(self, changes: Sequence[StockChange], batch_size: int) -> list[StockResult]:
+        """`adjust_stock` for absolute platforms with a batch write: the same guarantees, one read and one write per batch.
+
+        A batch holds distinct keys and SKUs (repeats wait for a later batch, so they apply in order). It takes the
+        ledger guards by key, then the per-SKU locks by SKU, both sorted, so concurrent batches cannot deadlock.
+        A batch write that times out leaves every change in it AMBIGUOUS; items the store refused fail alone.
+        """
+        results: dict[int, StockResult] = {}
+        pending = list(enumerate(changes))
+        while pending:
+            batch, later, keys, skus = [], [], set(), set()
+            for index, change in pending:
+                if len(batch) < batch_size and change.key not in keys and change.sku not in skus:
+                    batch.append((index, change))
+                    keys.add(change.key)
+                    skus.add(change.sku)
+                else:
+                    later.append((index, change))
+            try:
+                results.update(self._adjust_batch(batch))
+            except TimeoutError:
+                # A lock stayed busy: nothing of this batch was sent, so each of its changes can simply be retried.
+                results.update(
+                    {
+                        index: StockResult(
+                            key=change.key,
+                            sku=change.sku,
+                            outcome=StockOutcome.FAILED,
+                            error="a stock lock stayed busy",
+                            retryable=True,
+                        )
+                        for index, change in batch
+                    }
+                )
+            pending = later
+        return [results[index] for index in range(len(changes))]
+
+    def _adjust_batch(self, batch: list[tuple[int, StockChange]]) -> dict[int, StockResult]:
+        results: dict[int, StockResult] = {}
+        with contextlib.ExitStack() as held:
+            for key in sorted(change.key for _, change in batch):
+                held.enter_context(self.ledger.guard(key))
+            todo = []
+            for index, change in batch:
+                state = self.ledger.state(change.key)
+                if state is LedgerState.DONE:
+                    results[index] = StockResult(key=change.key, sku=change.sku, outcome=StockOutcome.ALREADY_APPLIED)
+                elif state is LedgerState.SENT:
+                    results[index] = self._ambiguous(change, UNCONFIRMED_EARLIER)
+                else:
+                    todo.append((index, change))
+            if not todo:
+                return results
+            for sku in sorted(change.sku for _, change in todo):
+                held.enter_context(
+                    self.locks.wait_for(
+                        f"stock:{self.code}:{self.scope}:{sku}", ttl=self.stock_lock_ttl, timeout=self.stock_lock_timeout
+                    )
+                )
+            try:
+                current = self._stock_read_many([change.sku for _, change in todo])
+            except HttpError as error:
+                return results | {index: self._stock_failed(change, error) for index, change in todo}
+            for index, change in todo:
+                if change.sku not in current:
+                    results[index] = self._stock_failed(change, ProductNotFound(self.name, "sku", [change.sku]))
+            todo = [(index, change) for index, change in todo if change.sku in current]
+            if todo:
+                results |= self._write_batch(todo, {change.sku: current[change.sku] + change.delta for _, change in todo})
+        return results
+
+    def _write_batch(self, todo: list[tuple[int, StockChange]], targets: dict[str, int]) -> dict[int, StockResult]:
+        for _, change in todo:
+            self.ledger.mark_sent(change.key)
+        try:
+            refused = self._stock_write_many(targets)
+        except TransientError as error:
+            if isinstance(error, RateLimited):
+                for _, change in todo:
+                    self.ledger.forget_sent(change.key)
+                return {index: self._stock_failed(change, error) for index, change in todo}
+            why = f"the batch write was sent and not confirmed: {error}"
+            return {index: self._ambiguous(change, why) for index, change in todo}
+        except HttpError as error:
+            for _, change in todo:
+                self.ledger.forget_sent(change.key)
+            return {index: self._stock_failed(change, error) for index, change in todo}
+        results = {}
+        for index, change in todo:
+            if change.sku in refused:
+                self.ledger.forget_sent(change.key)
+                results[index] = self._stock_failed(change, refused[change.sku])
+            else:
+                self.ledger.mark_done(change.key)
+                results[index] = StockResult(
+                    key=change.key, sku=change.sku, outcome=StockOutcome.APPLIED, quantity=targets[change.sku]
+                )
+        return results
+
+    def _stock_read_many(self, skus: list[str]) -> dict[str, int]:
+        """Batched absolute platforms: the current quantity of each SKU the store knows (unknown ones are left out)."""
+        raise NotImplementedError
+
+    def _stock_write_many(self, quantities: dict[str, int]) -> dict[str, HttpError]:
+        """Batched absolute platforms: write every quantity in one call; return the SKUs the store refused, with why."""
+        raise NotImplementedError
+
     def _stock_delta(self, change: StockChange) -> int | None:
         """Relative platforms: send the delta (one attempt); return the quantity after, where the store says."""
         raise NotImplementedError
@@ -339,16 +494,36 @@ class StoreAdapter(abc.ABC):
 
     # --- refunds ---------------------------------------------------------------------------------
     def create_refund(self, request: RefundRequest) -> RefundResult:
-        """Create the refund once: a refund already carrying `request.key` is returned with `created=False`."""
+        """Create the refund once: a refund already carrying `request.key` is returned with `created=False`.
+
+        Where the refund call cannot restock (no REFUND_RESTOCK), a request with `restock` returns the refunded
+        items to stock afterwards through `restock_refund`, reported in `RefundResult.restocked`.
+        """
         self.require(Capability.REFUND_SYNC)
-        # One refund per order at a time: some stores (BigCommerce) corrupt concurrent refunds on one order.
-        with self.exclusive("refund", request.order.id):
+        with self.refund_lock(request.order):
             refund, created = self.create_idempotently(
                 lookup=lambda: self._find_refund(request),
                 create=lambda: self._create_refund(request),
                 resend_safe=self.supports(Capability.IDEMPOTENT_REFUNDS),
             )
-        return RefundResult(refund=refund, created=created)
+        result = RefundResult(refund=refund, created=created)
+        if request.restock and not self.supports(Capability.REFUND_RESTOCK):
+            result = self.restock_refund(request, result)
+        return result
+
+    @contextlib.contextmanager
+    def refund_lock(self, order: StoreOrderRef) -> Iterator[None]:
+        """The per-order locks held while a refund is looked up and created.
+
+        One refund per order at a time (`refund:<code>:<store>:<order>`): some stores (BigCommerce) corrupt
+        concurrent refunds on one order. Where `refunds_in_notes`, the note lock is taken first as well.
+        Neither lock is reentrant: an adapter must not take them again around `create_refund`.
+        """
+        with contextlib.ExitStack() as held:
+            if self.refunds_in_notes:
+                held.enter_context(self.note_lock(order))
+            held.enter_context(self.exclusive("refund", order.id))
+            yield
 
     def refunds_since(self, since: datetime) -> list[StoreRefund]:
         """Refunds created from `since` minus the overlap, ours marked by `origin_key`; the caller dedupes by id."""
@@ -358,8 +533,9 @@ class StoreAdapter(abc.ABC):
     def restock_refund(self, request: RefundRequest, result: RefundResult) -> RefundResult:
         """Return a refund's lines to stock through `adjust_stock`, for platforms whose refunds move no stock.
 
-        Each SKU's change is keyed `<refund key>:restock:<sku>`, so a retried refund restocks once, and an
-        ambiguous restock is reported in `result.restocked` for a human instead of being sent again.
+        `create_refund` calls it for adapters without REFUND_RESTOCK. Each SKU's change is keyed
+        `<refund key>:restock:<sku>`, so a retried refund restocks once (ALREADY_APPLIED), and an ambiguous
+        restock is reported in `result.restocked` for a human instead of being sent again.
         """
         if not request.restock:
             return result

@@ -1,7 +1,8 @@
-"""Mechanics shared by every adapter: paging, chunking, notes, tax splitting, option names and the stock-change ledger."""
+"""Mechanics shared by every adapter: paging, chunking, notes, money and tax, option names, refund lines and the stock ledger."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,6 +12,7 @@ from typing import TypeVar
 
 from koongo.coordination import Locks
 from koongo.http import PermanentError
+from platforms.values import RefundLine
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -133,3 +135,34 @@ class StockLedger:
     def forget_sent(self, key: str) -> None:
         """The write definitely did not apply (refused, throttled): a later retry may send it again."""
         self.locks.backend.release(self._name(key, "sent"), self.MARK)
+
+
+def remaining_lines(ordered: Iterable[RefundLine], refunded: Iterable[RefundLine]) -> list[RefundLine]:
+    """The ordered lines less what was already refunded, for stores that only say "this order was refunded".
+
+    `ordered` amounts are line totals; a refunded line matches by `line_id` where both have one, else by `sku`.
+    The amount of a partly refunded line is prorated to its remaining quantity.
+    """
+    taken: dict[str, int] = {}
+    for line in refunded:
+        name = line.line_id or line.sku or ""
+        taken[name] = taken.get(name, 0) + line.quantity
+    remaining = []
+    for line in ordered:
+        name = line.line_id if line.line_id in taken else line.sku or ""
+        used = min(taken.get(name, 0), line.quantity)
+        taken[name] = taken.get(name, 0) - used
+        left = line.quantity - used
+        if left > 0:
+            amount = None if line.amount is None else (line.amount * left / line.quantity).quantize(Decimal("0.01"))
+            remaining.append(line.model_copy(update={"quantity": left, "amount": amount}))
+    return remaining
+
+
+def placeholder_email(key: str) -> str:
+    """A stable, undeliverable address for an order that has none, where the store needs one per customer.
+
+    Derived from our key, so a retried create finds the customer the first attempt made instead of adding another.
+    """
+    local = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-") or "order"
+    return f"{local}@marketplace.invalid"

@@ -259,7 +259,9 @@ class StoreRefund(Value):
 class RefundResult(Value):
     """What `create_refund` did: `created` is False when a refund with the request's key already existed.
 
-    `restocked` reports the stock changes of adapters that return refunded items to stock in a separate call.
+    `restocked` holds the stock changes of platforms whose refund cannot restock by itself (no REFUND_RESTOCK):
+    `create_refund` returns the items through `adjust_stock` afterwards, and an AMBIGUOUS change needs a human,
+    as with any stock change. It is empty where the refund call restocks or the request keeps the items.
     """
 
     refund: StoreRefund

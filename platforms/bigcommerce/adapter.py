@@ -6,7 +6,6 @@ Wire facts: store-platforms.md §2 and §7.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,7 +21,6 @@ from platforms.base import (
     Money,
     RefundLine,
     RefundRequest,
-    RefundResult,
     ShipmentLine,
     ShopInfo,
     StockChange,
@@ -59,11 +57,11 @@ from platforms.bigcommerce.schemas import (
     TaxSettings,
     Variant,
 )
+from platforms.markers import key_in, with_key, without_key
 from platforms.mechanics import COLOR_NAMES, SIZE_NAMES
 
 AWAITING_FULFILLMENT = 11
 BATCH = 50  # identifiers per `:in` filter, keeping URLs short
-MARKER = re.compile(r"\[koongo:([^\]]+)\]")
 # Each probe needs one OAuth scope of the API account; a 403 on it names the scope that is missing.
 PROBES = (
     ("/v2/store", "store_v2_information_read_only"),
@@ -100,18 +98,8 @@ def _ref(order: Order) -> StoreOrderRef:
     return StoreOrderRef(id=str(order.id), reference=order.external_order_id or None)
 
 
-def _marked(reason: str, key: str) -> str:
-    """A refund item reason carrying our key; BigCommerce caps reasons at 1000 characters, so the text yields."""
-    marker = f"[koongo:{key}]"
-    return f"{reason[: 999 - len(marker)]} {marker}".strip()
-
-
 def _origin_key(refund: Refund) -> str | None:
-    for text in [refund.reason or "", *(item.reason or "" for item in refund.items)]:
-        found = MARKER.search(text)
-        if found:
-            return found.group(1)
-    return None
+    return key_in(refund.reason, *(item.reason for item in refund.items))
 
 
 class BigCommerceAdapter(StoreAdapter):
@@ -127,12 +115,12 @@ class BigCommerceAdapter(StoreAdapter):
     - Stock: relative `POST /v3/inventory/adjustments/relative` at the connection's location, one change per
       call. BigCommerce applies adjustments asynchronously and reads lag, so nothing is read back: a change is
       APPLIED when BigCommerce accepted it, and a change whose call timed out is AMBIGUOUS, never resent.
-    - Refunds: never two at once per order (the caller's lock `refund:bigcommerce:<store>:<order>`). A refund
-      quote computes the amounts; the refund pays exactly the quote's total through the offline refund method
+    - Refunds: never two at once per order (the base's refund lock `refund:bigcommerce:<store>:<order>`, taken
+      once; still busy after 60 s it fails the call retryably). A refund quote computes the amounts; the refund pays exactly the quote's total through the offline refund method
       (marketplace-paid orders). Our key is a `[koongo:<key>]` marker in the item reasons, looked up before
-      creating and after a timeout. BigCommerce refunds never restock, so with `restock` the refunded lines go
-      back to stock by relative adjustments keyed from the refund key (`RefundResult.restocked`): once per key,
-      ambiguous after a timeout like any stock change.
+      creating and after a timeout. BigCommerce refunds never restock (no REFUND_RESTOCK), so with `restock` the
+      base returns the refunded lines to stock by relative adjustments keyed from the refund key
+      (`RefundResult.restocked`): once per key, ambiguous after a timeout like any stock change.
     - Refund discovery: `GET /v3/orders/payment_actions/refunds?created:min=` from the watermark minus the
       overlap, and the `store/order/refund/created` webhook (Standard Webhooks signature, 5-minute tolerance).
     - Shipments: every shipment of our orders modified since the watermark (BigCommerce has no cross-order
@@ -377,13 +365,6 @@ class BigCommerceAdapter(StoreAdapter):
         )
 
     # --- refunds ---------------------------------------------------------------------------------
-    def create_refund(self, request: RefundRequest) -> RefundResult:
-        """Quote and refund under the per-order lock (BigCommerce processes an order's refunds one at a time), then restock."""
-        self.require(Capability.REFUND_SYNC)
-        with self.order_lock("refund", request.order.id):
-            result = super().create_refund(request)
-        return self.restock_refund(request, result)
-
     def _order_refunds(self, order_id: str) -> list[Refund]:
         return [Refund.model_validate(item) for item in self.client.pages_v3(f"/v3/orders/{order_id}/payment_actions/refunds")]
 
@@ -402,7 +383,7 @@ class BigCommerceAdapter(StoreAdapter):
         return self._refund(refund, {}, {int(order_id): products})
 
     def _refund_items(self, request: RefundRequest, products: list[OrderProduct]) -> list[dict]:
-        reason = _marked(request.reason, request.key)
+        reason = with_key(request.reason, request.key, limit=1000)  # BigCommerce caps reasons at 1000
         items = []
         for line in request.lines:
             candidates = [p for p in products if str(p.id) == line.line_id] or [p for p in products if p.sku == line.sku]
@@ -451,7 +432,7 @@ class BigCommerceAdapter(StoreAdapter):
             total=Money(amount=refund.total_amount, currency=order.currency_code),
             created_at=refund.created,
             origin_key=_origin_key(refund),
-            note=MARKER.sub("", refund.reason or "").strip(),
+            note=without_key(refund.reason),
         )
 
     # --- webhooks --------------------------------------------------------------------------------

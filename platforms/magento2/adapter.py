@@ -5,7 +5,6 @@ Wire facts: store-platforms.md §3 and §7 (§7.5 for how orders keep the market
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -55,8 +54,8 @@ from platforms.magento2.schemas import (
     StoreConfig,
     StoreView,
 )
+from platforms.markers import key_in, with_key, without_key
 
-MARKER = re.compile(r"\[koongo:([^\]]+)\]")
 GTIN_CODES = {"ean", "ean13", "gtin", "barcode", "upc"}
 SELLABLE_TYPES = "simple,virtual"
 # Each probe needs one ACL resource of the integration; Magento names the one it refused.
@@ -84,7 +83,7 @@ def _ref(order: Order) -> StoreOrderRef:
 
 
 def _origin_key(comments: list[Comment]) -> str | None:
-    return next((found.group(1) for c in comments if (found := MARKER.search(c.comment or ""))), None)
+    return key_in(*(c.comment for c in comments))
 
 
 def _whole(quantity: Decimal) -> int:
@@ -452,7 +451,7 @@ class Magento2Adapter(StoreAdapter):
             shipping = split_gross(shipping, self.credentials.vat_rate)[0]  # the store enters amounts net of tax
         body = {
             "items": items, "notify": False, "appendComment": True,
-            "comment": {"comment": f"{request.reason} [koongo:{request.key}]".strip(), "is_visible_on_front": 0},
+            "comment": {"comment": with_key(request.reason, request.key), "is_visible_on_front": 0},
             # Without an explicit shipping amount Magento refunds all the remaining shipping.
             "arguments": {"shipping_amount": shipping, "adjustment_positive": 0, "adjustment_negative": 0,
                           "extension_attributes": {"return_to_stock_items": [i["order_item_id"] for i in items] if request.restock else []}},
@@ -479,7 +478,7 @@ class Magento2Adapter(StoreAdapter):
                         for i in memo.items if i.qty > 0),
             shipping_amount=shipping or Decimal("0"), total=Money(amount=memo.grand_total, currency=memo.order_currency_code),
             created_at=memo.created_at, origin_key=_origin_key(comments),
-            note="\n".join(MARKER.sub("", c.comment or "").strip() for c in comments if c.comment),
+            note="\n".join(without_key(c.comment) for c in comments if c.comment),
         )
 
 

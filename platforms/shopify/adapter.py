@@ -27,6 +27,7 @@ from platforms.base import (
     unique,
 )
 from platforms.errors import MissingScope
+from platforms.markers import key_in, with_key
 from platforms.shopify import mapping, queries
 from platforms.shopify.client import ShopifyClient, raise_user_errors
 from platforms.shopify.credentials import REQUIRED_SCOPES, ShopifyCredentials
@@ -284,9 +285,7 @@ class ShopifyAdapter(StoreAdapter):
     # --- refunds ---------------------------------------------------------------------------------
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         order = self._order_read(queries.ORDER_REFUNDS, "orderRefunds", request.order.id, OrderWithRefunds)
-        return next(
-            (mapping.store_refund(order, refund) for refund in order.refunds if mapping.origin_key(refund) == request.key), None
-        )
+        return next((mapping.store_refund(order, refund) for refund in order.refunds if key_in(refund.note) == request.key), None)
 
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         order = self._order_read(queries.ORDER_LINES, "orderLines", request.order.id, OrderLines)
@@ -300,7 +299,7 @@ class ShopifyAdapter(StoreAdapter):
         suggested = SuggestedRefund.model_validate(data["order"]["suggestedRefund"])
         refund_input = {
             "orderId": order.id,
-            "note": mapping.marked_note(request.reason, request.key),
+            "note": with_key(request.reason, request.key),
             "notify": False,
             "refundLineItems": lines,
             "transactions": [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -19,24 +18,12 @@ from platforms.base import (
     StoreRefund,
     StoreShipment,
     Tracking,
+    option_named,
     unique,
 )
+from platforms.markers import key_in
+from platforms.mechanics import COLOR_NAMES, SIZE_NAMES
 from platforms.shopify.schemas import Fulfillment, OrderSummary, OrderWithFulfillments, ProductVariant, Refund, Shop
-
-# Option names merchants use for colour and size in the Miinto markets' languages.
-COLOR_NAMES = {"color", "colour", "farve", "färg", "farge", "kleur", "farbe", "couleur", "kolor", "väri"}
-SIZE_NAMES = {"size", "størrelse", "storlek", "maat", "größe", "grösse", "taille", "rozmiar", "koko"}
-# Our refunds carry this in their note, so they are found again (idempotency) and never echoed back as store refunds.
-MARKER = re.compile(r"\[koongo:([^\]]+)\]")
-
-
-def marked_note(reason: str, key: str) -> str:
-    return f"{reason} [koongo:{key}]".strip()
-
-
-def origin_key(refund: Refund) -> str | None:
-    found = MARKER.search(refund.note or "")
-    return found.group(1) if found else None
 
 
 def quoted(value: str) -> str:
@@ -120,7 +107,7 @@ def order_create_variables(draft: StoreOrderDraft, products: dict[str, StoreProd
 
 
 def store_product(variant: ProductVariant, shop: Shop) -> StoreProduct:
-    options = {option.name.strip().lower(): option.value for option in variant.selected_options}
+    options = {option.name: option.value for option in variant.selected_options}
     identifiers = {"id": variant.legacy_resource_id, "sku": variant.sku, "gtin": variant.barcode}
     for metafield in variant.metafields.nodes if variant.metafields else []:
         identifiers[f"metafield:{metafield.namespace}.{metafield.key}"] = metafield.value
@@ -148,8 +135,8 @@ def store_product(variant: ProductVariant, shop: Shop) -> StoreProduct:
         identifiers={code: value for code, value in identifiers.items() if value},
         title=product.title,
         brand=product.vendor or None,
-        color=next((value for name, value in options.items() if name in COLOR_NAMES), None),
-        size=next((value for name, value in options.items() if name in SIZE_NAMES), None),
+        color=option_named(options, COLOR_NAMES),
+        size=option_named(options, SIZE_NAMES),
         category=product.category.name if product.category else product.product_type or None,
         image_urls=tuple(unique(images)),
         stock=variant.inventory_quantity,
@@ -195,6 +182,6 @@ def store_refund(order: OrderSummary, refund: Refund) -> StoreRefund:
         shipping_amount=sum((line.subtotal_amount_set.shop_money.amount for line in shipping_lines), Decimal("0")),
         total=Money(amount=total.amount, currency=total.currency_code),
         created_at=refund.created_at,
-        origin_key=origin_key(refund),
+        origin_key=key_in(refund.note),
         note=refund.note or "",
     )

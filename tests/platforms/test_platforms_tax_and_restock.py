@@ -1,4 +1,4 @@
-"""Tests for the tax-splitting and option helpers, the per-order lock, and restocking a refund through the stock ledger."""
+"""Tests for the tax-splitting and option helpers, the per-order refund lock, and restocking a refund through the stock ledger."""
 
 import threading
 import time
@@ -66,14 +66,14 @@ def test_restock_refund_does_nothing_when_the_request_keeps_the_items():
     assert store.stock == {"A": 1}
 
 
-def test_order_lock_serialises_work_on_one_order_across_adapters_sharing_the_callers_locks():
+def test_the_refund_lock_serialises_refunds_of_one_order_across_adapters_sharing_the_callers_locks():
     locks = Locks(MemoryBackend())
     first, _ = _adapter({"A": 1}, locks)
     second, _ = _adapter({"A": 1}, locks)
     events = []
 
     def work(adapter, name):
-        with adapter.order_lock("refund", "7"):
+        with adapter.refund_lock(ORDER):
             events.append(f"{name} in")
             time.sleep(0.05)
             events.append(f"{name} out")

@@ -1,0 +1,153 @@
+"""The PrestaShop adapter: our protocol mapped onto the PrestaShop 1.7 / 8 webservice (store-platforms.md §4, §7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from koongo.http import PermanentError
+from platforms.base import Capability, StockChange, StoreShipment, chunked, unique
+from platforms.prestashop.client import any_of, date_between, parse_local, xml_body
+from platforms.prestashop.connection import BATCH
+from platforms.prestashop.products import ProductReads
+from platforms.prestashop.refunds import SlipRefunds
+from platforms.prestashop.schemas import Carrier, Order, OrderCarrier, OrderHistory, OrderState, StockAvailable
+
+
+class PrestaShopAdapter(SlipRefunds, ProductReads):
+    """PrestaShop through its webservice (key as Basic user name, JSON out, XML in). No refund API, no idempotency keys.
+
+    What it cannot do, and what it does instead:
+    - Refunds: there is no refund endpoint. `create_refund` posts an `order_slip` (credit slip) with one
+      `order_slip_detail` per refunded row (quantity, amounts with and without tax), restocks through our own stock
+      writes, and once every row is on a slip sets the refunded order state through `order_histories` (no e-mail);
+      a partial refund sets the optional partly-refunded state instead. The slip is a record only: PrestaShop does
+      not raise `order_detail.product_quantity_refunded`, issue a voucher or run its refund hooks, and no money moves.
+      Full fidelity needs a small companion module: a webservice resource (hook `addWebserviceResources`) that
+      dispatches the core `IssuePartialRefundCommand` (order-detail refunds, shipping, restock, credit slip, voucher).
+    - Refund idempotency: a slip has no free-text field, so our key lives in the order's private messages, as an
+      intent note (lines and amounts, and the newest slip id the order had) before the slip and a claim naming the
+      slip after. A retry finds the claim, or adopts the one unclaimed slip newer than the intent with the same rows.
+    - Refund discovery (no webhooks in core): slips by `date_add` (item-level: a slip names its rows), and entries
+      into the refunded state, read as a refund of the rows no slip covers (not item-level). Date filters always
+      send full date-times in the shop's time zone: a date-only bound drops the rest of its day (PrestaShop #10822).
+    - Orders: no single call. Customer (found by e-mail) → addresses (`id_country` from the ISO code) → cart →
+      cart-scoped `specific_prices` carrying the Miinto prices (net, by the product's tax rule for the delivery
+      country) → `POST /api/orders` through the merchant's dedicated payment module, `total_paid` = Miinto's total.
+      The carrier's own shipping price applies; where it differs from Miinto's, PrestaShop books the order in its
+      payment-error state. Our key is the delivery address's `other` field, written before the order exists and
+      looked up before every create.
+    - Notes: private order messages (`customer_threads` / `customer_messages`); the order itself is never rewritten.
+    - Stock: absolute only. `PUT /api/stock_availables/{id}` with the whole record read just before, under the per-SKU
+      lock. A PUT that times out is AMBIGUOUS and never resent: an absolute value resent later could undo a sale made
+      in the shop meanwhile. An ALREADY_APPLIED answer is exact (our ledger), not read back from the shop.
+    - Shipments: whole orders only. The tracking number is on the order's carrier record, which has no change date,
+      so orders updated since T in a shipped state are read; the URL is the carrier's template with `@` filled in.
+    """
+
+    code = "prestashop"
+    # ITEM_LEVEL_REFUNDS: a slip records its rows and quantities; REFUND_RESTOCK is absent: the slip restocks nothing.
+    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES})
+    limitations = (
+        "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
+        "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
+        "hooks run. Koongo restocks the items. A companion module running IssuePartialRefundCommand would do all of it.",
+        "An order set to Refunded without a credit slip is read as a refund of every line no slip covers.",
+        "Miinto prices reach the order through cart-scoped specific prices; the carrier's own shipping price applies, and "
+        "PrestaShop books the order as 'Payment error' when it differs from the Miinto shipping price.",
+        "Stock is written as absolute quantities; a write whose answer is lost is flagged for review, never sent again.",
+        "Shipments are whole orders: PrestaShop has no line-level shipments.",
+    )
+    # No throttling in core, but shops run on shared hosting: one request at a time, gently.
+    requests_per_second = 2.0
+    request_burst = 2
+
+    def __init__(self, credentials, **options):
+        super().__init__(credentials, **options)
+        self._located: dict[str, tuple[int, int]] = {}
+        self._stock_records: dict[str, StockAvailable] = {}
+        self._shipped_states: set[int] | None = None
+
+    # --- stock: absolute, under the caller's per-SKU lock -----------------------------------------
+    def _stock_read(self, sku: str) -> int:
+        pid, aid = self.locate(sku)
+        params = {"filter[id_product]": any_of([pid]), "filter[id_product_attribute]": any_of([aid])}
+        rows = self.client.list("stock_availables", params)
+        if not rows:
+            raise PermanentError(f"{self.name} keeps no stock record for reference {sku}")
+        record = StockAvailable.model_validate(rows[0])
+        self._stock_records[sku] = record
+        return record.quantity
+
+    def _stock_write(self, sku: str, quantity: int, change: StockChange) -> int:
+        record = self._stock_records.pop(sku)
+        # A PUT replaces the object (PrestaShop nulls what it leaves out), so the whole record goes back.
+        body = xml_body("stock_available", {**record.model_dump(), "quantity": quantity})
+        self.client.replace("stock_availables", record.id, body)
+        return quantity
+
+    # --- shipments: whole orders, tracking on the order's carrier ----------------------------------
+    def _shipments_since(self, start: datetime) -> list[StoreShipment]:
+        zone = self.settings().zone
+        window = {"filter[date_upd]": date_between(start, self.now(), zone), "date": 1}
+        shipped = self._shipped()
+        rows = self.client.pages("orders", window, 100, display="[id,reference,current_state,id_address_delivery,date_upd]")
+        orders = [
+            o
+            for o in map(Order.model_validate, rows)
+            if o.current_state in shipped and (parse_local(o.date_upd, zone) or start) >= start
+        ]
+        if not orders:
+            return []
+        ids = [order.id for order in orders]
+        carriers_of = [
+            OrderCarrier.model_validate(row)
+            for chunk in chunked(ids, BATCH)
+            for row in self.client.list("order_carriers", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
+        ]
+        histories = [
+            OrderHistory.model_validate(row)
+            for chunk in chunked(ids, BATCH)
+            for row in self.client.list("order_histories", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
+        ]
+        carriers = {
+            c.id: c
+            for chunk in chunked(unique(oc.id_carrier for oc in carriers_of), BATCH)
+            for c in map(
+                Carrier.model_validate, self.client.list("carriers", {"filter[id]": any_of(chunk)}, display="[id,name,url]")
+            )
+        }
+        refs = self.order_refs(orders)
+        shipments = []
+        for order in orders:
+            updated = parse_local(order.date_upd, zone) or self.now()
+            # When it shipped: its first entry into a shipped state (PrestaShop keeps no time on the tracking number).
+            entries = [parse_local(h.date_add, zone) for h in histories if h.id_order == order.id and h.id_order_state in shipped]
+            shipped_at = min([at for at in entries if at] or [updated])
+            for record in carriers_of:
+                number = record.tracking_number.strip()
+                if record.id_order != order.id or not number:
+                    continue
+                carrier = carriers.get(record.id_carrier)
+                url = carrier.url.replace("@", number) if carrier and "@" in carrier.url else None
+                shipments.append(
+                    StoreShipment(
+                        shipment_id=str(record.id),
+                        order=refs[order.id],
+                        carrier=carrier.name if carrier else None,
+                        tracking_number=number,
+                        tracking_url=url,
+                        whole_order=True,
+                        created_at=shipped_at,
+                        updated_at=updated,
+                    )
+                )
+        return shipments
+
+    def _shipped(self) -> set[int]:
+        if self._shipped_states is None:
+            states = map(OrderState.model_validate, self.client.list("order_states", display="[id,shipped]"))
+            self._shipped_states = {state.id for state in states if state.shipped == "1"}
+        return self._shipped_states
+
+
+ADAPTER = PrestaShopAdapter

@@ -1,0 +1,310 @@
+"""PrestaShop orders: customer → addresses → cart → cart-scoped prices → order, our key on the address, notes as messages."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import Decimal
+
+from koongo.http import PermanentError
+from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, chunked, unique
+from platforms.mechanics import placeholder_email
+from platforms.prestashop.client import NAME, any_of, filterable, xml_body
+from platforms.prestashop.connection import BATCH, PrestaShopConnection
+from platforms.prestashop.schemas import (
+    NO_DATE,
+    Created,
+    Customer,
+    CustomerAddress,
+    CustomerMessage,
+    CustomerThread,
+    Order,
+    Product,
+    Tax,
+    TaxRule,
+    order_marker,
+    order_reference,
+)
+
+# PrestaShop's validators refuse these in names (isName) and in address aliases (isGenericName).
+NOT_IN_NAMES = re.compile(r"[0-9!<>,;?=+()@#\"°{}_$%:¤|]")
+NOT_IN_ALIASES = re.compile(r"[<>={}]")
+
+
+def clean_name(value: str, fallback: str) -> str:
+    """A name PrestaShop's isName accepts: the characters it refuses are dropped."""
+    cleaned = " ".join(NOT_IN_NAMES.sub(" ", value or "").split())
+    return cleaned or " ".join(NOT_IN_NAMES.sub(" ", fallback).split()) or "Customer"
+
+
+class OrderWrites(PrestaShopConnection):
+    """Order creation, lookup by our key, and notes kept as private order messages."""
+
+    # --- lookup ----------------------------------------------------------------------------------
+    def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
+        marker = order_marker(reference)
+        rows = self.client.list("addresses", {"filter[other]": any_of([marker])}, display="[id,other]")
+        ids = [address.id for address in map(CustomerAddress.model_validate, rows) if address.other == marker]
+        if not ids:
+            return None
+        params = {"filter[id_address_delivery]": any_of(ids), "sort": "[id_ASC]"}
+        orders = [Order.model_validate(row) for row in self.client.list("orders", params, display="[id,reference]")]
+        return StoreOrderRef(id=str(orders[0].id), reference=reference, name=orders[0].reference or None) if orders else None
+
+    def order_refs(self, orders: list[Order]) -> dict[int, StoreOrderRef]:
+        """Each order as a reference, our key read back from its delivery address's marker."""
+        address_ids = unique(order.id_address_delivery for order in orders if order.id_address_delivery)
+        markers = {}
+        for ids in chunked(address_ids, BATCH):
+            for address in map(
+                CustomerAddress.model_validate, self.client.list("addresses", {"filter[id]": any_of(ids)}, display="[id,other]")
+            ):
+                markers[address.id] = address.other
+        return {
+            order.id: StoreOrderRef(
+                id=str(order.id),
+                reference=order_reference(markers.get(order.id_address_delivery, "")),
+                name=order.reference or None,
+            )
+            for order in orders
+        }
+
+    # --- creation --------------------------------------------------------------------------------
+    def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
+        """Create the order once, then make sure its note is there: notes are messages, written after the order."""
+        ref = super().create_order(draft)
+        if draft.note:
+            self.update_order_note(ref, draft.note)
+        return ref
+
+    def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
+        settings = self.settings()
+        currency = self.currency_by_iso(draft.currency)
+        customer = self._customer(draft)
+        # The marker goes on the delivery address, which exists before the order, so a timeout cannot hide the order.
+        delivery = self._address(customer.id, draft.shipping_address, draft, order_marker(draft.key))
+        same = draft.billing_address == draft.shipping_address
+        invoice = delivery if same else self._address(customer.id, draft.billing_address, draft)
+        carrier = self.credentials.carrier_id or settings.carrier_id
+        items = _items(draft, products)
+        rows = [
+            {"id_product": pid, "id_product_attribute": aid, "id_address_delivery": delivery, "quantity": quantity}
+            for (pid, aid), (quantity, _) in items.items()
+        ]
+        cart = Created.model_validate(
+            self.client.create(
+                "carts",
+                xml_body(
+                    "cart",
+                    {
+                        "id_currency": currency.id,
+                        "id_lang": settings.lang_id,
+                        "id_customer": customer.id,
+                        "id_address_delivery": delivery,
+                        "id_address_invoice": invoice,
+                        "id_carrier": carrier,
+                        "secure_key": customer.secure_key,
+                    },
+                    {"cart_rows": ("cart_row", rows)},
+                ),
+            )["cart"]
+        )
+        rates = self._tax_rates([pid for pid, _ in items], self.country_id(draft.shipping_address.country_code))
+        net_total = Decimal("0")
+        for (pid, aid), (quantity, gross) in items.items():
+            # A cart-scoped specific price is the webservice's way to let one cart carry our price; it is stored net.
+            net = (gross * 100 / (100 + rates.get(pid, Decimal("0")))).quantize(Decimal("0.000001"))
+            net_total += net * quantity
+            self.client.create(
+                "specific_prices",
+                xml_body(
+                    "specific_price",
+                    {
+                        "id_shop": 0,
+                        "id_shop_group": 0,
+                        "id_cart": cart.id,
+                        "id_product": pid,
+                        "id_product_attribute": aid,
+                        "id_currency": 0,
+                        "id_country": 0,
+                        "id_group": 0,
+                        "id_customer": 0,
+                        "price": net,
+                        "from_quantity": 1,
+                        "reduction": 0,
+                        "reduction_tax": 1,
+                        "reduction_type": "amount",
+                        "from": NO_DATE,
+                        "to": NO_DATE,
+                    },
+                ),
+            )
+        created = Created.model_validate(
+            self.client.create(
+                "orders",
+                xml_body(
+                    "order",
+                    {
+                        "id_address_delivery": delivery,
+                        "id_address_invoice": invoice,
+                        "id_cart": cart.id,
+                        "id_currency": currency.id,
+                        "id_lang": settings.lang_id,
+                        "id_customer": customer.id,
+                        "id_carrier": carrier,
+                        "module": self.credentials.payment_module,
+                        "payment": draft.marketplace,
+                        "total_paid": draft.total,
+                        "total_paid_real": draft.total,
+                        "total_products": net_total.quantize(Decimal("0.01")),
+                        "total_products_wt": draft.total - draft.shipping_price,
+                        "conversion_rate": currency.conversion_rate,
+                    },
+                ),
+            )["order"]
+        )
+        order = Order.model_validate(self.client.get(f"orders/{created.id}", {"display": "[id,reference]"})["order"])
+        return StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
+
+    def _customer(self, draft: StoreOrderDraft) -> Created:
+        """The customer with the draft's e-mail, else a new one (with a random password nobody knows)."""
+        email = draft.email or placeholder_email(draft.key)
+        if filterable(email):
+            rows = self.client.list("customers", {"filter[email]": any_of([email])}, display="[id,email,secure_key]")
+            for customer in map(Customer.model_validate, rows):
+                if customer.email.lower() == email.lower():
+                    return Created(id=customer.id, secure_key=customer.secure_key)
+        address = draft.billing_address
+        return Created.model_validate(
+            self.client.create(
+                "customers",
+                xml_body(
+                    "customer",
+                    {
+                        "firstname": clean_name(address.first_name, draft.marketplace),
+                        "lastname": clean_name(address.last_name, "Customer"),
+                        "email": email,
+                        "passwd": secrets.token_urlsafe(18),
+                        "id_lang": self.settings().lang_id,
+                        "active": 1,
+                    },
+                ),
+            )["customer"]
+        )
+
+    def _address(self, customer_id: int, address: Address, draft: StoreOrderDraft, marker: str | None = None) -> int:
+        alias = NOT_IN_ALIASES.sub("", f"{draft.marketplace} {draft.marketplace_order_id or draft.key}")[:32]
+        created = self.client.create(
+            "addresses",
+            xml_body(
+                "address",
+                {
+                    "id_customer": customer_id,
+                    "id_country": self.country_id(address.country_code),
+                    "alias": alias,
+                    "firstname": clean_name(address.first_name, draft.marketplace),
+                    "lastname": clean_name(address.last_name, "Customer"),
+                    "company": address.company,
+                    "address1": address.street,
+                    "address2": address.street2,
+                    "postcode": address.postcode,
+                    "city": address.city,
+                    "phone": address.phone or draft.phone,
+                    "other": marker,
+                },
+            ),
+        )
+        return Created.model_validate(created["address"]).id
+
+    def _tax_rates(self, product_ids: list[int], country_id: int) -> dict[int, Decimal]:
+        """Each product's tax rate (percent) in the delivery country, from its tax rules group's country-wide rule."""
+        groups: dict[int, int] = {}
+        for ids in chunked(unique(product_ids), BATCH):
+            rows = self.client.list("products", {"filter[id]": any_of(ids)}, display="[id,id_tax_rules_group]")
+            groups |= {product.id: product.id_tax_rules_group for product in map(Product.model_validate, rows)}
+        params = {
+            "filter[id_tax_rules_group]": any_of(unique(groups.values()) or [0]),
+            "filter[id_country]": any_of([country_id]),
+        }
+        tax_of: dict[int, int] = {}
+        for rule in sorted(map(TaxRule.model_validate, self.client.list("tax_rules", params)), key=lambda r: r.id_state):
+            tax_of.setdefault(rule.id_tax_rules_group, rule.id_tax)  # the rule without a state comes first
+        rows = self.client.list("taxes", {"filter[id]": any_of(unique(tax_of.values()) or [0])}, display="[id,rate]")
+        rates = {tax.id: tax.rate for tax in map(Tax.model_validate, rows)}
+        return {pid: rates.get(tax_of.get(group, 0), Decimal("0")) for pid, group in groups.items()}
+
+    # --- notes: private order messages -------------------------------------------------------------
+    def _order_note(self, order: StoreOrderRef) -> str:
+        return "\n".join(message.message for message in self.messages([int(order.id)])[int(order.id)])
+
+    def _add_order_note(self, order: StoreOrderRef, current: str, text: str) -> None:
+        self.post_message(int(order.id), text)
+
+    def messages(self, order_ids: list[int]) -> dict[int, list[CustomerMessage]]:
+        """The private messages of each order, oldest first."""
+        order_of: dict[int, int] = {}
+        for ids in chunked(unique(order_ids), BATCH):
+            rows = self.client.list("customer_threads", {"filter[id_order]": any_of(ids)}, display="[id,id_order]")
+            order_of |= {thread.id: thread.id_order for thread in map(CustomerThread.model_validate, rows)}
+        found: dict[int, list[CustomerMessage]] = {order_id: [] for order_id in order_ids}
+        for ids in chunked(list(order_of), BATCH):
+            params = {"filter[id_customer_thread]": any_of(ids), "sort": "[id_ASC]"}
+            for message in map(
+                CustomerMessage.model_validate,
+                self.client.list("customer_messages", params, display="[id,id_customer_thread,message,private,date_add]"),
+            ):
+                if message.private == "1":
+                    found[order_of[message.id_customer_thread]].append(message)
+        return found
+
+    def post_message(self, order_id: int, text: str) -> None:
+        """A private message on the order's thread, opening the thread first if the order has none."""
+        rows = self.client.list("customer_threads", {"filter[id_order]": any_of([order_id]), "sort": "[id_ASC]"}, display="[id]")
+        if rows:
+            thread_id = int(rows[0]["id"])
+        else:
+            order = Order.model_validate(
+                self.client.get(f"orders/{order_id}", {"display": "[id,id_customer,id_lang,id_shop]"})["order"]
+            )
+            thread_id = Created.model_validate(
+                self.client.create(
+                    "customer_threads",
+                    xml_body(
+                        "customer_thread",
+                        {
+                            "id_lang": order.id_lang,
+                            "id_shop": order.id_shop,
+                            "id_customer": order.id_customer,
+                            "id_order": order.id,
+                            "id_contact": 0,
+                            "token": secrets.token_hex(6),
+                            "status": "closed",  # an internal note opens no customer case
+                        },
+                    ),
+                )["customer_thread"]
+            ).id
+        self.client.create(
+            "customer_messages",
+            xml_body(
+                "customer_message",
+                {
+                    "id_customer_thread": thread_id,
+                    "id_employee": 0,
+                    "message": text,
+                    "private": 1,
+                },
+            ),
+        )
+
+
+def _items(draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> dict[tuple[int, int], tuple[int, Decimal]]:
+    """(product, combination) → (quantity, unit price incl. tax); a cart holds one row, so one price, per item."""
+    items: dict[tuple[int, int], tuple[int, Decimal]] = {}
+    for line in draft.lines:
+        product = products[line.identifier]
+        item = (int(product.product_id), int(product.variant_id or 0))
+        quantity, price = items.get(item, (0, line.unit_price))
+        if price != line.unit_price:
+            raise PermanentError(f"{NAME} order {draft.key} has one item at two prices; a cart holds one price per item")
+        items[item] = (quantity + line.quantity, price)
+    return items

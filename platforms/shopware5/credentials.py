@@ -1,0 +1,39 @@
+"""Shopware 5 connection credentials: the API user and key, and the ids raw order creation needs."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
+
+from platforms.credentials import StoreCredentials
+
+
+class Shopware5Credentials(StoreCredentials):
+    """The merchant enables API access for a backend user (Settings › User administration) and picks the ids below."""
+
+    shop_url: str = Field(
+        title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
+    )
+    username: str = Field(title="API user", description="The backend user with API access")
+    api_key: SecretStr = Field(title="API key", description="The user's generated API key")
+    auth_scheme: Literal["digest", "basic"] = Field("digest", title="Authentication", description="Shopware accepts both")
+    shop_id: int = Field(1, title="Shop ID", description="The (sub)shop that marketplace orders belong to")
+    payment_id: int = Field(title="Payment method ID", description="The payment method marketplace orders are booked with")
+    dispatch_id: int = Field(title="Shipping method ID", description="The dispatch (shipping method) of marketplace orders")
+    customer_group: str = Field("EK", title="Customer group", description="Whose prices the catalog shows (EK: shop customers)")
+    order_status_id: int = Field(0, title="Order status ID", description="0: open")
+    payment_status_id: int = Field(12, title="Payment status ID", description="12: completely paid")
+
+    @field_validator("shop_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"not a shop URL: {value!r}")
+        return value.strip().rstrip("/").removesuffix("/api")
+
+    def scope_key(self) -> str:
+        parts = urlsplit(self.shop_url)
+        return f"{parts.netloc}{parts.path}"
