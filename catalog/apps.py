@@ -6,3 +6,16 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog and stock"
+
+    def ready(self):
+        from catalog import feed, stock
+        from catalog.flows import catalog_flow, catalog_refresh_due, stock_flow, stock_push_scheduled
+        from connections.problems import register_problem_kind
+        from connections.runs import register_flow
+        from koongo.dashboard import NavItem, register_nav_item
+
+        register_flow("catalog", catalog_flow, scheduled_for=catalog_refresh_due)
+        register_flow("stock", stock_flow, scheduled_for=stock_push_scheduled)
+        register_problem_kind(feed.ROWS_LEFT_OUT, label="Products left out of the Miinto feed")
+        register_problem_kind(stock.UNKNOWN_ITEMS, label="Items unknown to Miinto's stock API")
+        register_nav_item(NavItem("Products", "catalog:index", order=30))

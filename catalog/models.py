@@ -1,7 +1,11 @@
-"""Store products as we see them, their listing per Miinto connection, and the history of exported prices."""
+"""Store products as we see them, their listing per Miinto connection, the history of exported prices, each connection's
+feed and stock settings, and Miinto's Product Map."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +43,7 @@ class Product(TenantModel):
     final_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     original_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price_currency = models.CharField(max_length=3, blank=True)
+    prices_include_tax = models.BooleanField(null=True, help_text="Whether the store reported its prices with tax included")
     price_derivation = models.CharField(max_length=300, blank=True, help_text="How a net store price became incl. tax")
     item_group_id = models.CharField(max_length=200, blank=True)
     style_id = models.CharField(max_length=200, blank=True)
@@ -79,7 +84,8 @@ class ProductListing(TenantModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="listings")
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="listings")
     in_feed = models.BooleanField(default=False)
-    mapping_problem = models.CharField(max_length=300, blank=True)
+    mapping_problem = models.CharField(max_length=300, blank=True, help_text="Why the feed left the row out, or what it changed")
+    stock_problem = models.CharField(max_length=300, blank=True, help_text="What Miinto's stock API said about the item")
     exported_stock = models.IntegerField(null=True, blank=True)
     exported_stock_at = models.DateTimeField(null=True, blank=True)
     exported_retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -115,3 +121,65 @@ class PriceExport(TenantModel):
 
     def __str__(self):
         return f"{self.discount_price or self.retail_price} {self.currency}"
+
+
+DEFAULT_FULL_REASSERT_HOURS = 24
+
+
+class CatalogSettings(TenantModel):
+    """What the catalog keeps per Miinto connection: the feed's fixed URL and Basic Auth credentials, the stock buffer,
+    the full-reassert schedule, and what the last feed pull and Product Map fetch saw."""
+
+    connection = models.OneToOneField(MiintoConnection, on_delete=models.CASCADE, related_name="catalog_settings")
+    feed_token = models.CharField(max_length=64, unique=True, help_text="The unguessable part of the fixed feed URL")
+    feed_username = models.CharField(max_length=64)
+    # SHA-256 of a 256-bit random password: a slow hash adds nothing for a secret this long; shown once, never stored plain.
+    feed_password_hash = models.CharField(max_length=64, blank=True)
+    credentials_issued_at = models.DateTimeField(null=True, blank=True)
+    stock_buffer = models.PositiveIntegerField(
+        default=0, validators=[MaxValueValidator(100_000)], help_text="Units held back: Miinto sees max(0, stock − buffer)"
+    )
+    full_reassert_hours = models.PositiveSmallIntegerField(
+        default=DEFAULT_FULL_REASSERT_HOURS,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="Hours between pushes of every in-feed item's stock, not only the changes",
+    )
+    last_full_reassert_at = models.DateTimeField(null=True, blank=True)
+    feed_served_at = models.DateTimeField(null=True, blank=True)
+    feed_rows = models.PositiveIntegerField(default=0)
+    feed_left_out = models.PositiveIntegerField(default=0)
+    product_map_fetched_at = models.DateTimeField(null=True, blank=True)
+    product_map_entries = models.PositiveIntegerField(default=0)
+    product_map_note = models.CharField(max_length=300, blank=True, help_text="Why the last Product Map fetch found none")
+
+    class Meta:
+        verbose_name_plural = "catalog settings"
+
+    def __str__(self):
+        return f"Catalog settings of {self.connection}"
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.feed_password_hash)
+
+    def full_reassert_due(self, now) -> bool:
+        return self.last_full_reassert_at is None or now - self.last_full_reassert_at >= timedelta(hours=self.full_reassert_hours)
+
+
+class ProductMapEntry(TenantModel):
+    """One row of Miinto's Product Map for a shop (§6): a Miinto item id and gtin, and the feed id they belong to."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="product_map")
+    miinto_item_id = models.CharField(max_length=64)
+    feed_id = models.CharField(max_length=200)
+    gtin = models.CharField(max_length=20, blank=True)
+    style_id = models.CharField(max_length=200, blank=True)
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "product map entries"
+        constraints = [models.UniqueConstraint(fields=["connection", "miinto_item_id"], name="product_map_item_once")]
+        indexes = [models.Index(fields=["connection", "gtin"], name="product_map_gtin_idx")]
+
+    def __str__(self):
+        return f"{self.miinto_item_id} → {self.feed_id}"

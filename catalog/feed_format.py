@@ -1,0 +1,239 @@
+"""The Miinto product feed's format (miinto-api.md §12): headers, cleaning, quoting, image and gender rules, one row.
+
+Pure functions with no I/O; `catalog.feed` streams the rows and records what was exported.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from miinto.schemas import to_minor_units
+
+# REF's currencies plus CHF (PT, Tradebyte); every header is sent even when its cells stay empty (§12.1).
+CURRENCIES = ("NOK", "DKK", "SEK", "EUR", "PLN", "GBP", "CNY", "CHF")
+LANGUAGES = ("DA", "SV", "NO", "NL", "EN", "DE", "PL", "FI", "ES", "FR", "IT")
+HEADERS: tuple[str, ...] = (
+    "id", "item_group_id", "c:style_id:string", "gtin", "brand", "title", "color", "size", "product_type", "gender",
+    "image_link", "additional_image_link", "c:stock_level:integer",
+    *(name for cur in CURRENCIES for name in (f"c:retail_price_{cur}:integer", f"c:discount_retail_price_{cur}:integer")),
+    "material", "madein", "description", "c:season_tag:string", "washing", "hs_code",
+    *(f"c:title_{lang}:string" for lang in LANGUAGES),
+    *(f"c:description_{lang}:string" for lang in LANGUAGES),
+)  # fmt: skip
+HEADER_LINE = "\t".join(HEADERS) + "\n"
+_POSITION = {name: index for index, name in enumerate(HEADERS)}
+
+BRAND_MAX, COLOR_MAX, SIZE_MAX = 149, 254, 254
+MAX_ADDITIONAL_IMAGES = 10
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".webp")
+ADDITIONAL_IMAGE_EXTENSIONS = (".jpg", ".jpeg")  # FEED: additional images are JPG only
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_GTIN = re.compile(r"\d{9,13}")
+_CATEGORY_SEPARATORS = re.compile(r"\s*(?:>|/|\|)\s*")
+
+# Store wording for who a product is for, in the languages of Miinto's markets; kids have no gender value (§12.3).
+_GENDER_WORDS = {
+    "M": {"m", "men", "mens", "men's", "man", "male", "herre", "herrer", "herr", "herren", "homme", "hommes", "uomo", "heren",
+          "hombre", "mężczyźni", "miehet", "boys"},
+    "F": {"f", "women", "womens", "women's", "woman", "female", "ladies", "lady", "dame", "damer", "dam", "damen", "femme",
+          "femmes", "donna", "dames", "mujer", "kobiety", "naiset", "girls"},
+    "U": {"u", "unisex"},
+}  # fmt: skip
+_GENDER_BY_WORD = {word: code for code, words in _GENDER_WORDS.items() for word in words}
+
+
+def clean_text(value) -> str:
+    """One line of plain text: HTML tags (also escaped ones) removed, tabs and newlines folded into single spaces."""
+    if value is None:
+        return ""
+    text = _TAG.sub(" ", str(value))
+    if "&" in text:
+        text = _TAG.sub(" ", html.unescape(text))
+    return _SPACE.sub(" ", text).strip()
+
+
+def tsv_cell(value: str) -> str:
+    """REF's quoting: a value with a space (or a quote) is wrapped in quotes, with its quotes doubled."""
+    if " " in value or '"' in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
+
+
+def miinto_gender(value) -> str:
+    """M, F or U from store wording such as 'Women > Dresses' or 'Herre'; empty when it says nothing (or kids)."""
+    for segment in _CATEGORY_SEPARATORS.split(clean_text(value).lower()):
+        for word in (segment, *segment.split()):
+            code = _GENDER_BY_WORD.get(word)
+            if code:
+                return code
+    return ""
+
+
+def feed_image(url: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> str | None:
+    """The URL percent-encoded, if it is an HTTPS JPG or WEBP image (§12.3); else None."""
+    parts = urlsplit(str(url).strip())
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return None
+    if posixpath.splitext(unquote(parts.path))[1].lower() not in extensions:
+        return None
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    return urlunsplit(("https", parts.netloc.lower(), path, query, ""))
+
+
+def feed_title(title: str, brand: str) -> str:
+    """The title without a leading brand: Miinto rejects titles that repeat the brand (§12.5)."""
+    if brand and title.lower().startswith(brand.lower() + " "):
+        return title[len(brand) :].strip()
+    return title
+
+
+def feed_material(material: str) -> str:
+    """Material as JSON keyed by locale: a store value that already is such JSON is kept, plain text becomes English."""
+    material = material.strip()
+    if not material:
+        return ""
+    if material.startswith("{"):
+        try:
+            parsed = json.loads(material)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return json.dumps({str(k): clean_text(v) for k, v in parsed.items()}, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps({"en_EN.utf8": clean_text(material)}, ensure_ascii=False, separators=(",", ":"))
+
+
+def feed_prices(product, currency: str) -> tuple[Decimal | None, Decimal | None]:
+    """(retail, discount) in the market currency, VAT included, or (None, None): we never convert currencies.
+
+    Discount equals retail when the item is not on sale, as in REF.
+    """
+    if product.price_currency != currency or product.prices_include_tax is False:
+        return None, None
+    discount = product.final_price if product.final_price is not None else product.original_price
+    if discount is None:
+        return None, None
+    original = product.original_price
+    retail = original if original is not None and original > discount else discount
+    return retail, discount
+
+
+@dataclass
+class FeedRow:
+    """One product's row, or why it has none: the cells (None when left out), what it exports, and any mapping note."""
+
+    cells: list[str] | None
+    stock: int | None = None
+    retail: Decimal | None = None
+    discount: Decimal | None = None
+    note: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def line(self) -> str:
+        return "\t".join(tsv_cell(cell) if cell else "" for cell in self.cells) + "\n"
+
+
+@dataclass(frozen=True)
+class RowRules:
+    """What one connection's feed needs to know to build a row."""
+
+    currency: str
+    attribute: str = "id"
+    stock_buffer: int = 0
+    # product pk → the pk that keeps a duplicated id or key, and which products must drop a repeated GTIN
+    id_holders: dict = field(default_factory=dict)
+    key_holders: dict = field(default_factory=dict)
+    gtin_holders: dict = field(default_factory=dict)
+
+
+def feed_stock(product, buffer: int) -> int | None:
+    """The stock Miinto sees: max(0, stock − buffer); 0 once the product is gone from the store; None when unknown."""
+    if product.removed_at is not None:
+        return 0
+    if product.stock is None:
+        return None
+    return max(0, product.stock - buffer)
+
+
+def feed_row(product, rules: RowRules) -> FeedRow:
+    """Build one product's row, or list every reason it cannot have one (§12.5's rejection causes)."""
+    key = product.stock_key()
+    raw_key = tuple(key[name] for name in ("group", "brand", "color", "size"))
+    group, brand, color, size = (clean_text(value) for value in raw_key)
+    raw_id = product.identifier(rules.attribute)
+    feed_id = clean_text(raw_id)
+    title = feed_title(clean_text(product.title), brand)
+    images = [image for image in (feed_image(url) for url in product.image_urls or []) if image]
+    stock = feed_stock(product, rules.stock_buffer)
+    problems = []
+    if not feed_id:
+        problems.append(f"no {rules.attribute} value to use as the feed id")
+    elif rules.id_holders.get(raw_id, product.pk) != product.pk:
+        problems.append(f"feed id {feed_id} is also used by product {rules.id_holders[raw_id]}")
+    for label, value, limit in (("brand", brand, BRAND_MAX), ("colour", color, COLOR_MAX), ("size", size, SIZE_MAX)):
+        if not value:
+            problems.append(f"no {label}")
+        elif len(value) > limit:
+            problems.append(f"{label} longer than {limit} characters")
+    if not group:
+        problems.append("no item group")
+    if not title:
+        problems.append("no title")
+    if not images:
+        problems.append("no HTTPS JPG or WEBP image")
+    if stock is None:
+        problems.append("no stock level in the store")
+    # The holders come from the database's values (see catalog.feed), so they are looked up by the stored ones.
+    holder = rules.key_holders.get(raw_key, product.pk)
+    if holder != product.pk:
+        problems.append(f"duplicate key: item group, brand, colour and size as product {holder}")
+    if problems:
+        return FeedRow(None, problems=problems, note="Left out of the feed: " + "; ".join(problems))
+
+    notes = []
+    gtin = product.gtin if _GTIN.fullmatch(product.gtin or "") else ""
+    if product.gtin and not gtin:
+        notes.append("GTIN is not 9–13 digits; sent without it")
+    elif gtin and rules.gtin_holders.get(gtin, product.pk) != product.pk:
+        gtin = ""
+        notes.append("GTIN repeats another row's; sent without it")
+    retail, discount = feed_prices(product, rules.currency)
+    if product.prices_include_tax is False and product.price_currency == rules.currency:
+        notes.append("the store's prices exclude VAT; price cells left empty")
+    additional = [
+        image for image in images[1:] if posixpath.splitext(urlsplit(image).path)[1].lower() in ADDITIONAL_IMAGE_EXTENSIONS
+    ]
+    category = " > ".join(part for part in _CATEGORY_SEPARATORS.split(clean_text(product.category)) if part)
+    cells = [""] * len(HEADERS)
+    values = {
+        "id": feed_id,
+        "item_group_id": group,
+        "c:style_id:string": clean_text(product.style_id) or group,
+        "gtin": gtin,
+        "brand": brand,
+        "title": title,
+        "color": color,
+        "size": size,
+        "product_type": category,
+        "gender": product.gender if product.gender in ("M", "F", "U") else "",
+        "image_link": images[0],
+        "additional_image_link": ",".join(additional[:MAX_ADDITIONAL_IMAGES]),
+        "c:stock_level:integer": str(stock),
+        "material": feed_material(product.material or ""),
+        "madein": product.made_in.upper() if len(product.made_in or "") == 2 and product.made_in.isalpha() else "",
+        "description": clean_text(product.description),
+    }
+    if discount is not None:
+        values[f"c:retail_price_{rules.currency}:integer"] = str(to_minor_units(retail, rules.currency))
+        values[f"c:discount_retail_price_{rules.currency}:integer"] = str(to_minor_units(discount, rules.currency))
+    for name, value in values.items():
+        cells[_POSITION[name]] = value
+    return FeedRow(cells, stock=stock, retail=retail, discount=discount, note="; ".join(notes))

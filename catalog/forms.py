@@ -1,0 +1,12 @@
+"""Dashboard form for a connection's stock settings: the buffer held back and the full-reassert interval."""
+
+from django import forms
+
+from catalog.models import CatalogSettings
+
+
+class StockSettingsForm(forms.ModelForm):
+    class Meta:
+        model = CatalogSettings
+        fields = ["stock_buffer", "full_reassert_hours"]
+        labels = {"stock_buffer": "Stock buffer", "full_reassert_hours": "Full stock reassert every (hours)"}

@@ -1,0 +1,112 @@
+"""Dashboard pages of the catalog: connections' catalogs, a connection's products, a product, the Refresh catalog and
+Push stock now buttons, feed credentials (shown once) and stock settings."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from catalog import selectors
+from catalog.feed_access import feed_credentials_rotate
+from catalog.forms import StockSettingsForm
+from catalog.services import catalog_settings_update
+from connections.models import Flow, Trigger
+from connections.runs import SyncRefused, sync_request
+from connections.selectors import miinto_connection, miinto_connections
+from koongo.accounts.decorators import merchant_required, write_required
+
+PAGE_SIZE = 50
+FILTERS = [("", "Live products"), ("problems", "Mapping problems"), ("out_of_stock", "Out of stock"),
+           ("never_exported", "Never exported"), ("removed", "Gone from the store")]  # fmt: skip
+SYNC_FLOWS = {"catalog": (Flow.CATALOG, "Catalog refresh"), "stock": (Flow.STOCK, "Stock push")}
+
+
+@merchant_required
+def catalog_index(request):
+    """Every Miinto connection with its store's product count and its feed's state; three queries."""
+    connections = list(miinto_connections(request.merchant))
+    listing_counts = selectors.listing_counts(request.merchant)
+    product_counts = selectors.product_counts(request.merchant)
+    rows = [
+        {"connection": c, "products": product_counts.get(c.store_connection_id, 0), **listing_counts.get(c.pk, {})}
+        for c in connections
+    ]
+    return render(request, "catalog/index.html", {"rows": rows})
+
+
+@merchant_required
+def connection_products(request, pk: int):
+    connection = miinto_connection(request.merchant, pk)
+    query, show = request.GET.get("q", ""), request.GET.get("show", "")
+    found = selectors.connection_products(request.merchant, connection, q=query, show=show)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "connection": connection,
+        "page": page,
+        "filters": FILTERS,
+        "show": show,
+        "q": query,
+        "query": params.urlencode(),
+    }
+    return render(request, "catalog/products.html", context)
+
+
+@merchant_required
+def product_detail(request, pk: int):
+    product = selectors.product(request.merchant, pk)
+    current_key = {"group": product.item_group_id, "brand": product.brand, "color": product.color, "size": product.size}
+    context = {
+        "product": product,
+        "listings": product.listings.all(),
+        "key": product.stock_key(),
+        "key_differs": product.exported_key is not None and product.exported_key != current_key,
+        "current_key": current_key,
+    }
+    return render(request, "catalog/product_detail.html", context)
+
+
+@write_required
+@require_POST
+def connection_sync(request, pk: int, flow: str):
+    """The Refresh catalog and Push stock now buttons: queue a run (or find the active one) and show it."""
+    connection = miinto_connection(request.merchant, pk)
+    if flow not in SYNC_FLOWS:
+        raise Http404("No such flow.")
+    flow_code, label = SYNC_FLOWS[flow]
+    try:
+        run = sync_request(connection=connection, flow=flow_code, trigger=Trigger.BUTTON)
+    except SyncRefused as refused:
+        messages.error(request, " ".join(refused.messages))
+        return redirect("catalog:products", pk=connection.pk)
+    messages.success(request, f"{label} {run.get_status_display().lower()}.")
+    return redirect("connections:run-detail", pk=run.pk)
+
+
+@write_required
+@require_POST
+def feed_credentials(request, pk: int):
+    """Issue (or rotate) the feed's Basic Auth credentials and show the password this once; never redirected or stored."""
+    connection = miinto_connection(request.merchant, pk)
+    credentials = feed_credentials_rotate(connection=connection)
+    response = render(request, "catalog/feed_credentials.html", {"connection": connection, "credentials": credentials})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@write_required
+@require_POST
+def stock_settings(request, pk: int):
+    connection = miinto_connection(request.merchant, pk)
+    form = StockSettingsForm(request.POST)
+    if form.is_valid():
+        catalog_settings_update(connection=connection, **form.cleaned_data)
+        messages.success(request, "Stock settings saved.")
+    else:
+        errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
+        messages.error(request, f"Stock settings not saved. {errors}")
+    return redirect("catalog:products", pk=connection.pk)
