@@ -133,9 +133,9 @@ def _search(found: QuerySet[Product], query: str) -> QuerySet[Product]:
 
 
 def product(merchant, pk) -> Product:
-    """One product with every listing, and each listing's latest 50 price exports."""
+    """One product with every listing and each listing's price exports, newest first (rows exist only for changes)."""
     exports = PriceExport.objects.order_by("-exported_at", "-pk")
-    listings_ = ProductListing.objects.select_related("connection").prefetch_related(Prefetch("price_exports", queryset=exports[:50]))
+    listings_ = ProductListing.objects.select_related("connection").prefetch_related(Prefetch("price_exports", queryset=exports))
     found = Product.objects.filter(merchant=merchant).select_related("store_connection").prefetch_related(Prefetch("listings", queryset=listings_))
     return get_object_or_404(found, pk=pk)
 
@@ -210,8 +210,8 @@ def listing_counts(merchant) -> dict[int, dict]:
         ProductListing.objects.filter(merchant=merchant)
         .values("connection_id")
         .annotate(
-            in_feed=Count("pk", filter=Q(in_feed=True)),
-            problems=Count("pk", filter=Q(mapping_problem__gt="") | Q(stock_problem__gt="")),
+            listed=Count("pk", filter=Q(in_feed=True)),
+            with_problems=Count("pk", filter=Q(mapping_problem__gt="") | Q(stock_problem__gt="")),
             left_out=Count("pk", filter=Q(in_feed=False, product__removed_at__isnull=True)),
         )
         .order_by()
@@ -221,12 +221,11 @@ def listing_counts(merchant) -> dict[int, dict]:
 
 def listing_counts_of(connection: MiintoConnection) -> dict:
     """`listing_counts` for one connection."""
-    counts = ProductListing.objects.filter(connection=connection).aggregate(
-        in_feed=Count("pk", filter=Q(in_feed=True)),
-        problems=Count("pk", filter=Q(mapping_problem__gt="") | Q(stock_problem__gt="")),
+    return ProductListing.objects.filter(connection=connection).aggregate(
+        listed=Count("pk", filter=Q(in_feed=True)),
+        with_problems=Count("pk", filter=Q(mapping_problem__gt="") | Q(stock_problem__gt="")),
         left_out=Count("pk", filter=Q(in_feed=False, product__removed_at__isnull=True)),
     )
-    return counts
 
 
 def product_counts_of(store) -> int:
