@@ -7,20 +7,20 @@ that return only the duplicated values, so no per-row state outlives its chunk.
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import namedtuple
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings as django_settings
-from django.db import transaction
-from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, TextField, Value, When
+from django.db.models import BooleanField, Case, Count, ExpressionWrapper, F, Min, Q, QuerySet, TextField, Value, When
 from django.db.models.fields.json import KT
-from django.db.models.functions import Coalesce, JSONObject, NullIf
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from catalog.feed_format import HEADER_LINE, FeedRow, RowRules, feed_row
-from catalog.models import CatalogSettings, PriceExport, Product, ProductListing
+from catalog.feed_format import HEADER_LINE, RowRules, feed_row
+from catalog.feed_recorder import ChunkRecorder
+from catalog.feed_writes import FeedTally, Listed, feed_chunk_record
+from catalog.models import CatalogSettings, Product, ProductListing
 from connections.activity import activity_record
 from connections.models import Direction, MiintoConnection
 from connections.problems import problem_raise
@@ -31,11 +31,6 @@ ROWS_LEFT_OUT = "feed_rows_left_out"
 # Out of stock is written as 0, never dropped; a product gone from the store stays a 0 row this long (§12.4).
 ZERO_ROW_HOURS = 1
 BUILTIN_IDENTIFIERS = {"id": "store_variant_id", "sku": "sku", "gtin": "gtin"}
-LISTING_FIELDS = [
-    "in_feed", "mapping_problem", "exported_stock", "exported_stock_at", "exported_retail_price", "exported_discount_price",
-    "exported_currency", "exported_price_at",
-]  # fmt: skip
-EXAMPLES_KEPT = 20
 
 
 def identification_attribute(connection: MiintoConnection) -> str:
@@ -54,8 +49,15 @@ def feed_candidates(connection: MiintoConnection, now) -> QuerySet[Product]:
     return Product.objects.filter(live, merchant_id=connection.merchant_id, store_connection_id=connection.store_connection_id)
 
 
-def _key_part(name: str, column: str):
-    return Case(When(exported_key__isnull=True, then=F(column)), default=KT(f"exported_key__{name}"), output_field=TextField())
+def key_expressions() -> dict:
+    """SQL for `Product.stock_key()`: the frozen key once exported, else the current columns."""
+    columns = {"group": "item_group_id", "brand": "brand", "color": "color", "size": "size"}
+    return {
+        f"key_{name}": Case(
+            When(exported_key__isnull=True, then=F(column)), default=KT(f"exported_key__{name}"), output_field=TextField()
+        )
+        for name, column in columns.items()
+    }
 
 
 def feed_id_expression(attribute: str):
@@ -81,103 +83,56 @@ def duplicate_holders(candidates: QuerySet[Product], attribute: str) -> tuple[di
         .filter(rows__gt=1)
     )
     keys = (
-        base.annotate(
-            k_group=_key_part("group", "item_group_id"), k_brand=_key_part("brand", "brand"),
-            k_color=_key_part("color", "color"), k_size=_key_part("size", "size"),
-        )
-        .values("k_group", "k_brand", "k_color", "k_size")
+        base.annotate(**key_expressions())
+        .values("key_group", "key_brand", "key_color", "key_size")
         .annotate(rows=Count("pk"), holder=Coalesce(Min("pk", filter=Q(exported_key__isnull=False)), Min("pk")))
         .filter(rows__gt=1)
     )  # fmt: skip
     gtins = base.exclude(gtin="").values("gtin").annotate(rows=Count("pk"), holder=Min("pk")).filter(rows__gt=1)
     return (
         {row["feed_id"]: row["holder"] for row in ids},
-        {(row["k_group"], row["k_brand"], row["k_color"], row["k_size"]): row["holder"] for row in keys},
+        {(row["key_group"], row["key_brand"], row["key_color"], row["key_size"]): row["holder"] for row in keys},
         {row["gtin"]: row["holder"] for row in gtins},
     )
 
 
-@dataclass
-class FeedTally:
-    """What one pull served, for the connection's settings, the errors inbox and the activity entry."""
-
-    rows: int = 0
-    left_out: int = 0
-    price_changes: int = 0
-    reasons: Counter = field(default_factory=Counter)
-    examples: list = field(default_factory=list)
-
-
-def _listing_state(listing: ProductListing) -> tuple:
-    return tuple(getattr(listing, name) for name in LISTING_FIELDS)
-
-
-def _apply_row(listing: ProductListing, row: FeedRow, currency: str, now) -> bool:
-    """Set what this pull exported on the listing; True when the exported price changed (a PriceExport is due)."""
-    listing.mapping_problem = row.note[:300]
-    listing.in_feed = row.cells is not None
-    if row.cells is None:
-        return False
-    if listing.exported_stock != row.stock or listing.exported_stock_at is None:
-        listing.exported_stock, listing.exported_stock_at = row.stock, now
-    if row.discount is None:
-        return False  # no price in this market's currency: the last exported one stays the rule's reference
-    exported = (listing.exported_retail_price, listing.exported_discount_price, listing.exported_currency)
-    if exported == (row.retail, row.discount, currency) and listing.exported_price_at is not None:
-        return False
-    listing.exported_retail_price, listing.exported_discount_price = row.retail, row.discount
-    listing.exported_currency, listing.exported_price_at = currency, now
-    return True
+FEED_PRODUCT_FIELDS = (
+    "pk", "feed_id", "key_group", "key_brand", "key_color", "key_size", "frozen", "gtin", "title", "category", "gender",
+    "image_urls", "material", "made_in", "description", "stock", "final_price", "original_price", "price_currency",
+    "prices_include_tax", "style_id", "removed_at",
+)  # fmt: skip
+# A product as the feed reads it: plain values, not a model instance (a pull reads 100,000 of them). The feed id and the
+# stock key come from the same SQL expressions as the duplicate checks, so a row and its duplicate check always agree.
+FeedProduct = namedtuple("FeedProduct", FEED_PRODUCT_FIELDS)
+LISTED_FIELDS = (
+    "pk", "in_feed", "mapping_problem", "exported_stock", "stock_exported", "exported_retail_price", "exported_discount_price",
+    "exported_currency", "price_exported",
+)  # fmt: skip
 
 
-def feed_chunk_record(connection: MiintoConnection, products: list[Product], rows: list[FeedRow], now, tally: FeedTally) -> None:
-    """Record one served chunk in a constant number of queries: listings, changed prices, and newly frozen keys."""
-    created, changed, priced, freeze = [], [], [], []
-    for product, row in zip(products, rows, strict=True):
-        listing = product.feed_listings[0] if product.feed_listings else None
-        is_new = listing is None
-        if is_new:
-            listing = ProductListing(merchant_id=connection.merchant_id, product=product, connection=connection)
-        before = None if is_new else _listing_state(listing)
-        if _apply_row(listing, row, connection.currency, now):
-            priced.append(listing)
-        if is_new:
-            created.append(listing)
-        elif _listing_state(listing) != before:
-            changed.append(listing)
-        if row.cells is not None and product.exported_key is None:
-            freeze.append(product.pk)
-        if row.cells is None:
-            tally.left_out += 1
-            tally.reasons.update(problem.split(":")[0] for problem in row.problems)
-            if len(tally.examples) < EXAMPLES_KEPT:
-                tally.examples.append({"product": product.pk, "title": product.title, "reasons": row.problems})
-        else:
-            tally.rows += 1
-    with transaction.atomic():
-        if created:
-            # update_conflicts: a concurrent pull may have created some; it also hands back every primary key.
-            ProductListing.objects.bulk_create(
-                created, update_conflicts=True, unique_fields=["product", "connection"], update_fields=LISTING_FIELDS
-            )
-        if changed:
-            ProductListing.objects.bulk_update(changed, LISTING_FIELDS)
-        if priced:
-            PriceExport.objects.bulk_create(
-                [
-                    PriceExport(
-                        merchant_id=connection.merchant_id, listing_id=listing.pk, retail_price=listing.exported_retail_price,
-                        discount_price=listing.exported_discount_price, currency=listing.exported_currency, exported_at=now,
-                    )
-                    for listing in priced
-                ]
-            )  # fmt: skip
-        if freeze:
-            # Frozen from the columns the row was just built from: changing them later would take the item offline (§12.2).
-            Product.objects.filter(pk__in=freeze, exported_key__isnull=True).update(
-                exported_key=JSONObject(group=F("item_group_id"), brand=F("brand"), color=F("color"), size=F("size"))
-            )
-    tally.price_changes += len(priced)
+def feed_chunk_read(
+    candidates: QuerySet[Product], connection: MiintoConnection, attribute: str, after_pk: int
+) -> tuple[list, dict]:
+    """The next chunk of products after `after_pk`, and this connection's listings of them by product id; two queries."""
+    frozen = ExpressionWrapper(Q(exported_key__isnull=False), output_field=BooleanField())
+    rows = (
+        candidates.filter(pk__gt=after_pk)
+        .order_by("pk")
+        .annotate(feed_id=feed_id_expression(attribute), frozen=frozen, **key_expressions())
+        .values_list(*FEED_PRODUCT_FIELDS)[:CHUNK]
+    )
+    products = [FeedProduct._make(row) for row in rows]
+    if not products:
+        return [], {}
+    listed = (
+        ProductListing.objects.filter(connection=connection, product_id__gte=products[0].pk, product_id__lte=products[-1].pk)
+        .annotate(
+            stock_exported=ExpressionWrapper(Q(exported_stock_at__isnull=False), output_field=BooleanField()),
+            price_exported=ExpressionWrapper(Q(exported_price_at__isnull=False), output_field=BooleanField()),
+        )
+        .values_list("product_id", *LISTED_FIELDS)
+    )
+    return products, {row[0]: Listed._make(row[1:]) for row in listed}
 
 
 def _feed_finish(catalog_settings: CatalogSettings, connection: MiintoConnection, now, tally: FeedTally, started: float) -> None:
@@ -231,17 +186,20 @@ def feed_stream(catalog_settings: CatalogSettings) -> Iterator[bytes]:
             currency=connection.currency, attribute=attribute, stock_buffer=catalog_settings.stock_buffer,
             id_holders=id_holders, key_holders=key_holders, gtin_holders=gtin_holders,
         )  # fmt: skip
-        listings = Prefetch("listings", queryset=ProductListing.objects.filter(connection=connection), to_attr="feed_listings")
         tally = FeedTally()
-        last_pk = 0
-        while True:
-            products = list(candidates.filter(pk__gt=last_pk).order_by("pk").prefetch_related(listings)[:CHUNK])
-            if not products:
-                break
-            last_pk = products[-1].pk
-            rows = [feed_row(product, rules) for product in products]
-            body = "".join(row.line for row in rows if row.cells is not None)
-            if body:
-                yield body.encode()
-            feed_chunk_record(connection, products, rows, now, tally)
+        recorder = ChunkRecorder(connection.merchant)
+        try:
+            last_pk = 0
+            while True:
+                products, listed = feed_chunk_read(candidates, connection, attribute, last_pk)
+                if not products:
+                    break
+                last_pk = products[-1].pk
+                rows = [feed_row(product, rules) for product in products]
+                body = "".join([row.line for row in rows if row.cells is not None])
+                if body:
+                    yield body.encode()
+                recorder.record(feed_chunk_record, connection, products, rows, listed, now, tally)
+        finally:
+            recorder.close()  # also when the client goes away: the chunks it was sent are recorded
         _feed_finish(catalog_settings, connection, now, tally, started)

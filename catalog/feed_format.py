@@ -11,6 +11,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from miinto.schemas import to_minor_units
@@ -28,12 +29,19 @@ HEADERS: tuple[str, ...] = (
 )  # fmt: skip
 HEADER_LINE = "\t".join(HEADERS) + "\n"
 _POSITION = {name: index for index, name in enumerate(HEADERS)}
+# No data fills the columns after `description` (season, washing, HS code, translations): a row ends in those empty cells.
+_FILLED = _POSITION["description"] + 1
+_EMPTY_TAIL = "\t" * (len(HEADERS) - _FILLED) + "\n"
 
 BRAND_MAX, COLOR_MAX, SIZE_MAX = 149, 254, 254
 MAX_ADDITIONAL_IMAGES = 10
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".webp")
 ADDITIONAL_IMAGE_EXTENSIONS = (".jpg", ".jpeg")  # FEED: additional images are JPG only
 _TAG = re.compile(r"<[^>]*>")
+# An HTTPS URL with a lower-case host and only characters that need no encoding, ending in an image extension.
+_PLAIN_IMAGE = re.compile(
+    r"https://[a-z0-9.-]+(?::\d+)?/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*\.(?:jpe?g|webp|JPE?G|WEBP)(?:\?[A-Za-z0-9/%:@!$&'()*+,;=._~?-]*)?"
+)
 _SPACE = re.compile(r"\s+")
 _GTIN = re.compile(r"\d{9,13}")
 _CATEGORY_SEPARATORS = re.compile(r"\s*(?:>|/|\|)\s*")
@@ -53,7 +61,10 @@ def clean_text(value) -> str:
     """One line of plain text: HTML tags (also escaped ones) removed, tabs and newlines folded into single spaces."""
     if value is None:
         return ""
-    text = _TAG.sub(" ", str(value))
+    text = str(value)
+    if "<" not in text and "&" not in text and "  " not in text and text.isprintable() and text == text.strip():
+        return text  # already one clean line, as the catalog stores it: the feed reads 100,000 of these per pull
+    text = _TAG.sub(" ", text)
     if "&" in text:
         text = _TAG.sub(" ", html.unescape(text))
     return _SPACE.sub(" ", text).strip()
@@ -78,6 +89,8 @@ def miinto_gender(value) -> str:
 
 def feed_image(url: str, extensions: tuple[str, ...] = IMAGE_EXTENSIONS) -> str | None:
     """The URL percent-encoded, if it is an HTTPS JPG or WEBP image (§12.3); else None."""
+    if extensions is IMAGE_EXTENSIONS and isinstance(url, str) and _PLAIN_IMAGE.fullmatch(url):
+        return url
     parts = urlsplit(str(url).strip())
     if parts.scheme.lower() != "https" or not parts.hostname:
         return None
@@ -138,7 +151,7 @@ class FeedRow:
 
     @property
     def line(self) -> str:
-        return "\t".join(tsv_cell(cell) if cell else "" for cell in self.cells) + "\n"
+        return "\t".join([tsv_cell(cell) if cell else "" for cell in self.cells]) + _EMPTY_TAIL
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,12 @@ class RowRules:
     gtin_holders: dict = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
+def _minor_units(amount: Decimal, currency: str) -> str:
+    # A catalog has few price points, and a pull prices 100,000 rows.
+    return str(to_minor_units(amount, currency))
+
+
 def feed_stock(product, buffer: int) -> int | None:
     """The stock Miinto sees: max(0, stock − buffer); 0 once the product is gone from the store; None when unknown."""
     if product.removed_at is not None:
@@ -164,11 +183,13 @@ def feed_stock(product, buffer: int) -> int | None:
 
 
 def feed_row(product, rules: RowRules) -> FeedRow:
-    """Build one product's row, or list every reason it cannot have one (§12.5's rejection causes)."""
-    key = product.stock_key()
-    raw_key = tuple(key[name] for name in ("group", "brand", "color", "size"))
+    """Build one product's row, or list every reason it cannot have one (§12.5's rejection causes).
+
+    `product` is a `catalog.feed.FeedProduct`: the product's columns plus its feed id and stock key, read in SQL.
+    """
+    raw_key = (product.key_group, product.key_brand, product.key_color, product.key_size)
     group, brand, color, size = (clean_text(value) for value in raw_key)
-    raw_id = product.identifier(rules.attribute)
+    raw_id = product.feed_id
     feed_id = clean_text(raw_id)
     title = feed_title(clean_text(product.title), brand)
     images = [image for image in (feed_image(url) for url in product.image_urls or []) if image]
@@ -208,11 +229,9 @@ def feed_row(product, rules: RowRules) -> FeedRow:
     retail, discount = feed_prices(product, rules.currency)
     if product.prices_include_tax is False and product.price_currency == rules.currency:
         notes.append("the store's prices exclude VAT; price cells left empty")
-    additional = [
-        image for image in images[1:] if posixpath.splitext(urlsplit(image).path)[1].lower() in ADDITIONAL_IMAGE_EXTENSIONS
-    ]
+    additional = [image for image in images[1:] if image.split("?", 1)[0].lower().endswith(ADDITIONAL_IMAGE_EXTENSIONS)]
     category = " > ".join(part for part in _CATEGORY_SEPARATORS.split(clean_text(product.category)) if part)
-    cells = [""] * len(HEADERS)
+    cells = [""] * _FILLED
     values = {
         "id": feed_id,
         "item_group_id": group,
@@ -232,8 +251,8 @@ def feed_row(product, rules: RowRules) -> FeedRow:
         "description": clean_text(product.description),
     }
     if discount is not None:
-        values[f"c:retail_price_{rules.currency}:integer"] = str(to_minor_units(retail, rules.currency))
-        values[f"c:discount_retail_price_{rules.currency}:integer"] = str(to_minor_units(discount, rules.currency))
+        values[f"c:retail_price_{rules.currency}:integer"] = _minor_units(retail, rules.currency)
+        values[f"c:discount_retail_price_{rules.currency}:integer"] = _minor_units(discount, rules.currency)
     for name, value in values.items():
         cells[_POSITION[name]] = value
     return FeedRow(cells, stock=stock, retail=retail, discount=discount, note="; ".join(notes))

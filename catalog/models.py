@@ -23,7 +23,8 @@ class Gender(models.TextChoices):
 class Product(TenantModel):
     """One store variant the merchant trades on Miinto; never deleted while orders may reference it."""
 
-    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="products")
+    # No index of its own: every composite index below starts with it (a feed pull writes 100,000 rows past these).
+    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="products", db_index=False)
     store_product_id = models.CharField(max_length=100)
     store_variant_id = models.CharField(max_length=100, help_text="The store's variant id (its product id without variants)")
     sku = models.CharField(max_length=200, blank=True)
@@ -62,6 +63,8 @@ class Product(TenantModel):
             models.Index(fields=["store_connection", "gtin"], name="product_gtin_idx"),
             models.Index(fields=["store_connection", "store_product_id"], name="product_store_product_idx"),
             models.Index(fields=["merchant", "item_group_id"], name="product_group_idx"),
+            # The feed reads a store's products in primary-key chunks (keyset paging).
+            models.Index(fields=["store_connection", "id"], name="product_feed_order_idx"),
         ]
 
     def __str__(self):
@@ -81,8 +84,9 @@ class Product(TenantModel):
 class ProductListing(TenantModel):
     """A product as one Miinto connection sees it: in the feed or not, and what we last exported."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="listings")
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="listings")
+    # Indexed by the unique (product, connection) and by (connection, in_feed), not on their own.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="listings", db_index=False)
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="listings", db_index=False)
     in_feed = models.BooleanField(default=False)
     mapping_problem = models.CharField(max_length=300, blank=True, help_text="Why the feed left the row out, or what it changed")
     stock_problem = models.CharField(max_length=300, blank=True, help_text="What Miinto's stock API said about the item")
@@ -104,7 +108,7 @@ class ProductListing(TenantModel):
 class PriceExport(TenantModel):
     """History of a listing's exported price, written only when it changes (Miinto pulls every 30 minutes)."""
 
-    listing = models.ForeignKey(ProductListing, on_delete=models.CASCADE, related_name="price_exports")
+    listing = models.ForeignKey(ProductListing, on_delete=models.CASCADE, related_name="price_exports", db_index=False)  # see the index
     retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     discount_price = models.DecimalField(max_digits=12, decimal_places=2, null=True)
     currency = models.CharField(max_length=3)
@@ -169,7 +173,7 @@ class CatalogSettings(TenantModel):
 class ProductMapEntry(TenantModel):
     """One row of Miinto's Product Map for a shop (§6): a Miinto item id and gtin, and the feed id they belong to."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="product_map")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="product_map", db_index=False)  # unique below
     miinto_item_id = models.CharField(max_length=64)
     feed_id = models.CharField(max_length=200)
     gtin = models.CharField(max_length=20, blank=True)
