@@ -161,7 +161,7 @@ class RowRules:
     currency: str
     attribute: str = "id"
     stock_buffer: int = 0
-    # product pk → the pk that keeps a duplicated id or key, and which products must drop a repeated GTIN
+    # a duplicated feed id, stock key (group, brand, colour, size) or GTIN → the product that keeps it (see catalog.feed)
     id_holders: dict = field(default_factory=dict)
     key_holders: dict = field(default_factory=dict)
     gtin_holders: dict = field(default_factory=dict)

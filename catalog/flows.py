@@ -18,7 +18,7 @@ from catalog.stock import stock_push
 from connections import clients
 from connections.activity import activity_record
 from connections.models import Direction, Flow, MiintoConnection
-from connections.runs import RunContext
+from connections.runs import RunContext, SyncRefused, sync_request
 from koongo.coordination import locks
 from koongo.http import TransientError
 
@@ -46,7 +46,7 @@ def stock_push_scheduled(connection: MiintoConnection) -> bool:
 
 
 def catalog_flow(ctx: RunContext) -> None:
-    """Refresh the store's catalog in bulk pages, then the Product Map; the run counts products under `seen`."""
+    """Refresh the store's catalog in bulk pages, then the Product Map, then queue a stock push; counts products as `seen`."""
     connection = ctx.connection
     store = connection.store_connection
     if store is None:
@@ -70,6 +70,11 @@ def catalog_flow(ctx: RunContext) -> None:
     except TransientError as error:
         # The catalog itself is refreshed; the map keeps its last copy until the next run.
         ctx.note_error(f"The Product Map could not be fetched this time: {error}")
+    # Fresh store stock goes to Miinto now rather than at the next scheduled stock run.
+    try:
+        sync_request(connection=connection, flow=Flow.STOCK, trigger=ctx.run.trigger)
+    except SyncRefused as refused:
+        ctx.note_error(f"No stock push followed: {' '.join(refused.messages)}")
 
 
 def stock_flow(ctx: RunContext) -> None:

@@ -170,3 +170,23 @@ def test_another_merchant_gets_404_and_changes_nothing(intruder_client, merchant
     with merchant_scope(merchant):
         assert CatalogSettings.objects.values_list("feed_password_hash", "stock_buffer").get(connection=connection) == before
         assert SyncRun.objects.count() == 0
+
+
+def test_pages_cost_the_same_queries_for_more_products(owner_client, store, connection, credentials, client):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url) -> int:
+        with CaptureQueriesContext(db) as captured:
+            assert owner_client.get(url).status_code == 200
+        return len(captured)
+
+    products_url, api_url = reverse("catalog:products", args=[connection.pk]), "/api/v1/catalog/products/"
+    for _ in range(3):
+        make_product(store)
+    pull(client, credentials)
+    few = queries(products_url), queries(api_url), queries(reverse("catalog:index"))
+    for _ in range(20):
+        make_product(store)
+    pull(client, credentials)
+    assert (queries(products_url), queries(api_url), queries(reverse("catalog:index"))) == few

@@ -154,6 +154,7 @@ def test_the_catalog_flow_refreshes_the_store_and_the_product_map(merchant, miin
 
     assert (run.status, run.seen) == ("succeeded", 3)
     with merchant_scope(merchant):
+        assert list(SyncRun.objects.exclude(pk=run.pk).values_list("flow", "trigger", "status")) == [("stock", "button", "queued")]
         assert sorted(Product.objects.values_list("sku", "stock", "gender")) == [("TEE-0", 0, "F"), ("TEE-1", 1, "F"), ("TEE-2", 2, "F")]
         summary = ActivityEntry.objects.get(run=run, operation="catalog refresh")
         assert summary.payload == {"products": 3, "marked_removed": 0}
