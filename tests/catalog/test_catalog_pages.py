@@ -190,3 +190,14 @@ def test_pages_cost_the_same_queries_for_more_products(owner_client, store, conn
         make_product(store)
     pull(client, credentials)
     assert (queries(products_url), queries(api_url), queries(reverse("catalog:index"))) == few
+
+
+def test_the_product_page_warns_when_the_store_changed_a_frozen_key(owner_client, merchant, store, connection, credentials, client):
+    product = make_product(store, item_group_id="g9", color="Navy")
+    pull(client, credentials)
+    assert 'id="frozen-key-warning"' not in owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()
+    with merchant_scope(merchant):
+        Product.objects.filter(pk=product.pk).update(color="Midnight", item_group_id="g9-midnight")
+    body = owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()
+    assert 'id="frozen-key-warning"' in body and "The store now says g9-midnight · Nordic · Midnight · M." in body
+    assert 'id="stock-key">g9 · Nordic · Navy · M <span class="badge text-bg-info">frozen</span>' in body
