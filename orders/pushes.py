@@ -31,11 +31,11 @@ def decision_push_execute(push: DecisionPush) -> None:
     connection, transfer = push.connection, push.transfer
     client, recorder, about = _miinto(connection, ("transfer", transfer.miinto_id))
     with client, recorder, about:
-        unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"))
-        if push.attempts > 1 and unsent:
+        unsent = Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position")
+        if push.attempts > 1 and unsent.exists():
             # A previous attempt may have been applied with its answer lost: never send a second, different decision.
             _reconcile(connection, transfer, client)
-            unsent = [d for d in unsent if not Decision.objects.filter(pk=d.pk, sent_at__isnull=False).exists()]
+        unsent = list(unsent)
         if unsent:
             accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
             declined = [d.position.miinto_id for d in unsent if d.outcome == "decline"]
@@ -51,6 +51,8 @@ def decision_push_execute(push: DecisionPush) -> None:
                     if new_order_id:
                         Transfer.objects.filter(pk=transfer.pk).update(new_order_id=new_order_id)
                         transfer.new_order_id = new_order_id
+        # Every position decided and told: the transfer is closed and no longer a candidate for reconciliation.
+        Transfer.objects.filter(pk=transfer.pk, closed_at__isnull=True).exclude(positions__status="pending").update(closed_at=timezone.now())
         transfer.refresh_from_db(fields=["new_order_id"])
         if transfer.new_order_id and not Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
             order_fetch(connection, transfer, client)

@@ -192,3 +192,15 @@ def test_a_disabled_connection_runs_no_order_sync(world):
     assert sync_dispatch_due() == []
     assert Transfer.objects.count() == 0 and world.decisions_on_miinto() == []
     assert world.connection.order_configuration.auto_accept is True  # the configuration stays
+
+
+def test_a_fully_decided_transfer_is_closed(world):
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer((GTIN_TEE_M, 10000, 1), (GTIN_JEANS, 50000, 1))
+    world.configure(auto_accept=False)
+    world.sync()
+    assert list(Transfer.objects.values_list("closed_at", flat=True)) == [None, None]
+    world.configure(auto_accept=True)
+    world.sync()
+    assert Transfer.objects.filter(closed_at__isnull=True).count() == 0
