@@ -74,7 +74,6 @@ def main(argv=None) -> dict:
     import httpx
     from django.core.management import call_command
     from django.db import connection as db
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from catalog.models import Product, ProductListing
@@ -142,7 +141,14 @@ def main(argv=None) -> dict:
             miinto_wire.seconds = store_wire.seconds = 0.0
             miinto_wire.calls = store_wire.calls = 0
             started_cpu, started = time.process_time(), time.perf_counter()
-            with CaptureQueriesContext(db) as queries:
+            queries = [0]
+
+            def count_query(execute, sql, params, many, context):
+                queries[0] += 1
+                return execute(sql, params, many, context)
+
+            # A wrapper, not CaptureQueriesContext: that one keeps only the last 9,000 queries.
+            with db.execute_wrapper(count_query):
                 for connection in connections:
                     sync_run_execute(sync_request(connection=connection, flow="orders", trigger="admin"))
             wall = time.perf_counter() - started
@@ -161,7 +167,7 @@ def main(argv=None) -> dict:
         "wall_s": round(wall, 3),
         "orders_per_s": round(orders / wall, 1) if wall else None,
         "http_requests_per_order": round(calls / orders, 2) if orders else None,
-        "db_queries_per_order": round(len(queries) / orders, 2) if orders else None,
+        "db_queries_per_order": round(queries[0] / orders, 2) if orders else None,
         "http_s": round(http, 3),
         "rate_limit_wait_s": round(limiter_wait[0], 3),
         "our_code_s": round(wall - http, 3),
