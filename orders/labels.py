@@ -80,20 +80,32 @@ def labels_flow(ctx: RunContext) -> None:
     )
     ctx.set_total(len(due))
     outcomes = {"fetched": 0, "waiting": 0, "given_up": 0}
-    with clients.miinto_client(connection, on_call=ctx.recorder(Direction.TO_MIINTO)) as client:
+    recorder = ctx.recorder(Direction.TO_MIINTO)
+    with clients.miinto_client(connection, on_call=recorder) as client:
         for fetch in due:
             try:
-                outcomes[label_fetch_attempt(fetch=fetch, client=client)] += 1
+                # Filed under the order, so the call shows on its Communications tab.
+                with recorder.about("order", fetch.order_id, operation="label"):
+                    outcomes[label_fetch_attempt(fetch=fetch, client=client)] += 1
             except RateLimited as error:
                 ctx.note_error(f"Miinto asked us to slow down; the remaining labels wait for the next run ({error}).")
                 break
-    ctx.bump(seen=sum(outcomes.values()), accepted=outcomes["fetched"], skipped=outcomes["waiting"], failed=outcomes["given_up"])
-    ctx.bump(pushed=label_note_pushes_execute(connection))
+    # seen: Miinto asked; pushed: labels stored and links put in store notes; skipped: still waiting; failed: given up.
+    notes = label_note_pushes_execute(connection)
+    ctx.bump(
+        seen=sum(outcomes.values()), pushed=outcomes["fetched"] + notes, skipped=outcomes["waiting"], failed=outcomes["given_up"]
+    )
 
 
 def label_fetches_plan(connection: MiintoConnection) -> int:
-    """A fetch for every order of the connection that has none yet (the step after acceptance); one query each way."""
-    missing = Order.objects.filter(connection=connection).exclude(Exists(LabelFetch.objects.filter(order=OuterRef("pk"))))
+    """A fetch for every recent order of the connection that has none yet (the step after acceptance); one query each way.
+
+    Orders older than LABEL_FETCH_LOOKBACK (30 days) are left alone: a label would have come long ago.
+    """
+    since = timezone.now() - _setting("LABEL_FETCH_LOOKBACK", timedelta(days=30))
+    missing = Order.objects.filter(connection=connection, created_at__gte=since).exclude(
+        Exists(LabelFetch.objects.filter(order=OuterRef("pk")))
+    )
     fetches = [
         LabelFetch(merchant_id=connection.merchant_id, connection=connection, order_id=pk)
         for pk in missing.values_list("pk", flat=True)
@@ -173,7 +185,11 @@ def retry_label_fetch(problem) -> None:
 def label_store(*, fetch: LabelFetch, pdf: bytes) -> Label | None:
     """Save the PDF through the storage API, make its link, comment on the order and queue the store note; once."""
     with transaction.atomic():
-        fetch = LabelFetch.objects.select_for_update(of=("self",)).select_related("order", "connection__store_connection").get(pk=fetch.pk)
+        fetch = (
+            LabelFetch.objects.select_for_update(of=("self",))
+            .select_related("order", "connection__store_connection")
+            .get(pk=fetch.pk)
+        )
         if fetch.state != LabelFetchState.WAITING:
             return None
         order, connection = fetch.order, fetch.connection

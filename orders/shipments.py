@@ -146,20 +146,13 @@ def store_shipments_record(connection: MiintoConnection, found: Iterable[StoreSh
             )
         elif row.status in (ShipmentStatus.AWAITING_TRACKING, ShipmentStatus.NEW, ShipmentStatus.NEEDS_PROVIDER):
             # Not sent yet: the store's latest carrier and tracking are what Miinto should get.
-            before = (row.carrier, row.tracking_number, row.tracking_url, row.store_lines)
-            row.carrier, row.tracking_number, row.tracking_url = (
-                (wire.carrier or "")[:200],
-                tracking[:200],
-                (wire.tracking_url or "")[:500],
-            )
-            row.store_lines = _store_lines(wire)
+            before = (row.carrier, row.tracking_number, row.tracking_url, row.store_lines, row.status)
+            row.carrier, row.tracking_number = (wire.carrier or "")[:200], tracking[:200]
+            row.tracking_url, row.store_lines = (wire.tracking_url or "")[:500], _store_lines(wire)
             if row.status == ShipmentStatus.AWAITING_TRACKING and tracking:
                 row.set_status(ShipmentStatus.NEW)
                 row.status_detail = ""
-            if (
-                before != (row.carrier, row.tracking_number, row.tracking_url, row.store_lines)
-                or row.status == ShipmentStatus.NEW
-            ):
+            if before != (row.carrier, row.tracking_number, row.tracking_url, row.store_lines, row.status):
                 changed.append(row)
     with transaction.atomic():
         # ignore_conflicts: the unique (connection, store shipment id) keeps one row even if two runs ever raced.
@@ -356,8 +349,12 @@ def retry_no_provider(problem) -> None:
 def shipment_queue(
     shipment: Shipment, *, positions: list[int], provider_id: str, provider_name: str, provider_source: str
 ) -> ShipmentPush:
-    """new or needs_provider → queued, with its one outbox row; keyed by the store shipment, so it is sent once."""
+    """new or needs_provider → queued, with its one outbox row; keyed by the store shipment, so it is sent once.
+
+    The row is locked and its status read again, so a Problem's retry racing a run cannot queue it twice.
+    """
     with transaction.atomic():
+        shipment.status = Shipment.objects.select_for_update().values_list("status", flat=True).get(pk=shipment.pk)
         shipment.set_status(ShipmentStatus.QUEUED)
         shipment.position_ids = sorted(positions)
         shipment.provider_id, shipment.provider_name, shipment.provider_source = provider_id, provider_name, provider_source

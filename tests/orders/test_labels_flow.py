@@ -37,7 +37,7 @@ def test_a_label_appears_after_acceptance_and_is_fetched(world):
     world.miinto.state.make_labels_ready([order.miinto_id])
     make_due(LabelFetch)
     second = run(world, "labels")
-    assert (second.seen, second.accepted) == (1, 1)
+    assert (second.seen, second.pushed, second.skipped) == (1, 2, 0)  # the label, and its link in the store note
     with merchant_scope(world.merchant):
         fetch.refresh_from_db()
         label = Label.objects.get(order=order)
@@ -156,9 +156,22 @@ def test_the_token_has_256_bits_and_is_never_stored_in_plaintext(world):
     assert not [row for row in rows if token in row]
 
 
-def test_every_order_is_planned_once(world):
+def test_every_recent_order_is_planned_once(world):
+    from orders.models import Order
+
+    old = accepted_order(world)
     accepted_order(world)
     accepted_order(world)
     with merchant_scope(world.merchant):
+        Order.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=31))
         assert labels.label_fetches_plan(world.connection) == 2
         assert labels.label_fetches_plan(world.connection) == 0
+        assert not LabelFetch.objects.filter(order=old).exists()
+
+
+def test_label_calls_show_on_the_orders_communications(world):
+    order = accepted_order(world)
+    run(world, "labels")
+    with merchant_scope(world.merchant):
+        entry = ActivityEntry.objects.get(operation="label")
+    assert (entry.subject_type, entry.subject_id, entry.http_status) == ("order", str(order.pk), 200)

@@ -74,6 +74,20 @@ def test_no_provider_and_no_default_raises_a_problem_and_sends_nothing(world):
     assert _shipment(world).status == "needs_provider"
 
 
+def test_a_default_the_order_does_not_allow_is_named_in_the_problem(world):
+    world.configure(default_shipping_provider_id="ghost-dk", default_shipping_provider_name="Ghost Parcels")
+    order = accepted_order(world)
+    ship_in_store(world, order, ["TEE-BLK-M"], carrier="Bob's Courier", tracking="BOB-7")
+    run(world, "shipments")
+    with merchant_scope(world.merchant):
+        problem = Problem.objects.get()
+    assert problem.message == (
+        'Carrier "Bob\'s Courier" has no Miinto provider; set a mapping or a default. '
+        f"The Default Shipping Service (Ghost Parcels) is not one of Miinto's providers for order {order.parent_order_id}."
+    )
+    assert miinto_shipments(world) == []
+
+
 def test_a_mapping_set_after_the_problem_sends_the_shipment_on_retry(world):
     order = accepted_order(world)
     ship_in_store(world, order, ["TEE-BLK-M"], carrier="Bob's Courier", tracking="BOB-7")
@@ -248,3 +262,35 @@ def test_a_stock_only_connection_reads_no_store_shipments(world):
     finished = run(world, "shipments")
     assert finished.status == "succeeded" and finished.seen == 0
     assert len(world.shopify_transport.sent) == sent_before
+
+
+def test_the_poll_window_reads_from_the_watermark_and_sweeps_daily():
+    from datetime import UTC, datetime, timedelta
+
+    from orders.shipments import poll_window
+
+    now = datetime(2025, 1, 10, 12, 0, tzinfo=UTC)
+    poll = ShipmentPoll(watermark=now - timedelta(minutes=5), swept_at=now - timedelta(hours=1))
+    assert poll_window(poll, now) == (now - timedelta(minutes=5), False)
+    poll.swept_at = now - timedelta(hours=24)
+    assert poll_window(poll, now) == (now - timedelta(days=3), True)
+    assert poll_window(ShipmentPoll(), now) == (now - timedelta(days=14), True)
+
+
+def test_a_shipment_is_queued_once_even_when_two_resolutions_race(world):
+    from connections.models import IllegalTransition
+    from orders.shipments import shipment_queue
+
+    order = accepted_order(world)
+    ship_in_store(world, order, ["TEE-BLK-M"], carrier="Bob's Courier", tracking="BOB-7")
+    run(world, "shipments")
+    stale = _shipment(world)  # loaded while it still needs a provider
+    with merchant_scope(world.merchant):
+        shipment_queue(_shipment(world), positions=[1], provider_id="gls-dk", provider_name="GLS", provider_source="mapping")
+        try:
+            shipment_queue(stale, positions=[1], provider_id="gls-dk", provider_name="GLS", provider_source="mapping")
+        except IllegalTransition:
+            pass
+        else:
+            raise AssertionError("the second queueing should have been refused")
+        assert ShipmentPush.objects.count() == 1
