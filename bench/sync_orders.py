@@ -44,6 +44,24 @@ class TimingTransport:
         self.inner.close()
 
 
+def patch_limiter_sleep() -> list[float]:
+    """Count the seconds our shared rate limiter spends waiting for the remotes' budgets."""
+    from koongo import coordination
+
+    waited = [0.0]
+    real = coordination.RateLimiter.wait
+
+    def wait(self, key, *, rate, burst, max_wait):
+        started = time.perf_counter()
+        try:
+            return real(self, key, rate=rate, burst=burst, max_wait=max_wait)
+        finally:
+            waited[0] += time.perf_counter() - started
+
+    coordination.RateLimiter.wait = wait
+    return waited
+
+
 def main(argv=None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transfers", type=int, default=2000)
@@ -56,8 +74,6 @@ def main(argv=None) -> dict:
     import httpx
     from django.core.management import call_command
     from django.db import connection as db
-    from django.test.utils import CaptureQueriesContext
-
     from django.utils import timezone
 
     from catalog.models import Product, ProductListing
@@ -77,7 +93,9 @@ def main(argv=None) -> dict:
     username, password = f"bench-{uuid.uuid4().hex[:8]}@example.com", "bench-pw"
     account = miinto.state.add_account(username, password, [{"market": m, "name": f"Bench {m}"} for m in markets])
     shopify = ShopifySandbox(7)
-    shopify.settings.update(capacity=1e9, restore_rate=1e9)
+    # A Shopify Plus-sized cost bucket: the benchmark measures our overhead, not a small shop's throttle.
+    with httpx.Client(transport=httpx.WSGITransport(app=shopify), base_url="http://sandbox") as control:
+        control.post("/_sandbox/settings", json={"capacity": 1e9, "restore_rate": 1e9}).raise_for_status()
     gtins = [f"57{index:011d}" for index in range(50)]
     shopify.seed_products([
         {"gtin": gtin, "sku": f"BENCH-{i}", "title": f"Bench item {i}", "brand": "Bench", "color": "Black", "size": "M",
@@ -119,10 +137,18 @@ def main(argv=None) -> dict:
             for index in range(args.transfers):
                 shop_id = account.shop_ids[index % len(account.shop_ids)]
                 miinto.state.create_transfer(shop_id, [{"gtin": gtins[index % len(gtins)], "price": 10000, "quantity": 1}])
+            limiter_wait = patch_limiter_sleep()
             miinto_wire.seconds = store_wire.seconds = 0.0
             miinto_wire.calls = store_wire.calls = 0
             started_cpu, started = time.process_time(), time.perf_counter()
-            with CaptureQueriesContext(db) as queries:
+            queries = [0]
+
+            def count_query(execute, sql, params, many, context):
+                queries[0] += 1
+                return execute(sql, params, many, context)
+
+            # A wrapper, not CaptureQueriesContext: that one keeps only the last 9,000 queries.
+            with db.execute_wrapper(count_query):
                 for connection in connections:
                     sync_run_execute(sync_request(connection=connection, flow="orders", trigger="admin"))
             wall = time.perf_counter() - started
@@ -131,7 +157,8 @@ def main(argv=None) -> dict:
     finally:
         miinto_server.shutdown()
         store_server.shutdown()
-    http = miinto_wire.seconds + store_wire.seconds
+    # The remotes' rate limits are part of the unavoidable network work: a replay would have to honour them too.
+    http = miinto_wire.seconds + store_wire.seconds + limiter_wait[0]
     calls = miinto_wire.calls + store_wire.calls
     result = {
         "transfers": args.transfers,
@@ -140,8 +167,9 @@ def main(argv=None) -> dict:
         "wall_s": round(wall, 3),
         "orders_per_s": round(orders / wall, 1) if wall else None,
         "http_requests_per_order": round(calls / orders, 2) if orders else None,
-        "db_queries_per_order": round(len(queries) / orders, 2) if orders else None,
+        "db_queries_per_order": round(queries[0] / orders, 2) if orders else None,
         "http_s": round(http, 3),
+        "rate_limit_wait_s": round(limiter_wait[0], 3),
         "our_code_s": round(wall - http, 3),
         "process_cpu_s": round(cpu, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),

@@ -117,10 +117,12 @@ def connection_detail(request, pk):
 
 
 def _render_detail(request, connection, form, status=200):
+    runs = list(connection.sync_runs.all()[:20])
     context = {
         "connection": connection,
         "form": form,
-        "runs": connection.sync_runs.all()[:20],
+        "runs": runs,
+        "latest_run": next((run for run in runs if run.flow == "orders"), None),
         "credentials_form": CredentialsForm(initial={"username": connection.username}),
         "pause_form": PauseForm(),
         "link_form": LinkStoreForm(

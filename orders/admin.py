@@ -77,3 +77,5 @@ class OutboxAdmin(admin.ModelAdmin):
 
 admin.site.register(DecisionPush, OutboxAdmin)
 admin.site.register(StorePush, OutboxAdmin)
+
+from orders import admin_shipments  # noqa: E402,F401  (registers the shipments and labels admin)

@@ -132,3 +132,7 @@ api_routes = [
     ("transfers", TransferViewSet, "transfer"),
     ("positions", PositionViewSet, "position"),
 ]
+
+from orders.api_shipments import shipment_api_routes  # noqa: E402
+
+api_routes += shipment_api_routes

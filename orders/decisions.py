@@ -26,7 +26,7 @@ def promised_stock(product_ids) -> dict[int, int]:
     return {row["product_id"]: row["units"] for row in rows}
 
 
-def _push_for(connection: MiintoConnection, transfer: Transfer) -> DecisionPush:
+def decision_push_for(connection: MiintoConnection, transfer: Transfer) -> DecisionPush:
     """A pending push for this transfer, or a new one: one PATCH carries every decision not yet sent."""
     pending = DecisionPush.objects.filter(transfer=transfer, state__in=["pending", "failed"]).first()
     if pending is not None:
@@ -92,7 +92,7 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
     Position.objects.bulk_update([d.position for d in decisions] + waiting, ["status", "awaiting_store", "wait_reason"])
     Decision.objects.bulk_create(decisions)
     for transfer in touched_transfers.values():
-        _push_for(connection, transfer)
+        decision_push_for(connection, transfer)
     accepted = sum(1 for d in decisions if d.outcome == Outcome.ACCEPT)
     return {"accepted": accepted, "declined": len(decisions) - accepted, "waiting": len(waiting)}
 
@@ -118,5 +118,5 @@ def positions_decide(*, merchant, positions: list[Position], outcome: str, actor
     except IntegrityError:
         raise ValidationError({"positions": "Another decision was recorded at the same time; reload and check."}) from None
     for transfer in {p.transfer_id: p.transfer for p in locked}.values():
-        _push_for(transfer.connection, transfer)
+        decision_push_for(transfer.connection, transfer)
     return decisions

@@ -10,7 +10,7 @@ from connections.models import Direction
 from connections.outbox import outbox_execute
 from connections.runs import RunContext
 from orders import ingest
-from orders.decisions import _push_for, positions_auto_decide
+from orders.decisions import decision_push_for, positions_auto_decide
 from orders.models import Decision, DecisionPush, Position, PositionStatus, StorePush, Transfer
 
 PAGE_SIZE = 50
@@ -60,6 +60,7 @@ def stock_refresh(adapter, attribute: str, positions: list[Position]) -> None:
 
 def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:
     """A transfer gone from the pending list while undecided here was decided in Miinto: read it and record that."""
+    # closed_at is set once every position is decided and sent, so closed transfers never cost a request here.
     vanished = Transfer.objects.filter(connection=connection, closed_at__isnull=True).exclude(miinto_id__in=seen_ids).filter(
         Exists(Position.objects.filter(transfer=OuterRef("pk"), status=PositionStatus.PENDING))
     )
@@ -67,26 +68,22 @@ def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:
         detail = client.transfer(connection.shop_id, transfer.miinto_id)
         ingest.record_miinto_decisions(connection, transfer, detail)
         if transfer.new_order_id:
-            _push_for(connection, transfer)  # fetches the order made in Miinto and puts it in the store
+            decision_push_for(connection, transfer)  # fetches the order made in Miinto and puts it in the store
 
 
 def push_unsent(connection) -> None:
     """Safety net: a decision whose push finished before it committed gets a new push."""
     unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
     for transfer in Transfer.objects.filter(pk__in=set(unsent)):
-        _push_for(connection, transfer)
+        decision_push_for(connection, transfer)
 
 
 def execute_pending_pushes(connection) -> int:
     """Run this connection's due pushes now (the claim makes it safe beside the queued tasks); returns how many ran."""
     done = 0
+    # Decisions first: they fetch the orders, whose store pushes the second pass then runs.
     for model in (DecisionPush, StorePush):
         label = model._meta.label_lower
         for pk in model.objects.filter(connection=connection, state__in=["pending", "failed"]).values_list("pk", flat=True):
-            if outbox_execute(label, pk) == "done":
-                done += 1
-    # Decisions fetch orders, which queue store pushes: run those too.
-    for pk in StorePush.objects.filter(connection=connection, state="pending").values_list("pk", flat=True):
-        if outbox_execute(StorePush._meta.label_lower, pk) == "done":
-            done += 1
+            done += outbox_execute(label, pk) == "done"
     return done

@@ -15,6 +15,7 @@ from koongo.http import PermanentError
 from miinto.client import DECIDED
 from miinto.schemas import Order as WireOrder
 from orders.ingest import record_miinto_decisions
+from orders.labels import label_fetch_schedule
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
@@ -31,11 +32,11 @@ def decision_push_execute(push: DecisionPush) -> None:
     connection, transfer = push.connection, push.transfer
     client, recorder, about = _miinto(connection, ("transfer", transfer.miinto_id))
     with client, recorder, about:
-        unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"))
-        if push.attempts > 1 and unsent:
+        unsent = Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position")
+        if push.attempts > 1 and unsent.exists():
             # A previous attempt may have been applied with its answer lost: never send a second, different decision.
             _reconcile(connection, transfer, client)
-            unsent = [d for d in unsent if not Decision.objects.filter(pk=d.pk, sent_at__isnull=False).exists()]
+        unsent = list(unsent)
         if unsent:
             accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
             declined = [d.position.miinto_id for d in unsent if d.outcome == "decline"]
@@ -51,6 +52,8 @@ def decision_push_execute(push: DecisionPush) -> None:
                     if new_order_id:
                         Transfer.objects.filter(pk=transfer.pk).update(new_order_id=new_order_id)
                         transfer.new_order_id = new_order_id
+        # Every position decided and told: the transfer is closed and no longer a candidate for reconciliation.
+        Transfer.objects.filter(pk=transfer.pk, closed_at__isnull=True).exclude(positions__status="pending").update(closed_at=timezone.now())
         transfer.refresh_from_db(fields=["new_order_id"])
         if transfer.new_order_id and not Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
             order_fetch(connection, transfer, client)
@@ -134,6 +137,7 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
                                     idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
     outbox_schedule(push)
+    label_fetch_schedule(order)  # Miinto makes the label after acceptance; start asking now, not at the next labels run
     usage_add_orders(merchant=connection.merchant, count=1)
     return order
 
@@ -161,14 +165,16 @@ def store_push_execute(push: StorePush) -> None:
         if push.kind == StorePushKind.CREATE_ORDER:
             ref = adapter.create_order(order_draft(order, lines, connection.order_configuration.product_identification_attribute))
             result = {"store_order_id": ref.id, "name": ref.name or ""}
-            Order.objects.filter(pk=order.pk).update(status="in_store", store_order_id=ref.id, store_order_name=ref.name or "")
+            Order.objects.filter(pk=order.pk).update(store_order_id=ref.id, store_order_name=ref.name or "")
+            Order.objects.filter(pk=order.pk).exclude(status="shipped").update(status="in_store")
         else:
             result = _lower_stock(push, order, lines, adapter)
     with transaction.atomic():
         StorePush.objects.filter(pk=push.pk).update(result=result)
         Position.objects.filter(order_line__order=order).update(awaiting_store=False)
         if push.kind == StorePushKind.ADJUST_STOCK:
-            Order.objects.filter(pk=order.pk).update(status="in_store")
+            # A Stock only order may already have been marked shipped; never move it back.
+            Order.objects.filter(pk=order.pk).exclude(status="shipped").update(status="in_store")
 
 
 def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter) -> dict:

@@ -10,3 +10,7 @@ dashboard_urlpatterns = [
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("positions/<int:pk>/<slug:outcome>/", views.position_action, name="position-action"),
 ]
+
+from orders.urls_shipments import shipment_urlpatterns  # noqa: E402
+
+dashboard_urlpatterns += shipment_urlpatterns

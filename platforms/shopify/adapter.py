@@ -90,8 +90,9 @@ class ShopifyAdapter(StoreAdapter):
             Capability.LINE_LEVEL_SHIPMENTS,
         }
     )
-    requests_per_second = 4.0
-    request_burst = 8
+    # The GraphQL cost bucket (read from extensions.cost, THROTTLED retried) is the real limit; this only smooths bursts.
+    requests_per_second = 10.0
+    request_burst = 20
 
     credentials: ShopifyCredentials
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from importlib import import_module
 from types import SimpleNamespace
 
 import pytest
@@ -135,10 +134,9 @@ def committed_db(transactional_db):
     """Committed rows, for tests whose threads use their own connections; the plans are seeded again because an
     earlier transactional test's flush removed them (serialized rollback clashes with the re-created content types)."""
     from koongo.accounts.models import Plan
+    from koongo.accounts.plans import seed_plans
 
-    seeded = import_module("koongo.accounts.migrations.0002_seed_plans")
-    for plan in seeded.PLANS:
-        Plan.objects.update_or_create(code=plan["code"], defaults=plan)
+    seed_plans(Plan)
 
 
 def run_in_threads(target, count: int, *, timeout: float = 20.0) -> list:

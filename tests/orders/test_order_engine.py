@@ -176,3 +176,31 @@ def test_two_connections_compete_for_the_last_unit(world):
     sync_run_execute(sync_request(connection=second, flow="orders", trigger="button"))
     outcomes = sorted((d.position.connection_id, d.outcome, d.reason) for d in Decision.objects.select_related("position"))
     assert outcomes == [(world.connection.pk, "accept", "accepted"), (second.pk, "decline", "out_of_stock")]
+
+
+def test_a_disabled_connection_runs_no_order_sync(world):
+    import pytest
+
+    from connections import services
+    from connections.runs import SyncRefused, sync_dispatch_due, sync_request
+
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    services.miinto_connection_deactivate(connection=world.connection)
+    with pytest.raises(SyncRefused):
+        sync_request(connection=world.connection, flow="orders", trigger="button")
+    assert sync_dispatch_due() == []
+    assert Transfer.objects.count() == 0 and world.decisions_on_miinto() == []
+    assert world.connection.order_configuration.auto_accept is True  # the configuration stays
+
+
+def test_a_fully_decided_transfer_is_closed(world):
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer((GTIN_TEE_M, 10000, 1), (GTIN_JEANS, 50000, 1))
+    world.configure(auto_accept=False)
+    world.sync()
+    assert list(Transfer.objects.values_list("closed_at", flat=True)) == [None, None]
+    world.configure(auto_accept=True)
+    world.sync()
+    assert Transfer.objects.filter(closed_at__isnull=True).count() == 0

@@ -99,3 +99,23 @@ def test_dashboard_accept_and_filters(world, client, owner):
     assert client.get("/orders/?status=pending").context["transfers"] == []
     communications = client.get(f"/orders/{position.transfer_id}/?tab=communications").content.decode()
     assert "PATCH" in communications
+
+
+def test_overview_chart_and_needs_attention(world, client, owner):
+    import json
+
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer((GTIN_TEE_M, 1000, 1))
+    world.sync()
+    world.configure(auto_accept=False)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    client.force_login(owner)
+    page = client.get("/")
+    body = page.content.decode()
+    per_day = json.loads(body.split('id="orders-per-day" type="application/json">')[1].split("</script>")[0])
+    assert [n for _, n in per_day] == [1]
+    assert "price_below_threshold" in body and "1 position(s) need attention" in body
+    attention = client.get("/orders/needs-attention/")
+    assert [p.status for p in attention.context["positions"]] == ["pending"]
