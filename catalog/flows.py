@@ -96,6 +96,8 @@ def stock_flow(ctx: RunContext) -> None:
     if full:
         catalog_settings.last_full_reassert_at = started
         catalog_settings.save(update_fields=["last_full_reassert_at"])
+    if not (outcome.sent or full):
+        return  # nothing changed: a run every few minutes should not fill the Communications log with empty entries
     activity_record(
         merchant=connection.merchant, direction=Direction.TO_MIINTO, operation="stock full reassert" if full else "stock deltas",
         connection=connection, run=ctx.run, subject_type="stock", subject_id=connection.pk,

@@ -64,8 +64,12 @@ def test_deltas_push_only_what_changed(client, merchant, miinto_sim, connection,
         listing = ProductListing.objects.get(product=three[1])
     assert _live(miinto_sim, key) == 1 and listing.exported_stock == 1 and listing.stock_problem == ""
     assert (run.status, run.seen, run.pushed, run.skipped, run.failed, run.total) == ("succeeded", 1, 1, 2, 0, 1)
+    with merchant_scope(merchant):
+        assert ActivityEntry.objects.get(run=run, operation="stock deltas").payload["updated"] == 1
     again = _stock_run(connection)
     assert _pushes(miinto_sim) == [(1, 1, 0)] and (again.seen, again.skipped) == (0, 3)
+    with merchant_scope(merchant):
+        assert ActivityEntry.objects.filter(run=again).count() == 0  # nothing sent, nothing logged
 
 
 def test_the_full_reassert_pushes_every_in_feed_item_daily(client, merchant, store, miinto_sim, connection, credentials, three):
