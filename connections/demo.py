@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from connections import clients, services
+from connections import services
 from connections.models import MiintoConnection, StoreConnection
 from koongo.accounts.tenancy import merchant_scope
 
@@ -37,6 +37,7 @@ def demo_store_catalog() -> list[dict]:
                 "color": item["color"],
                 "size": item["size"],
                 "stock": item["stock"],
+                "image_url": f"https://images.example.com/{item['sku']}.jpg",
                 "price": str((price * Decimal("0.8")).quantize(Decimal("0.01")) if on_sale else price),
                 "compare_at_price": str(price) if on_sale else None,
             }
@@ -52,7 +53,7 @@ def write_demo_catalog(path: Path) -> Path:
 
 def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> str:
     """Connect the demo merchant to the simulators (idempotent): Shopify store, DK shop, auto-accept on."""
-    from catalog.services import catalog_refresh
+    from catalog.demo import demo_catalog_prepare
     from miinto.sandbox.demo import DEMO_PASSWORD, DEMO_USERNAME
     from platforms.shopify.sandbox import DEMO_SHOP, DEMO_TOKEN
 
@@ -69,8 +70,6 @@ def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> st
                 merchant=merchant, platform="shopify", name="Demo Shopify store", credentials=credentials
             )
         services.store_connection_test(store_connection=store)
-        with clients.store_adapter(store) as adapter:
-            products, _ = catalog_refresh(store, adapter)
         connection = MiintoConnection.objects.filter(merchant=merchant, shop_id=DEMO_SHOP_ID).first()
         if connection is None:
             connection = services.miinto_connection_create(
@@ -83,4 +82,5 @@ def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> st
                 activate=True,
             )
             services.order_configuration_update(configuration=connection.order_configuration, auto_accept=True)
-    return f"demo store {store.name}: {products} products; Miinto connection {connection} ({connection.get_status_display()})"
+        feed = demo_catalog_prepare(connection=connection)
+    return f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})\n{feed}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef
 
 from catalog.models import Product
+from catalog.selectors import product_map_for
 from connections import clients
 from connections.models import Direction
 from connections.outbox import outbox_execute
@@ -30,7 +31,8 @@ def orders_flow(ctx: RunContext) -> None:
             fresh = [t for t in page.items if from_start is None or t.created_at is None or t.created_at >= from_start]
             seen_ids.update(t.id for t in page.items)
             positions = ingest.transfers_upsert(connection, fresh)
-            ingest.positions_match(connection, configuration, positions)
+            keys = [str(p.item.get("productId") or "") for p in positions] + [p.gtin for p in positions]
+            ingest.positions_match(connection, configuration, positions, product_map_for(connection, keys))
             if adapter is not None:
                 stock_refresh(adapter, configuration.product_identification_attribute, positions)
             counts = {"accepted": 0, "declined": 0}

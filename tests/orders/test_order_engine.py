@@ -204,3 +204,21 @@ def test_a_fully_decided_transfer_is_closed(world):
     world.configure(auto_accept=True)
     world.sync()
     assert Transfer.objects.filter(closed_at__isnull=True).count() == 0
+
+
+def test_the_identification_attribute_decides_what_the_product_map_matches(world):
+    from catalog.models import ProductMapEntry
+
+    # Miinto's Product Map says this gtin is the feed row whose id is the SKU "TEE-BLK-M".
+    ProductMapEntry.objects.create(merchant=world.merchant, connection=world.connection, miinto_item_id="item-1",
+                                   gtin="9999999999999", feed_id="TEE-BLK-M")
+    world.configure(auto_accept=True, product_identification_attribute="sku")
+    world.offer(("9999999999999", 10000, 1))
+    world.sync()
+    matched = Position.objects.select_related("product").get()
+    assert (matched.product.sku, matched.decision.outcome) == ("TEE-BLK-M", "accept")
+    world.configure(product_identification_attribute="id")  # the feed id is then read as a variant id: no product
+    world.offer(("9999999999999", 10000, 1))
+    world.sync()
+    unmatched = Position.objects.exclude(pk=matched.pk).select_related("decision").get()
+    assert (unmatched.product_id, unmatched.decision.reason) == (None, "product_not_found")
