@@ -45,6 +45,7 @@ def _find_store(platform: str, pk: int | None, headers) -> StoreConnection | Non
 def receive(request, platform: str, pk: int | None = None):
     """200 for a verified (or duplicate) delivery, 401 for a bad signature, 404 for an unknown store."""
     from platforms.dedupe import DeliveryDeduper
+    from platforms.errors import WebhookRejected
 
     store = _find_store(platform, pk, request.headers)
     if store is None:
@@ -53,7 +54,7 @@ def receive(request, platform: str, pk: int | None = None):
         try:
             with clients.store_adapter(store) as adapter:
                 event = adapter.verify_webhook(dict(request.headers), request.body)
-        except (AuthError, PermanentError) as error:
+        except (AuthError, PermanentError, WebhookRejected) as error:
             log.warning("webhook.refused", platform=platform, store=store.pk, error=str(error))
             return HttpResponse(status=401)
         if not DeliveryDeduper(locks()).first_time(platform, f"{store.pk}:{event.delivery_id}"):
