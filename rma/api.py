@@ -16,7 +16,7 @@ from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequest
 from rma.outbox import rma_rows_execute
 from rma.requests import rma_request_create
 from rma.serializers import (
-    DecideRequestSerializer,
+    RmaDecisionRequestSerializer,
     RmaRequestCreateSerializer,
     RmaRequestSerializer,
     RmaSerializer,
@@ -60,19 +60,19 @@ class RmaViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveMo
 
     def _decide(self, request, outcome: str):
         rma = self.get_object()
-        payload = DecideRequestSerializer(data=request.data)
+        payload = RmaDecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rma_decide(merchant=self.merchant, rma=rma, outcome=outcome, reason=payload.validated_data["reason"], actor=actor_name(request))
         rma_rows_execute(rma.connection)
         return Response(RmaSerializer(selectors.rma(self.merchant, rma.pk)).data)
 
-    @extend_schema(request=DecideRequestSerializer, responses=RmaSerializer)
+    @extend_schema(request=RmaDecisionRequestSerializer, responses=RmaSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         """Accept the RMA with a reason; Miinto refunds the buyer and, on the selected platforms, the store refund follows."""
         return self._decide(request, DecisionOutcome.ACCEPTED)
 
-    @extend_schema(request=DecideRequestSerializer, responses=RmaSerializer)
+    @extend_schema(request=RmaDecisionRequestSerializer, responses=RmaSerializer)
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         """Decline the RMA with a reason; nothing changes in the store."""

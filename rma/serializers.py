@@ -1,8 +1,14 @@
 """API serializers for RMAs, their lines and decisions, store refunds, and RMA requests."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rma.models import RefundPush, Rma, RmaDecisionPush, RmaLine, RmaRequestPush, StoreRefund
+from rma.models import RefundPush, Rma, RmaDecisionPush, RmaLine, RmaRequestPush, RmaStatus, StoreRefund
+
+
+@extend_schema_field({"type": "string", "enum": RmaStatus.values, "description": "pending → accepted or declined"})
+class RmaStatusField(serializers.CharField):
+    """An RMA's status, described inline: its values are the same set as a position's, which would share one enum name."""
 
 
 class RmaLineSerializer(serializers.ModelSerializer):
@@ -28,6 +34,7 @@ class RefundPushSerializer(serializers.ModelSerializer):
 class RmaSerializer(serializers.ModelSerializer):
     lines = RmaLineSerializer(many=True, read_only=True)
     market = serializers.CharField(source="connection.market", read_only=True)
+    status = RmaStatusField(read_only=True)
     pending_decision = serializers.SerializerMethodField()
     refund_push = serializers.SerializerMethodField()
 
@@ -49,7 +56,7 @@ class RmaSerializer(serializers.ModelSerializer):
         return RefundPushSerializer(push).data if push is not None else None
 
 
-class DecideRequestSerializer(serializers.Serializer):
+class RmaDecisionRequestSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, error_messages={"required": "A reason is required.", "blank": "A reason is required."})
 
 

@@ -203,7 +203,7 @@ def order_rma_request(request, order_pk):
 def connection_settings(request, pk):
     connection = miinto_connection(request.merchant, pk)
     settings = rma_settings_for(connection)
-    form = RmaSettingsForm(request.POST or None, instance=settings)
+    form = RmaSettingsForm(request.POST if request.method == "POST" else None, instance=settings)
     if request.method == "POST" and form.is_valid():
         rma_settings_update(connection=connection, restock_refunds=form.cleaned_data["restock_refunds"])
         messages.success(request, "RMA settings saved.")
