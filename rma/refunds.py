@@ -87,6 +87,8 @@ def refund_push_execute(push: RefundPush) -> None:
         # The store push of the order has not finished yet; the refund waits for it.
         raise TransientError(f"Miinto order {order.miinto_id} is not in the store yet")
     lines = list(rma.lines.select_related("order_line"))
+    # Miinto's returns carry no shipping line (miinto-api.md §11), so no shipping is refunded; the adapter refunds the
+    # lines offline (Miinto paid the buyer) and treats tax as in the store order.
     request = RefundRequest(
         key=push.idempotency_key,
         order=StoreOrderRef(id=order.store_order_id, name=order.store_order_name or None),
@@ -123,7 +125,7 @@ def _restock_results(result) -> tuple:
 
 def _record_ours(push: RefundPush, rma: Rma, refund, order_lines) -> StoreRefund:
     """Keep the refund we made, so that the refunds flow knows it as ours the moment it lists it."""
-    found, _ = StoreRefund.objects.get_or_create(
+    found, created = StoreRefund.objects.get_or_create(
         store_connection_id=push.connection.store_connection_id,
         store_refund_id=refund.refund_id,
         defaults={
@@ -144,6 +146,10 @@ def _record_ours(push: RefundPush, rma: Rma, refund, order_lines) -> StoreRefund
             "rma": rma,
         },
     )
+    if not created and found.rma_id is None:
+        # The refunds flow listed it first (a worker stopped after the store made it): tie it to its RMA now.
+        found.rma = rma
+        found.save(update_fields=["rma"])
     return found
 
 

@@ -104,6 +104,7 @@ def _record_one(connection: MiintoConnection, store: StoreConnection, order: Ord
                 note=refund.note[:2000],
                 created_at_store=refund.created_at,
                 status=StoreRefundStatus.RECORDED if ours else StoreRefundStatus.NEW,
+                rma=Rma.objects.filter(refund_key=refund.origin_key).first() if ours else None,
             )
             if not ours:
                 store_refund.request_key = request_key_for(store_refund)

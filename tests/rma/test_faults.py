@@ -158,3 +158,27 @@ def test_everything_converges_under_twenty_percent_faults(rma_world):
     assert len(rma_world.effects("rmaRequests")) == 2 and RmaRequestPush.objects.filter(state="done").count() == 2
     decisions = [(d["returnId"], d["status"]) for d in rma_world.effects("returnDecisions")]
     assert sorted(decisions) == sorted([(r.miinto_id, "accepted") for r in accepted] + [(declined.miinto_id, "declined")])
+
+
+def test_our_refund_found_by_the_refunds_flow_before_we_recorded_it_is_still_ours(rma_world, monkeypatch):
+    """A worker stops after the store made our refund and before it recorded it: the flow sees our key, not a store refund."""
+    from rma import refunds
+
+    order = rma_world.sell((GTIN_TEE_M, 10000, 1))
+    rma = _pending_rma(rma_world, order, {"TEE-BLK-M": 1})
+
+    def stopped(*args, **kwargs):
+        raise RuntimeError("worker stopped")
+
+    monkeypatch.setattr(refunds, "_record_ours", stopped)
+    rma_decide(merchant=rma_world.merchant, rma=rma, outcome="accepted", reason="ok", actor="a")
+    rma_rows_execute(rma_world.connection)
+    assert RefundPush.objects.get().state == "failed" and StoreRefund.objects.count() == 0
+    rma_world.sync_refunds()
+    found = StoreRefund.objects.get()
+    assert (found.origin, found.status, found.rma_id) == ("ours", "recorded", rma.pk)
+    monkeypatch.undo()
+    _make_due()
+    rma_rows_execute(rma_world.connection)
+    assert RefundPush.objects.get().state == "done" and StoreRefund.objects.count() == 1
+    assert len(rma_world.store_refunds(order)) == 1 and rma_world.effects("rmaRequests") == []
