@@ -16,7 +16,7 @@ from koongo.accounts.decorators import merchant_required, write_required
 from rma import selectors
 from rma.attention import request_done, store_refund_resolve
 from rma.configuration import digest_opt_out_set, rma_settings_for, rma_settings_update
-from rma.decisions import rma_decide
+from rma.decisions import ACTIVE_PUSH_STATES, rma_decide
 from rma.forms import DecisionForm, RmaRequestForm, RmaSettingsForm
 from rma.models import DecisionOutcome, StoreRefundStatus
 from rma.outbox import rma_rows_execute
@@ -73,8 +73,11 @@ def _detail(request, rma, bound=None, outcome="", status=200):
     forms = {name: DecisionForm(auto_id=f"{name}_%s") for name in OUTCOMES}
     if bound is not None:
         forms[outcome] = bound
+    push = getattr(rma, "decision_push", None)
     context = {
         "rma": rma,
+        # A decision on its way blocks another; one that failed for good may be made again.
+        "deciding": push is not None and push.state in ACTIVE_PUSH_STATES,
         "accept_form": forms["accept"],
         "decline_form": forms["decline"],
         "scope": rma_scope(rma.connection),

@@ -62,7 +62,7 @@ def test_refunds_on_orders_that_are_not_this_connections_are_skipped_and_known_o
     assert RmaRequestPush.objects.count() == 0
 
 
-def test_a_decision_miinto_refused_can_be_made_again(rma_world):
+def test_a_decision_miinto_refused_can_be_made_again(rma_world, owner_client):
     order = rma_world.sell((GTIN_TEE_M, 10000, 1))
     rma_world.customer_return(order, {"TEE-BLK-M": 1})
     rma_world.sync_rmas()
@@ -72,6 +72,8 @@ def test_a_decision_miinto_refused_can_be_made_again(rma_world):
     rma_rows_execute(rma_world.connection)
     push = RmaDecisionPush.objects.get()
     assert push.state == "dead" and Problem.objects.filter(kind="outbox_dead").count() == 1
+    page = owner_client.get(f"/rmas/{rma.pk}/").content.decode()
+    assert 'id="decline-form"' in page and "(dead)" in page
     rma_decide(merchant=rma_world.merchant, rma=rma, outcome="declined", reason="Worn and washed", actor="b")
     rma_rows_execute(rma_world.connection)
     rma.refresh_from_db()
