@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "connections",
     "catalog",
     "orders",
+    "rma",
 ]
 
 MIDDLEWARE = [

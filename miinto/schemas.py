@@ -405,6 +405,7 @@ class Return(MiintoModel):
     created_at: datetime | None = None
     reason: str | None = None
     customer_comment: str | None = None
+    decision_reason: str | None = None
     positions: list[ReturnPosition] = []
 
 

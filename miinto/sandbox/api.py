@@ -190,6 +190,8 @@ def decide_return(sim: MiintoSimulator, request: Request) -> Response:
 
 def create_rma_request(sim: MiintoSimulator, request: Request) -> Response:
     shop, body = shop_of(sim, request), body_object(request)
+    if not sim.state.rma_requests_supported:
+        raise Failure(405, "method_not_allowed", "Merchant-created returns are not supported")
     positions = body.get("positions")
     if not isinstance(positions, list) or not all(isinstance(p, dict) for p in positions):
         raise Failure(422, "invalid_positions", "positions must be a list of {orderPositionId, quantity}")

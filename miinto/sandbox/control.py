@@ -125,6 +125,17 @@ def create_customer_return(sim: MiintoSimulator, request: Request) -> Response:
     return json_response(wire.return_(created), 201)
 
 
+def decide_return_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
+    """`{status, reason?}`: the merchant accepts or declines a return in Miinto's own back office."""
+    body = _body(request)
+    found = sim.state.returns.get(int(request.params["return_id"]))
+    if found is None:
+        raise SandboxError(404, "no such return")
+    shop = sim.state.shops[found.shop_id]
+    decided = sim.state.decide_return(shop, found.id, str(body.get("status")), body.get("reason"), source="miinto")
+    return json_response(wire.return_(decided))
+
+
 def expire_tokens(sim: MiintoSimulator, request: Request) -> Response:
     """`{channelId?}`: expire one channel's token, or all; the next signed call answers 401 `token_expired`."""
     return json_response({"expired": sim.state.expire_tokens(_body(request).get("channelId"))})
@@ -136,14 +147,23 @@ def labels_ready(sim: MiintoSimulator, request: Request) -> Response:
 
 
 def settings(sim: MiintoSimulator, request: Request) -> Response:
-    """`{labelDelaySeconds?, tokenTtlSeconds?}`: how long labels take after acceptance, and how long tokens live."""
+    """`{labelDelaySeconds?, tokenTtlSeconds?, rmaRequestsSupported?}`: label delay, token lifetime, and whether
+    `POST /returns` exists (false: it answers 405)."""
     body = _body(request)
+    if "rmaRequestsSupported" in body:
+        sim.state.rma_requests_supported = bool(body["rmaRequestsSupported"])
     if "labelDelaySeconds" in body:
         sim.label_delay = sim.state.label_delay = float(body["labelDelaySeconds"])
     if "tokenTtlSeconds" in body:
         ttl = body["tokenTtlSeconds"]
         sim.token_ttl = sim.state.token_ttl = None if ttl is None else float(ttl)
-    return json_response({"labelDelaySeconds": sim.state.label_delay, "tokenTtlSeconds": sim.state.token_ttl})
+    return json_response(
+        {
+            "labelDelaySeconds": sim.state.label_delay,
+            "tokenTtlSeconds": sim.state.token_ttl,
+            "rmaRequestsSupported": sim.state.rma_requests_supported,
+        }
+    )
 
 
 def effects(sim: MiintoSimulator, request: Request) -> Response:
@@ -169,6 +189,7 @@ ROUTES = [
     ("POST", "/_sandbox/transfers", create_transfers),
     ("POST", "/_sandbox/transfers/{transfer_id}/decide", decide_in_miinto),
     ("POST", "/_sandbox/returns", create_customer_return),
+    ("POST", "/_sandbox/returns/{return_id}/decide", decide_return_in_miinto),
     ("POST", "/_sandbox/tokens/expire", expire_tokens),
     ("POST", "/_sandbox/labels/ready", labels_ready),
     ("POST", "/_sandbox/settings", settings),

@@ -197,7 +197,11 @@ class MiintoState:
             "rmaRequests": [],
             "returnDecisions": [],
             "stockPushes": [],
+            # Not a client call: the e-mails Miinto sends the buyer when a return is accepted or declined.
+            "buyerEmails": [],
         }
+        # Off: `POST /returns` answers 405, as it would if Miinto never offered merchant-created returns (§11).
+        self.rma_requests_supported = True
 
     def next_id(self, kind: str) -> int:
         return next(self.ids[kind])
@@ -487,6 +491,8 @@ class MiintoState:
             self.next_id("return"), shop.id, order.id, status, origin, self.clock(), reason, customer_comment, positions
         )
         self.returns[created.id] = created
+        if status == "accepted":
+            self._email_buyer(created)
         return created
 
     def _returned(self, order: Order, position_id: int) -> int:
@@ -498,7 +504,8 @@ class MiintoState:
             if rp.order_position_id == position_id
         )
 
-    def decide_return(self, shop: Shop, return_id: int, status: str, reason: str | None) -> Return:
+    def decide_return(self, shop: Shop, return_id: int, status: str, reason: str | None, source: str = "api") -> Return:
+        """Accept or decline a pending return; `source` "miinto" is a decision in Miinto's back office, not a client call."""
         found = self.return_in(shop, return_id)
         if status not in ("accepted", "declined"):
             raise Failure(422, "invalid_status", "status must be accepted or declined")
@@ -508,8 +515,16 @@ class MiintoState:
             raise Failure(409, "not_pending", f"Return {return_id} is already {found.status}")
         found.status = status
         found.decision_reason = reason
-        self.effects["returnDecisions"].append({"shopId": shop.id, "returnId": return_id, "status": status, "reason": reason})
+        if source == "api":
+            self.effects["returnDecisions"].append({"shopId": shop.id, "returnId": return_id, "status": status, "reason": reason})
+        self._email_buyer(found)
         return found
+
+    def _email_buyer(self, decided: Return) -> None:
+        subject = f"Your return has been {decided.status}"
+        self.effects["buyerEmails"].append(
+            {"returnId": decided.id, "orderId": decided.order_id, "subject": subject, "reason": decided.decision_reason}
+        )
 
     # --- stock and product map -------------------------------------------------------------------
 
