@@ -220,7 +220,13 @@ def credentials_for_storage(credentials) -> dict:
             return [reveal(v) for v in value]
         return value
 
-    return {name: reveal(getattr(credentials, name)) for name in type(credentials).model_fields}
+    # JSON mode turns Decimals and dates into strings the encrypted JSON field can store; secrets are put back after.
+    data = credentials.model_dump(mode="json")
+    for name in type(credentials).model_fields:
+        value = getattr(credentials, name)
+        if isinstance(value, SecretStr) or (isinstance(value, tuple | list) and any(isinstance(v, SecretStr) for v in value)):
+            data[name] = reveal(value)
+    return data
 
 
 @transaction.atomic

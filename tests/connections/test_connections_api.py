@@ -204,3 +204,21 @@ def test_store_credentials_are_validated_field_by_field(api_client):
     assert set(response.json()) == {"shop_domain", "access_token"}
     unknown = api_client.post("/api/v1/store-connections/", {"platform": "woo", "name": "Web", "credentials": {}}, format="json")
     assert unknown.json() == {"platform": ["Unknown platform 'woo'."]}
+
+
+def test_credentials_with_decimals_are_stored(merchant):
+    from decimal import Decimal
+
+    from connections.services import credentials_for_storage
+    from platforms import registry
+
+    model = registry.credentials_model("bigcommerce")
+    sample = {name: "x" for name, info in model.model_fields.items() if info.is_required()}
+    fields = model.model_fields
+    if "vat_rate" in fields:
+        sample["vat_rate"] = Decimal("25")
+    stored = credentials_for_storage(model.model_validate(sample))
+    import json
+
+    json.dumps(stored)  # the encrypted JSON column must be able to store it
+    assert all(not str(v).startswith("**") for v in stored.values())
