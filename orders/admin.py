@@ -52,7 +52,21 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["miinto_id", "parent_order_id", "customer_name", "customer_email", "merchant__name"]
     list_select_related = ["merchant", "connection"]
     inlines = [OrderLineInline]
-    actions = ["repush_store_order"]
+    actions = ["resync_order", "repush_store_order"]
+
+    @admin.action(description="Resync the order from Miinto (customer, addresses, delivery)")
+    def resync_order(self, request, queryset):
+        from koongo.accounts.tenancy import merchant_scope
+        from koongo.http import HttpError
+        from orders.pushes import order_resync
+
+        for order in queryset.select_related("connection", "merchant"):
+            with merchant_scope(order.merchant):
+                try:
+                    order_resync(order)
+                except HttpError as error:
+                    self.message_user(request, f"{order}: {error}", level="warning")
+        self.message_user(request, f"Resynced {queryset.count()} order(s).")
 
     @admin.action(description="Re-push the store order")
     def repush_store_order(self, request, queryset):

@@ -87,6 +87,20 @@ def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client,
     return order
 
 
+def order_resync(order: Order) -> Order:
+    """Read the order from Miinto again and refresh what Miinto may change (customer, addresses, delivery); lines stay."""
+    connection = order.connection
+    client, recorder, about = _miinto(connection, ("order", order.pk))
+    with client, recorder, about:
+        wire = client.order(connection.shop_id, order.miinto_id)
+    fresh = _order_fields(connection, wire)
+    for field in ("customer_name", "customer_email", "customer_phone", "billing_address", "shipping_address", "delivery_address",
+                  "delivery_type", "delivery_provider_id", "shipping_method", "warnings", "raw"):
+        setattr(order, field, fresh[field])
+    order.save()
+    return order
+
+
 def _address(person, address) -> dict:
     return {
         "name": person.name, "first_name": person.first_name, "last_name": person.last_name,
@@ -95,8 +109,8 @@ def _address(person, address) -> dict:
     }
 
 
-def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder) -> Order:
-    """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id)."""
+def _order_fields(connection: MiintoConnection, wire: WireOrder) -> dict:
+    """Our Order's fields from Miinto's answer; applies Use Billing Address For Shipping and its parcel-shop warning."""
     configuration = connection.order_configuration
     billing = wire.billing_information
     delivery = wire.shipping_information.delivery_address
@@ -109,17 +123,21 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
         shipping_address = billing_address
         if delivery_type == "ParcelShopDelivery":
             warnings.append("Parcel-shop delivery: the billing address replaced the parcel shop as the shipping address.")
+    return {
+        "merchant": connection.merchant, "parent_order_id": wire.parent_order.id if wire.parent_order else None,
+        "currency": wire.currency, "created_at_miinto": wire.parent_order.created_at if wire.parent_order else None,
+        "customer_name": billing.name, "customer_email": billing.email or "", "customer_phone": billing.phone or "",
+        "billing_address": billing_address, "shipping_address": shipping_address, "delivery_address": delivery_address,
+        "delivery_type": delivery_type, "delivery_provider_id": wire.shipping_information.delivery_options.provider_id or "",
+        "shipping_method": shipping_method_for(delivery_type), "warnings": warnings, "raw": wire.model_dump(mode="json", by_alias=True),
+    }
+
+
+def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder) -> Order:
+    """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id)."""
+    configuration = connection.order_configuration
     order, created = Order.objects.get_or_create(
-        connection=connection,
-        miinto_id=wire.id,
-        defaults={
-            "merchant": connection.merchant, "transfer": transfer, "parent_order_id": wire.parent_order.id if wire.parent_order else None,
-            "currency": wire.currency, "created_at_miinto": wire.parent_order.created_at if wire.parent_order else None,
-            "customer_name": billing.name, "customer_email": billing.email or "", "customer_phone": billing.phone or "",
-            "billing_address": billing_address, "shipping_address": shipping_address, "delivery_address": delivery_address,
-            "delivery_type": delivery_type, "delivery_provider_id": wire.shipping_information.delivery_options.provider_id or "",
-            "shipping_method": shipping_method_for(delivery_type), "warnings": warnings, "raw": wire.model_dump(mode="json", by_alias=True),
-        },
+        connection=connection, miinto_id=wire.id, defaults={**_order_fields(connection, wire), "transfer": transfer}
     )
     if not created:
         return order

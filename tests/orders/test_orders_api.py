@@ -119,3 +119,18 @@ def test_overview_chart_and_needs_attention(world, client, owner):
     assert "price_below_threshold" in body and "1 position(s) need attention" in body
     attention = client.get("/orders/needs-attention/")
     assert [p.status for p in attention.context["positions"]] == ["pending"]
+
+
+def test_admin_resync_refreshes_the_order_from_miinto(world, client, django_user_model):
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    order = Order.objects.get()
+    Order.objects.filter(pk=order.pk).update(customer_name="stale", billing_address={})
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-admin-1")
+    client.force_login(admin)
+    response = client.post("/admin/orders/order/", {"action": "resync_order", "_selected_action": [order.pk]})
+    assert response.status_code == 302
+    order.refresh_from_db()
+    assert order.customer_name not in ("stale", "") and order.billing_address["city"]
+    assert order.lines.count() == 1
