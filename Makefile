@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint vendor-static clean
+.PHONY: demo test install lint lock vendor-static clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.lock | $(BIN)/python
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+# Every package is pinned and hash-checked: a swapped or tampered download fails the install.
+$(VENV)/.installed: requirements-dev.lock | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 install: $(VENV)/.installed
@@ -23,10 +23,18 @@ demo: install
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/hadolint Dockerfile
 
 # The database is DATABASE_URL, else a local PostgreSQL on 127.0.0.1:5432, else SQLite (koongo/test_settings.py).
 test: lint
 	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
+
+# The locks, from pyproject.toml: requirements.lock for the image, requirements-dev.lock adds the test tools.
+# Existing pins are kept; `make lock UPGRADE=1` moves them to the newest releases.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock: install
+	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 vendor-static:
 	bash scripts/vendor_static.sh

@@ -119,3 +119,53 @@ def encrypted_fields():
         for field in model._meta.concrete_fields:
             if isinstance(field, EncryptedTextField):
                 yield model, field
+
+
+def undecryptable_secrets(*, sample: int | None = None) -> dict[str, tuple[int, int]]:
+    """Per encrypted column ("app.Model.field"): (values the configured keys cannot decrypt, values checked).
+
+    `sample` checks only the newest rows of each column (a cheap readiness probe); None checks every row.
+    Raw tokens are read through a cast, so nothing is decrypted by the field itself.
+    """
+    from django.db.models import TextField
+    from django.db.models.functions import Cast
+    from django_scopes import scopes_disabled
+
+    keys = fernet()
+    report = {}
+    # A maintenance check reads every merchant's secrets by design; nothing leaves this function but counts.
+    with scopes_disabled():
+        for model, field in encrypted_fields():
+            rows = (
+                model._base_manager.exclude(**{field.attname: ""})
+                .exclude(**{f"{field.attname}__isnull": True})
+                .annotate(raw_token=Cast(field.attname, TextField()))
+                .order_by("-pk")
+                .values_list("raw_token", flat=True)
+            )
+            tokens = rows[:sample] if sample else rows.iterator(chunk_size=2000)
+            failed = checked = 0
+            for token in tokens:
+                checked += 1
+                try:
+                    keys.decrypt(token.encode())
+                except InvalidToken:
+                    failed += 1
+            report[f"{model._meta.label}.{field.name}"] = (failed, checked)
+    return report
+
+
+def keys_problem(*, sample: int | None = None) -> str | None:
+    """A sentence naming the key problem when stored secrets cannot be decrypted, else None."""
+    report = undecryptable_secrets(sample=sample)
+    failing = {column: counts for column, counts in report.items() if counts[0]}
+    if not failing:
+        return None
+    failed = sum(counts[0] for counts in failing.values())
+    checked = sum(counts[1] for counts in failing.values())
+    columns = ", ".join(f"{column} ({counts[0]} of {counts[1]})" for column, counts in sorted(failing.items()))
+    return (
+        f"FIELD_ENCRYPTION_KEYS cannot decrypt {failed} of {checked} stored secrets: {columns}. "
+        "The keys are wrong, or the key these secrets were written with is missing: "
+        "set the key set that was in use when the data (or backup) was written."
+    )

@@ -4,6 +4,7 @@ Embedded defaults: SQLite (WAL) and a filesystem Celery broker. DATABASE_URL swi
 REDIS_URL to Redis for broker, cache and locks.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -15,12 +16,15 @@ DJANGO_ENV = env.str("DJANGO_ENV", default="dev")  # dev, test or prod
 if DJANGO_ENV not in {"dev", "test", "prod"}:
     raise RuntimeError(f"DJANGO_ENV must be dev, test or prod, not {DJANGO_ENV!r}")
 IS_PROD = DJANGO_ENV == "prod"
+# collectstatic reads no secret, so the image's build step runs it with none: no secret ever enters a layer.
+COLLECTING_STATIC = sys.argv[1:2] == ["collectstatic"]
+REQUIRE_SECRETS = IS_PROD and not COLLECTING_STATIC
 DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
-    if IS_PROD:
+    if REQUIRE_SECRETS:
         raise RuntimeError("SECRET_KEY must be set when DJANGO_ENV=prod")
     SECRET_KEY = "insecure-dev-and-test-only-key"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PROD else ["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -162,7 +166,7 @@ if DJANGO_ENV == "test":
 # --- secrets -------------------------------------------------------------------------------
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 FIELD_ENCRYPTION_KEY_FILE = DATA_DIR / "field-encryption.key"
-if not FIELD_ENCRYPTION_KEYS and IS_PROD:
+if not FIELD_ENCRYPTION_KEYS and REQUIRE_SECRETS:
     raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when DJANGO_ENV=prod")
 
 # --- i18n, static, media -------------------------------------------------------------------
@@ -176,8 +180,22 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "koongo" / "static"]
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(DATA_DIR / "media")))
 MEDIA_URL = "/media/"
+# Label PDFs go through Django's storage API: the local filesystem for one host, S3-compatible object storage
+# (django-storages) when web and workers run on several hosts. Label links stay ours either way (see README).
+FILE_STORAGE_BACKEND = env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+FILE_STORAGE_OPTIONS: dict = {}
+if FILE_STORAGE_BACKEND == "storages.backends.s3.S3Storage":
+    FILE_STORAGE_OPTIONS = {
+        "bucket_name": env.str("S3_BUCKET_NAME"),
+        "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("S3_REGION_NAME", default="") or None,
+        "location": env.str("S3_LOCATION", default=""),
+        "default_acl": None,  # objects inherit the bucket's (private) policy
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 STORAGES = {
-    "default": {"BACKEND": env.str("FILE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")},
+    "default": {"BACKEND": FILE_STORAGE_BACKEND, "OPTIONS": FILE_STORAGE_OPTIONS},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DJANGO_ENV != "prod"

@@ -37,4 +37,5 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]  # noqa: F405
+# django_migration_linter: tests/deploy checks every migration is safe under traffic (a dev-only package).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp", "django_migration_linter"]  # noqa: F405

@@ -58,17 +58,35 @@ def check_broker() -> None:
         conn.ensure_connection(max_retries=1)
 
 
-READINESS_CHECKS = {"database": check_database, "cache": check_cache, "broker": check_broker}
+def check_encryption_keys() -> None:
+    from django.db import DatabaseError
+
+    from koongo.crypto import keys_problem
+
+    try:
+        problem = keys_problem(sample=1)  # the newest secret of each column: a key set that cannot read it is wrong
+    except DatabaseError:
+        return  # an unreachable database is the database check's finding, not a key problem
+    if problem:
+        raise RuntimeError(problem)
+
+
+READINESS_CHECKS = {
+    "database": check_database,
+    "cache": check_cache,
+    "broker": check_broker,
+    "encryption_keys": check_encryption_keys,
+}
 
 
 def readyz(request):
-    """503 with the failing dependencies when the database, cache or broker is unreachable."""
+    """503 with the failing dependencies: database, cache or broker unreachable, or keys that cannot decrypt secrets."""
     failures = {}
     for name, check in READINESS_CHECKS.items():
         try:
             check()
         except Exception as error:  # any failure means not ready; report which and why
-            failures[name] = f"{type(error).__name__}: {error}"[:200]
+            failures[name] = f"{type(error).__name__}: {error}"[:400]
     if failures:
         return JsonResponse({"status": "unavailable", "failing": failures}, status=503)
     return JsonResponse({"status": "ok", "checks": sorted(READINESS_CHECKS)})

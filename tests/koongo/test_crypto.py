@@ -52,3 +52,22 @@ def test_empty_values_stay_empty():
     holder = SecretHolder.objects.create(label="x")
     assert SecretHolder.objects.get(pk=holder.pk).secret == ""
     assert _raw(holder.pk, "secret") == ""
+
+
+def test_the_key_check_names_the_columns_a_wrong_key_set_cannot_read(settings):
+    from koongo.celery import refuse_undecryptable_secrets
+    from koongo.crypto import keys_problem
+
+    SecretHolder.objects.create(label="a", secret="one", config={"b": 2})
+    SecretHolder.objects.create(label="b", secret="two")
+    assert keys_problem() is None
+    refuse_undecryptable_secrets()  # the worker starts
+
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    problem = keys_problem()
+    assert problem.startswith("FIELD_ENCRYPTION_KEYS cannot decrypt 4 of 4 stored secrets:")
+    assert "testapp.SecretHolder.config (2 of 2), testapp.SecretHolder.secret (2 of 2)" in problem
+    assert "one" not in problem and "two" not in problem
+    with pytest.raises(SystemExit) as refused:
+        refuse_undecryptable_secrets()
+    assert str(refused.value).startswith("koongo worker refuses to start: FIELD_ENCRYPTION_KEYS cannot decrypt 2 of 2")

@@ -12,7 +12,7 @@ def test_healthz(client):
 def test_readyz_ok(client):
     response = client.get("/readyz")
     assert response.status_code == 200
-    assert response.json()["checks"] == ["broker", "cache", "database"]
+    assert response.json()["checks"] == ["broker", "cache", "database", "encryption_keys"]
 
 
 @pytest.mark.django_db
