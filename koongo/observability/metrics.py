@@ -4,7 +4,9 @@ Pure prometheus-client, no Django: the HTTP base in koongo.http counts remote ca
 Celery's prefork pool the client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR) sums the processes at scrape time.
 """
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Histogram, disable_created_metrics
+
+disable_created_metrics()  # the *_created series double every family and no rule of ours reads them
 
 RUN_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 900)
 CALL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
