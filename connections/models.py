@@ -322,7 +322,11 @@ class Problem(TenantModel):
                 fields=["merchant", "fingerprint"], condition=Q(state="open"), name="one_open_problem_per_fingerprint"
             )
         ]
-        indexes = [models.Index(fields=["merchant", "state", "kind"], name="problem_inbox_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "state", "kind"], name="problem_inbox_idx"),
+            # The metrics' open problems by kind, across merchants: open rows only.
+            models.Index(fields=["kind"], condition=Q(state="open"), name="problem_open_kind_idx"),
+        ]
 
     def __str__(self):
         return f"{self.kind}: {self.message[:60]}"

@@ -22,6 +22,8 @@ from connections.models import OutboxRow, OutboxState, Problem
 from connections.problems import ProblemActionRefused, problem_raise, register_problem_kind
 from koongo.accounts.tenancy import merchant_scope
 from koongo.http import AuthError, PermanentError, TransientError
+from koongo.observability import metrics
+from koongo.observability.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -151,22 +153,37 @@ def outbox_execute(model_label: str, pk: int) -> str:
         row = kind.model.objects.select_related("merchant").filter(pk=pk).first()
     if row is None:
         return "missing"
-    with merchant_scope(row.merchant):
-        if not outbox_claim(row):
-            return "not_claimed"
-        if row.attempts > kind.max_attempts:
-            # Only a worker that died mid-attempt (lease expired, claimed again) gets here: stop re-running a row that kills it.
-            return _bury(kind, row, f"gave up after {row.attempts - 1} attempts; the worker stopped during the last ones")
-        try:
-            kind.handler(row)
-        except (PermanentError, AuthError) as error:
-            return _bury(kind, row, _describe_error(error))
-        except TransientError as error:
-            return _fail(kind, row, _describe_error(error), getattr(error, "retry_after", None))
-        except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
-            log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
-            return _fail(kind, row, _describe_error(error), None)
-        return _complete(row)
+    with merchant_scope(row.merchant), log_context(**_row_context(kind, row)):
+        outcome = _claim_and_run(kind, row)
+    metrics.OUTBOX_EXECUTIONS.labels(kind.label, outcome).inc()
+    return outcome
+
+
+def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
+    """What every log line of this execution carries: the row, and the order, transfer or RMA it is about."""
+    context = {"outbox": kind.label, "outbox_row": row.pk}
+    for name in ("order_id", "transfer_id", "rma_id", "connection_id"):
+        if getattr(row, name, None) is not None:
+            context[name] = getattr(row, name)
+    return context
+
+
+def _claim_and_run(kind: OutboxKind, row: OutboxRow) -> str:
+    if not outbox_claim(row):
+        return "not_claimed"
+    if row.attempts > kind.max_attempts:
+        # Only a worker that died mid-attempt (lease expired, claimed again) gets here: stop re-running a row that kills it.
+        return _bury(kind, row, f"gave up after {row.attempts - 1} attempts; the worker stopped during the last ones")
+    try:
+        kind.handler(row)
+    except (PermanentError, AuthError) as error:
+        return _bury(kind, row, _describe_error(error))
+    except TransientError as error:
+        return _fail(kind, row, _describe_error(error), getattr(error, "retry_after", None))
+    except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
+        log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
+        return _fail(kind, row, _describe_error(error), None)
+    return _complete(row)
 
 
 def _describe_error(error: Exception) -> str:

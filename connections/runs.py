@@ -35,6 +35,8 @@ from connections.services import miinto_connection_pause
 from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
 from koongo.http import AuthError
+from koongo.observability import metrics
+from koongo.observability.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -221,6 +223,9 @@ def sync_run_finish(run: SyncRun, *, error: str | None = None, notes: list[str] 
         run.finished_at = now
         run.error_summary = _summary(error, notes)
         run.save(update_fields=["status", "finished_at", "error_summary"])
+        if run.started_at:
+            seconds, flow = (now - run.started_at).total_seconds(), run.flow
+            transaction.on_commit(lambda: metrics.SYNC_RUN_SECONDS.labels(flow, str(status)).observe(seconds))
         connection = MiintoConnection.objects.select_for_update().get(pk=run.connection_id)
         if status != RunStatus.FAILED:
             connection.last_synced = {**connection.last_synced, run.flow: now.isoformat()}
@@ -243,7 +248,8 @@ def _lock_seconds() -> int:
 def sync_run_execute(run: SyncRun) -> str:
     """Start the run under its (connection, flow) lock, call the flow's runner and finish the run; returns the outcome."""
     spec = _flows.get(run.flow)
-    with locks().hold(f"sync:{run.connection_id}:{run.flow}", ttl=_lock_seconds()) as ours:
+    with log_context(run_id=run.pk, flow=run.flow, connection_id=run.connection_id), \
+            locks().hold(f"sync:{run.connection_id}:{run.flow}", ttl=_lock_seconds()) as ours:
         if not ours:
             # Another worker is still in this flow (e.g. a run declared lost that is still going); this run stays queued
             # until the dispatcher's stale-run check ends it.

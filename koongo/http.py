@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 import httpx
 import structlog
 
+from koongo.observability import metrics
+
 log = structlog.get_logger("koongo.http")
 
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=5.0)
@@ -123,6 +125,17 @@ def error_for_exception(exc: Exception) -> HttpError:
     return PermanentError(f"{type(exc).__name__}: {exc}")
 
 
+def call_outcome(error: HttpError | None) -> str:
+    """The bounded outcome label of one call."""
+    if error is None:
+        return "ok"
+    if isinstance(error, RateLimited):
+        return "rate_limited"
+    if isinstance(error, AuthError):
+        return "auth"
+    return "transient" if isinstance(error, TransientError) else "permanent"
+
+
 def redact_headers(headers: Iterable[tuple[str, str]], secret_names: frozenset[str] = DEFAULT_SECRET_NAMES) -> dict[str, str]:
     """Headers as a dict with secret values replaced."""
     return {k: (REDACTED if k.lower() in secret_names else v) for k, v in headers}
@@ -219,6 +232,12 @@ class ApiClient:
     def __exit__(self, *exc):
         self.close()
 
+    @property
+    def remote(self) -> str:
+        """The remote's name in metrics: the package the client lives in (miinto, shopify, magento2, ...)."""
+        parts = type(self).__module__.split(".")
+        return parts[1] if parts[0] == "platforms" and len(parts) > 1 else parts[0]
+
     def prepare(self, request: httpx.Request) -> httpx.Request:
         """Hook for subclasses to sign or decorate a built request."""
         return request
@@ -249,7 +268,9 @@ class ApiClient:
     def _send_once(self, method: str, url: str, **kwargs) -> httpx.Response:
         if self.rate_limit:
             rl = self.rate_limit
+            waiting_since = time.monotonic()
             rl.limiter.wait(rl.key, rate=rl.rate, burst=rl.burst, max_wait=rl.max_wait)
+            metrics.RATE_LIMIT_WAIT_SECONDS.labels(self.remote).inc(time.monotonic() - waiting_since)
         request = self.prepare(self.http.build_request(method, url, **kwargs))
         started = time.monotonic()
         response = None
@@ -278,6 +299,8 @@ class ApiClient:
             response_body=redact_body(response.content, self.secret_names) if response is not None else None,
             error=str(error) if error else None,
         )
+        metrics.REMOTE_CALLS.labels(self.remote, call_outcome(error)).inc()
+        metrics.REMOTE_CALL_SECONDS.labels(self.remote).observe(record.duration_ms / 1000)
         log.info(
             "http.call",
             method=record.method,

@@ -23,6 +23,11 @@ def _app_modules(name: str):
                 raise
 
 
+def app_modules(name: str):
+    """(app config, module) for every app of ours that has a module called `name`."""
+    return _app_modules(name)
+
+
 def api_routes():
     """(prefix, viewset, basename) triples from every app's `api.py` `api_routes` list."""
     for _, module in _app_modules("api"):

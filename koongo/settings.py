@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "csp",
     "auditlog",
+    "django_prometheus",
     "koongo",
     "koongo.accounts",
     "connections",
@@ -56,6 +57,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request counts and latency by view and status (django-prometheus); first and last, so they time everything.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +70,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "koongo.accounts.middleware.MerchantScopeMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "koongo.urls"
@@ -147,6 +151,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
     "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": 60.0},
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
+    # koongo: beat's liveness tick, the koongo_beat_last_tick_timestamp_seconds gauge.
+    "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},
 }
 
 # --- auth ----------------------------------------------------------------------------------
@@ -256,6 +262,11 @@ SPECTACULAR_SETTINGS = {
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 
+# --- operations ----------------------------------------------------------------------------
+# GET /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; unset, it is open in dev and 404 in prod.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+PROMETHEUS_EXPORT_MIGRATIONS = False  # django-prometheus would query the migration table at start-up
+
 # --- integrations --------------------------------------------------------------------------
 SHOPIFY_CLIENT_ID = env.str("SHOPIFY_CLIENT_ID", default="koongo-dev-app")
 SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="koongo-dev-app-secret")
@@ -268,7 +279,15 @@ STORE_SIMULATOR_URL = env.str("STORE_SIMULATOR_URL", default="http://127.0.0.1:8
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # One JSON line per record, structlog's and the standard library's alike, each with the bound run/order context.
+    "formatters": {
+        "json": {
+            "()": "structlog.stdlib.ProcessorFormatter",
+            "processor": "ext://koongo.observability.logs.JSON_RENDERER",
+            "foreign_pre_chain": "ext://koongo.observability.logs.FOREIGN_PRE_CHAIN",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if DJANGO_ENV != "test" else "WARNING")},
 }
 
@@ -287,13 +306,13 @@ SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default=STORE_SIMULATOR_U
 # structlog renders through the standard library, so LOG_LEVEL and handlers apply to the http.call lines too.
 import structlog  # noqa: E402
 
+from koongo.observability.logs import shared_processors  # noqa: E402
+
 structlog.configure(
     processors=[
         structlog.stdlib.filter_by_level,
-        structlog.stdlib.add_logger_name,
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso"),
-        structlog.processors.JSONRenderer(),
+        *shared_processors(),
+        structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
     ],
     logger_factory=structlog.stdlib.LoggerFactory(),
     wrapper_class=structlog.stdlib.BoundLogger,

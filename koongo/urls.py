@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from koongo import views
 from koongo.api import MeView
+from koongo.observability.views import metrics_view
 from koongo.registry import api_routes, dashboard_urls
 
 router = DefaultRouter()
@@ -24,6 +25,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics_view, name="metrics"),
 ]
 
 handler404 = "koongo.views.error_404"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +12,7 @@ from catalog.models import ProductListing
 from catalog.selectors import reference_price_from
 from connections.models import MiintoConnection, OrderConfiguration
 from connections.outbox import outbox_schedule
+from koongo.observability import metrics
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
 from orders.rules import Outcome, RuleInput, decide
 
@@ -45,6 +46,20 @@ def _record(position: Position, outcome: str, reason: str, decided_by: str, inpu
     position.wait_reason = ""
     return Decision(merchant=position.merchant, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
                     actor=actor, inputs=inputs)
+
+
+def _count_on_commit(decisions: list[Decision], *, rule: str) -> None:
+    """Count decisions once they are committed; a manual reason is the merchant's own text, so it is not a label."""
+    counts = Counter((d.outcome, d.reason if rule == "auto" else "manual") for d in decisions)
+
+    def count():
+        for (outcome, reason), number in counts.items():
+            metrics.POSITIONS_DECIDED.labels(DECIDED[outcome], rule, reason).inc(number)
+
+    transaction.on_commit(count)
+
+
+DECIDED = {"accept": "accepted", "decline": "declined"}
 
 
 @transaction.atomic
@@ -91,6 +106,7 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
         touched_transfers[position.transfer_id] = position.transfer
     Position.objects.bulk_update([d.position for d in decisions] + waiting, ["status", "awaiting_store", "wait_reason"])
     Decision.objects.bulk_create(decisions)
+    _count_on_commit(decisions, rule="auto")
     for transfer in touched_transfers.values():
         decision_push_for(connection, transfer)
     accepted = sum(1 for d in decisions if d.outcome == Outcome.ACCEPT)
@@ -117,6 +133,7 @@ def positions_decide(*, merchant, positions: list[Position], outcome: str, actor
             Decision.objects.bulk_create(decisions)
     except IntegrityError:
         raise ValidationError({"positions": "Another decision was recorded at the same time; reload and check."}) from None
+    _count_on_commit(decisions, rule="manual")
     for transfer in {p.transfer_id: p.transfer for p in locked}.values():
         decision_push_for(transfer.connection, transfer)
     return decisions

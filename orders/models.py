@@ -73,6 +73,8 @@ class Position(TenantModel):
         indexes = [
             models.Index(fields=["product"], condition=Q(awaiting_store=True), name="position_promised_idx"),
             models.Index(fields=["merchant", "status"], name="position_status_idx"),
+            # The metrics' oldest undecided position, across merchants: pending rows only, so it stays small.
+            models.Index(fields=["transfer"], condition=Q(status="pending"), name="position_pending_idx"),
         ]
 
     def __str__(self):
