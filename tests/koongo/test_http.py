@@ -110,3 +110,20 @@ def test_rate_limit_is_consulted_before_each_call():
     client.send("GET", "/r")
     client.send("GET", "/r")
     assert calls == [("chan-1", 10, 10), ("chan-1", 10, 10)]
+
+
+def test_clients_share_one_tls_context_per_process(monkeypatch):
+    """Building a TLS context loads the CA bundle; a client per push must not pay that each time."""
+    import ssl
+
+    from koongo import http
+
+    http.shared_ssl_context.cache_clear()
+    built = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(1) or real(*a, **k))
+    clients = [ApiClient("https://shop.example") for _ in range(5)]
+    for client in clients:
+        client.close()
+    assert len(built) == 1
+    assert clients[0].http._transport._pool._ssl_context is clients[4].http._transport._pool._ssl_context

@@ -81,6 +81,8 @@ def test_a_backup_restores_and_runs(transactional_db, world, label_storage, tmp_
     backed_up = _sh("pg_dump", "--format=custom", "--no-owner", f"--file={dump}", _pg_url(live_db))
     assert backed_up.returncode == 0, backed_up.stderr
     shutil.copytree(label_storage, tmp_path / "backup-media")
+    print(f"\ndrill: pg_dump -Fc wrote {dump.stat().st_size} bytes; label storage copied "
+          f"({sum(1 for p in (tmp_path / 'backup-media').rglob('*') if p.is_file())} file)")
 
     # Restore into a fresh database and a fresh storage.
     assert _sh("createdb", "-h", "127.0.0.1", "-U", "postgres", restored_db).returncode == 0
@@ -97,6 +99,7 @@ def test_a_backup_restores_and_runs(transactional_db, world, label_storage, tmp_
         checked = _manage("check_encryption_keys", database=restored_db, keys=keys, data_dir=tmp_path / "ops")
         assert checked.returncode == 0, checked.stderr
         assert "decrypts all" in checked.stdout
+        print(f"drill: restored into {restored_db}; check_encryption_keys: {checked.stdout.strip()}")
 
         # With a wrong key set it refuses, naming the key problem; readiness says the same.
         wrong = _manage("check_encryption_keys", database=restored_db, keys=[Fernet.generate_key().decode()],
@@ -104,6 +107,7 @@ def test_a_backup_restores_and_runs(transactional_db, world, label_storage, tmp_
         assert wrong.returncode == 1
         assert "FIELD_ENCRYPTION_KEYS cannot decrypt" in wrong.stderr
         assert "connections.StoreConnection.credentials (1 of 1)" in wrong.stderr
+        print(f"drill: with a wrong key set (exit {wrong.returncode}): {wrong.stderr.strip().splitlines()[-1]}")
 
         with _pointed_at(restored_db):
             with merchant_scope(world.merchant):
@@ -117,7 +121,10 @@ def test_a_backup_restores_and_runs(transactional_db, world, label_storage, tmp_
             world.sync()
             with merchant_scope(world.merchant):
                 assert Order.objects.count() == 2
-                assert Order.objects.exclude(pk=order.pk).get().store_order_id
+                synced = Order.objects.exclude(pk=order.pk).get()
+                assert synced.store_order_id
+            print(f"drill: label link served {len(response.content)} bytes from the copy; one more sync put Miinto order "
+                  f"{synced.miinto_id} into the store as {synced.store_order_id}")
 
             settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
             ready = client.get("/readyz")
