@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from connections import admin_sync, services  # noqa: F401  (admin_sync registers the sync machinery's admins)
+from connections import services  # noqa: F401  (admin_sync registers the sync machinery's admins)
 from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
 
 SECRET_MASK = "•••••• (encrypted)"
@@ -32,7 +32,7 @@ class MiintoConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Synchronize orders now")
     def sync_now(self, request, queryset):
-        from connections.runs import sync_request
+        from connections.sync.runs import sync_request
         from koongo.accounts.tenancy import merchant_scope
 
         started = 0

@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from connections.outbox import outbox_retry
+from connections.sync.outbox import outbox_retry
 from koongo.accounts.tenancy import merchant_scope
 from koongo.http import HttpError
 from rma.models import RefundPush, Rma, RmaDecisionPush, RmaDigestOptOut, RmaLine, RmaRequestPush, RmaSettings, StoreRefund

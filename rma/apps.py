@@ -8,9 +8,9 @@ class RmaConfig(AppConfig):
     verbose_name = "RMA and refunds"
 
     def ready(self):
-        from connections.outbox import register_outbox
-        from connections.problems import register_problem_kind
-        from connections.runs import register_flow
+        from connections.sync.outbox import register_outbox
+        from connections.sync.problems import register_problem_kind
+        from connections.sync.runs import register_flow
         from connections.webhooks import register_webhook_handler
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
         from rma import decisions, problems, refunds, requests
