@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import current_app
+from celery.result import AsyncResult
 
 # The registered names; tasks.py declares the same strings. They are the names the tasks had before they
 # moved into connections/sync/, so messages already queued in a deployed broker still resolve.
@@ -10,6 +11,6 @@ RUN_FLOW = "connections.tasks.run_flow"
 OUTBOX_EXECUTE = "connections.tasks.outbox_execute"
 
 
-def enqueue(task_name: str, *args) -> None:
+def enqueue(task_name: str, *args) -> AsyncResult:
     """Queue one call; a signature by name uses the registered task (eager in tests) and the broker otherwise."""
-    current_app.signature(task_name, args=args).delay()
+    return current_app.signature(task_name, args=args).delay()
