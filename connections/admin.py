@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 
-from connections import services  # noqa: F401  (admin_sync registers the sync machinery's admins)
+from connections import services
 from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
+from connections.sync import admin as sync_admin  # noqa: F401  (registers the sync engine's admins)
 
 SECRET_MASK = "•••••• (encrypted)"
 

@@ -24,8 +24,6 @@ class OrdersConfig(AppConfig):
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
         register_nav_item(NavItem("Orders", "orders:list", order=20))
         register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))
-        from orders.shipments import (
-            registration as setup_shipments,  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
-        )
+        from orders.shipments import registration  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
 
-        setup_shipments.register()
+        registration.register()

@@ -222,7 +222,7 @@ OUTBOX_TRANSITIONS = {
 class OutboxRow(TenantModel):
     """Abstract base of every effect on a remote system: written with the state change, executed by a worker.
 
-    Claiming is a conditional UPDATE (see connections/outbox.py), so no row ever runs twice at once.
+    Claiming is a conditional UPDATE (see connections/sync/outbox.py), so no row ever runs twice at once.
     """
 
     state = models.CharField(max_length=10, choices=OutboxState.choices, default=OutboxState.PENDING)
