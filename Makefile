@@ -21,9 +21,11 @@ demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py rundemo
 
+# ruff, then the import contracts of pyproject.toml ([tool.importlinter]): layers, independence, no cycles.
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/hadolint Dockerfile
+	$(BIN)/lint-imports
 
 # The database is DATABASE_URL, else a local PostgreSQL on 127.0.0.1:5432, else SQLite (koongo/test_settings.py).
 test: lint

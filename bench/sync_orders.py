@@ -79,7 +79,7 @@ def main(argv=None) -> dict:
     from catalog.models import Product, ProductListing
     from catalog.services import catalog_refresh
     from connections import clients, services
-    from connections.runs import sync_request, sync_run_execute
+    from connections.sync.runs import sync_request, sync_run_execute
     from koongo.accounts.models import Merchant, Plan
     from koongo.accounts.tenancy import merchant_scope
     from koongo.sandbox_kit import PrefixMount, serve

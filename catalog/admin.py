@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 
 from catalog.models import CatalogSettings, PriceExport, Product, ProductListing, ProductMapEntry
 from connections.models import Flow, Trigger
-from connections.runs import SyncRefused, sync_request
+from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.tenancy import merchant_scope
 
 

@@ -21,11 +21,11 @@ from catalog.serializers import (
     ProductSerializer,
 )
 from catalog.services import catalog_settings_update
-from connections.api_sync import SyncRunSerializer
 from connections.idempotency import IdempotentWritesMixin
 from connections.models import Flow, Trigger
-from connections.runs import SyncRefused, sync_request
 from connections.selectors import miinto_connections
+from connections.sync.api import SyncRunSerializer
+from connections.sync.runs import SyncRefused, sync_request
 from koongo.api import MerchantViewSet
 
 

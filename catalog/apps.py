@@ -10,8 +10,8 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from catalog import feed, stock
         from catalog.flows import catalog_flow, catalog_refresh_due, stock_flow, stock_push_scheduled
-        from connections.problems import register_problem_kind
-        from connections.runs import register_flow
+        from connections.sync.problems import register_problem_kind
+        from connections.sync.runs import register_flow
         from koongo.dashboard import NavItem, register_nav_item
 
         register_flow("catalog", catalog_flow, scheduled_for=catalog_refresh_due)
@@ -19,3 +19,8 @@ class CatalogConfig(AppConfig):
         register_problem_kind(feed.ROWS_LEFT_OUT, label="Products left out of the Miinto feed")
         register_problem_kind(stock.UNKNOWN_ITEMS, label="Items unknown to Miinto's stock API")
         register_nav_item(NavItem("Products", "catalog:index", order=30))
+        from catalog.demo import seed_demo_catalog
+        from koongo.accounts.management.commands.seed_demo import demo_seeded
+
+        # Connected after connections' receiver (INSTALLED_APPS order), which links the demo shop this one fills.
+        demo_seeded.connect(seed_demo_catalog, dispatch_uid="catalog-demo")

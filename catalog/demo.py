@@ -1,7 +1,8 @@
 """The catalog's part of `make demo`: fill the catalog from the store simulator, make Miinto's demo shop know its items,
 issue feed credentials, and read the feed once as Miinto would, so prices and stock show as exported.
 
-The lead's demo seed calls `demo_catalog_prepare(connection=...)` and prints what it returns.
+`seed_demo_catalog` answers the demo_seeded signal after connections' receiver has linked the demo shop
+(apps connect in INSTALLED_APPS order), and the seed command prints what it returns.
 """
 
 from __future__ import annotations
@@ -54,3 +55,14 @@ def demo_catalog_prepare(*, connection: MiintoConnection, simulate_pull: bool = 
         f"catalog: {seen} products from {store}; the feed served {rows} row(s)\n"
         f"  Feed URL:   {credentials.url}\n  Feed user:  {credentials.username}\n  Password:   {credentials.password}  (shown once)"
     )
+
+
+def seed_demo_catalog(sender=None, *, merchant, **kwargs) -> str:
+    """The demo_seeded receiver: prepare the catalog and feed of the demo shop that connections' receiver linked."""
+    from connections.demo import DEMO_SHOP_ID
+
+    with merchant_scope(merchant):
+        connection = MiintoConnection.objects.filter(merchant=merchant, shop_id=DEMO_SHOP_ID).first()
+    if connection is None:
+        return "catalog: no demo Miinto connection, so no catalog or feed"
+    return demo_catalog_prepare(connection=connection)

@@ -21,9 +21,9 @@ from catalog.feed_format import HEADER_LINE, RowRules, feed_row
 from catalog.feed_recorder import ChunkRecorder
 from catalog.feed_writes import FeedTally, Listed, feed_chunk_record
 from catalog.models import CatalogSettings, Product, ProductListing
-from connections.activity import activity_record
 from connections.models import Direction, MiintoConnection
-from connections.problems import problem_raise
+from connections.sync.activity import activity_record
+from connections.sync.problems import problem_raise
 from koongo.accounts.tenancy import merchant_scope
 
 CHUNK = 2000

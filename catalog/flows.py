@@ -16,9 +16,9 @@ from catalog.product_map import product_map_refresh
 from catalog.services import catalog_refresh
 from catalog.stock import stock_push
 from connections import clients
-from connections.activity import activity_record
 from connections.models import Direction, Flow, MiintoConnection
-from connections.runs import RunContext, SyncRefused, sync_request
+from connections.sync.activity import activity_record
+from connections.sync.runs import RunContext, SyncRefused, sync_request
 from koongo.coordination import locks
 from koongo.http import TransientError
 

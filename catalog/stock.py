@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from catalog.models import ProductListing
 from connections.models import MiintoConnection
-from connections.problems import problem_raise
+from connections.sync.problems import problem_raise
 from miinto.client import STOCK_BATCH_SIZE
 from miinto.schemas import StockItem
 

@@ -14,8 +14,8 @@ from catalog.feed_access import feed_credentials_rotate
 from catalog.forms import StockSettingsForm
 from catalog.services import catalog_settings_update
 from connections.models import Flow, Trigger
-from connections.runs import SyncRefused, sync_request
 from connections.selectors import miinto_connection, miinto_connections
+from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.decorators import merchant_required, write_required
 
 PAGE_SIZE = 50

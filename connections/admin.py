@@ -2,8 +2,9 @@
 
 from django.contrib import admin, messages
 
-from connections import admin_sync, services  # noqa: F401  (admin_sync registers the sync machinery's admins)
+from connections import services
 from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
+from connections.sync import admin as sync_admin  # noqa: F401  (registers the sync engine's admins)
 
 SECRET_MASK = "•••••• (encrypted)"
 
@@ -32,7 +33,7 @@ class MiintoConnectionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Synchronize orders now")
     def sync_now(self, request, queryset):
-        from connections.runs import sync_request
+        from connections.sync.runs import sync_request
         from koongo.accounts.tenancy import merchant_scope
 
         started = 0

@@ -9,7 +9,6 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from connections import selectors, services
-from connections.api_sync import sync_api_routes
 from connections.idempotency import IdempotentWritesMixin
 from connections.serializers import (
     AvailableStoreSerializer,
@@ -20,6 +19,7 @@ from connections.serializers import (
     OrderConfigurationSerializer,
     StoreConnectionSerializer,
 )
+from connections.sync.api import sync_api_routes
 from koongo.api import MerchantViewSet
 
 

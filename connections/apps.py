@@ -10,9 +10,13 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from connections import outbox, problems  # noqa: F401  (registers the dead-outbox problem kind)
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
-        from connections.selectors_sync import sync_overview
+        from connections.sync import (  # noqa: F401  (registers the dead-outbox problem kind)
+            outbox,
+            problems,
+            tasks,  # noqa: F401  (registers the engine's tasks: autodiscovery looks only at <app>.tasks)
+        )
+        from connections.sync.selectors import sync_overview
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
 
         # Secrets are excluded outright: auditlog's mask_fields would still keep half of each value.

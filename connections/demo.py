@@ -53,7 +53,6 @@ def write_demo_catalog(path: Path) -> Path:
 
 def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> str:
     """Connect the demo merchant to the simulators (idempotent): Shopify store, DK shop, auto-accept on."""
-    from catalog.demo import demo_catalog_prepare
     from miinto.sandbox.demo import DEMO_PASSWORD, DEMO_USERNAME
     from platforms.shopify.sandbox import DEMO_SHOP, DEMO_TOKEN
 
@@ -82,5 +81,5 @@ def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> st
                 activate=True,
             )
             services.order_configuration_update(configuration=connection.order_configuration, auto_accept=True)
-        feed = demo_catalog_prepare(connection=connection)
-    return f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})\n{feed}"
+    # The catalog's part (products, feed credentials) follows in catalog's own demo_seeded receiver.
+    return f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})"

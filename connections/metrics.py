@@ -8,7 +8,7 @@ from django.db.models import Count, Min
 from prometheus_client.core import GaugeMetricFamily
 
 from connections.models import ConnectionStatus, MiintoConnection, OutboxState, Problem, ProblemState
-from connections.outbox import outbox_kinds
+from connections.sync.outbox import outbox_kinds
 
 IN_PLAY = [OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED, OutboxState.DEAD]
 DUE = [OutboxState.PENDING, OutboxState.FAILED]

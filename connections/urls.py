@@ -3,7 +3,7 @@
 from django.urls import path
 
 from connections import shopify_install, views, views_store, webhooks
-from connections.urls_sync import sync_urlpatterns
+from connections.sync.urls import sync_urlpatterns
 
 dashboard_urlpatterns = [
     *sync_urlpatterns,  # first: `connections/<pk>/sync/` must win over the generic action pattern

@@ -87,7 +87,12 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "koongo.accounts.context.merchant_context",
                 "koongo.dashboard.nav_context",
-            ]
+            ],
+            # Tag libraries that live in an app's subpackage rather than in <app>/templatetags/.
+            "libraries": {
+                "order_shipments": "orders.shipments.templatetags",
+                "sync_tags": "connections.sync.templatetags",
+            },
         },
     }
 ]

@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 
-from connections.outbox import outbox_retry
+from connections.sync.admin import OutboxAdmin
+from connections.sync.outbox import outbox_retry
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, Transfer
 
 
@@ -76,20 +77,7 @@ class OrderAdmin(admin.ModelAdmin):
         self.message_user(request, f"Queued {count} store push(es) again; done ones are left alone (the store has them).")
 
 
-class OutboxAdmin(admin.ModelAdmin):
-    list_display = ["idempotency_key", "merchant", "state", "attempts", "next_attempt_at", "last_error"]
-    list_filter = ["state"]
-    search_fields = ["idempotency_key", "merchant__name"]
-    list_select_related = ["merchant"]
-    actions = ["retry"]
-
-    @admin.action(description="Retry now")
-    def retry(self, request, queryset):
-        count = sum(1 for row in queryset if outbox_retry(row))
-        self.message_user(request, f"Queued {count} row(s).")
-
-
 admin.site.register(DecisionPush, OutboxAdmin)
 admin.site.register(StorePush, OutboxAdmin)
 
-from orders import admin_shipments  # noqa: E402,F401  (registers the shipments and labels admin)
+from orders.shipments import admin as admin_shipments  # noqa: E402,F401  (registers the shipments and labels admin)

@@ -133,6 +133,6 @@ api_routes = [
     ("positions", PositionViewSet, "position"),
 ]
 
-from orders.api_shipments import shipment_api_routes  # noqa: E402
+from orders.shipments.api import shipment_api_routes  # noqa: E402
 
 api_routes += shipment_api_routes

@@ -8,9 +8,9 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self):
-        from connections.outbox import register_outbox
-        from connections.problems import register_problem_kind
-        from connections.runs import register_flow
+        from connections.sync.outbox import register_outbox
+        from connections.sync.problems import register_problem_kind
+        from connections.sync.runs import register_flow
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
         from orders import ingest, pushes
         from orders.flow import orders_flow
@@ -24,6 +24,6 @@ class OrdersConfig(AppConfig):
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
         register_nav_item(NavItem("Orders", "orders:list", order=20))
         register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))
-        from orders import setup_shipments  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
+        from orders.shipments import registration  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
 
-        setup_shipments.register()
+        registration.register()

@@ -11,7 +11,7 @@ from django.db.models import Sum
 from catalog.models import ProductListing
 from catalog.selectors import reference_price_from
 from connections.models import MiintoConnection, OrderConfiguration
-from connections.outbox import outbox_schedule
+from connections.sync.outbox import outbox_schedule
 from koongo.observability import metrics
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
 from orders.rules import Outcome, RuleInput, decide

@@ -8,8 +8,8 @@ from catalog.models import Product
 from catalog.selectors import product_map_for
 from connections import clients
 from connections.models import Direction
-from connections.outbox import outbox_execute
-from connections.runs import RunContext
+from connections.sync.outbox import outbox_execute
+from connections.sync.runs import RunContext
 from orders import ingest
 from orders.decisions import decision_push_for, positions_auto_decide
 from orders.models import Decision, DecisionPush, Position, PositionStatus, StorePush, Transfer

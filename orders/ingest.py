@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from catalog.selectors import products_by_identifier
 from connections.models import MiintoConnection, OrderConfiguration
-from connections.problems import problem_raise
+from connections.sync.problems import problem_raise
 from miinto.schemas import Page, TransferDetail
 from miinto.schemas import Transfer as WireTransfer
 from orders.models import DecidedBy, Decision, Position, PositionStatus, Transfer

@@ -6,17 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from connections import clients
-from connections.activity import activity_on_call
 from connections.models import Direction, MiintoConnection, SyncLevel
-from connections.outbox import outbox_schedule
-from connections.problems import problem_raise
+from connections.sync.activity import activity_on_call
+from connections.sync.outbox import outbox_schedule
+from connections.sync.problems import problem_raise
 from koongo.accounts.services import usage_add_orders
 from koongo.http import PermanentError
 from miinto.client import DECIDED
 from miinto.schemas import Order as WireOrder
 from orders.ingest import record_miinto_decisions
-from orders.labels import label_fetch_schedule
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
+from orders.shipments.labels import label_fetch_schedule
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
 

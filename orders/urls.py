@@ -11,6 +11,6 @@ dashboard_urlpatterns = [
     path("positions/<int:pk>/<slug:outcome>/", views.position_action, name="position-action"),
 ]
 
-from orders.urls_shipments import shipment_urlpatterns  # noqa: E402
+from orders.shipments.urls import shipment_urlpatterns  # noqa: E402
 
 dashboard_urlpatterns += shipment_urlpatterns

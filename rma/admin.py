@@ -3,11 +3,11 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from connections.outbox import outbox_retry
+from connections.sync.admin import OutboxAdmin
 from koongo.accounts.tenancy import merchant_scope
 from koongo.http import HttpError
+from rma import services
 from rma.models import RefundPush, Rma, RmaDecisionPush, RmaDigestOptOut, RmaLine, RmaRequestPush, RmaSettings, StoreRefund
-from rma.refunds import refund_push_create
 
 
 class RmaLineInline(admin.TabularInline):
@@ -35,13 +35,8 @@ class RmaAdmin(admin.ModelAdmin):
         # Admin works across merchants; each write runs in its RMA's merchant scope, as tasks do.
         for rma in queryset.select_related("merchant", "connection", "order"):
             with merchant_scope(rma.merchant):
-                push = RefundPush.objects.filter(rma__pk=rma.pk).first()
-                if push is not None:
-                    count += bool(outbox_retry(push))
-                    continue
                 try:
-                    refund_push_create(merchant=rma.merchant, rma=rma)
-                    count += 1
+                    count += services.refund_to_store(merchant=rma.merchant, rma=rma)
                 except ValidationError as error:
                     self.message_user(request, f"RMA {rma.miinto_id}: {' '.join(error.messages)}", messages.WARNING)
         self.message_user(request, f"Queued {count} refund push(es); done ones are left alone (the store has them).")
@@ -49,18 +44,13 @@ class RmaAdmin(admin.ModelAdmin):
     @admin.action(description="Re-import from Miinto")
     def reimport(self, request, queryset):
         """Read each RMA from Miinto again and record what Miinto shows (a decision made there, for instance)."""
-        from connections import clients
-        from rma.imports import returns_upsert
-
         count = 0
         for rma in queryset.select_related("merchant", "connection"):
             if rma.connection.is_china:
                 continue  # no RMA call is ever made for a CN shop
             with merchant_scope(rma.merchant):
                 try:
-                    with clients.miinto_client(rma.connection) as client:
-                        wire = client.return_(rma.connection.shop_id, rma.miinto_id)
-                    returns_upsert(rma.connection, [wire])
+                    services.rma_reimport(rma=rma)
                     count += 1
                 except HttpError as error:
                     self.message_user(request, f"RMA {rma.miinto_id}: {error}", messages.WARNING)
@@ -76,22 +66,9 @@ class StoreRefundAdmin(admin.ModelAdmin):
     readonly_fields = ["request_key"]
 
 
-class RmaOutboxAdmin(admin.ModelAdmin):
-    list_display = ["idempotency_key", "merchant", "state", "attempts", "next_attempt_at", "last_error"]
-    list_filter = ["state"]
-    search_fields = ["idempotency_key", "merchant__name"]
-    list_select_related = ["merchant"]
-    actions = ["retry"]
-
-    @admin.action(description="Retry now")
-    def retry(self, request, queryset):
-        count = sum(1 for row in queryset if outbox_retry(row))
-        self.message_user(request, f"Queued {count} row(s).")
-
-
-admin.site.register(RmaDecisionPush, RmaOutboxAdmin)
-admin.site.register(RefundPush, RmaOutboxAdmin)
-admin.site.register(RmaRequestPush, RmaOutboxAdmin)
+admin.site.register(RmaDecisionPush, OutboxAdmin)
+admin.site.register(RefundPush, OutboxAdmin)
+admin.site.register(RmaRequestPush, OutboxAdmin)
 
 
 @admin.register(RmaSettings)

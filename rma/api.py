@@ -10,11 +10,8 @@ from rest_framework.response import Response
 
 from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
-from rma import selectors
-from rma.decisions import rma_decide
+from rma import selectors, services
 from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequestPush, RmaStatus, StoreRefund, StoreRefundStatus
-from rma.outbox import rma_rows_execute
-from rma.requests import rma_request_create
 from rma.serializers import (
     RmaDecisionRequestSerializer,
     RmaRequestCreateSerializer,
@@ -62,8 +59,9 @@ class RmaViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveMo
         rma = self.get_object()
         payload = RmaDecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        rma_decide(merchant=self.merchant, rma=rma, outcome=outcome, reason=payload.validated_data["reason"], actor=actor_name(request))
-        rma_rows_execute(rma.connection)
+        services.rma_decide(
+            merchant=self.merchant, rma=rma, outcome=outcome, reason=payload.validated_data["reason"], actor=actor_name(request)
+        )
         return Response(RmaSerializer(selectors.rma(self.merchant, rma.pk)).data)
 
     @extend_schema(request=RmaDecisionRequestSerializer, responses=RmaSerializer)
@@ -117,11 +115,10 @@ class OrderRmaRequestViewSet(IdempotentWritesMixin, mixins.ListModelMixin, Merch
         quantities: dict[int, int] = {}
         for line in payload.validated_data["lines"]:
             quantities[line["miinto_position_id"]] = quantities.get(line["miinto_position_id"], 0) + line["quantity"]
-        push = rma_request_create(
+        push = services.rma_request_create(
             merchant=self.merchant, order=order, quantities=quantities, reason=payload.validated_data.get("reason", ""),
             actor=actor_name(request),
         )
-        rma_rows_execute(order.connection)
         push = RmaRequestPush.objects.select_related("rma", "store_refund").get(pk=push.pk)
         return Response(RmaRequestSerializer(push).data, status=status.HTTP_201_CREATED)
 

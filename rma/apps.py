@@ -8,20 +8,18 @@ class RmaConfig(AppConfig):
     verbose_name = "RMA and refunds"
 
     def ready(self):
-        from connections.outbox import register_outbox
-        from connections.problems import register_problem_kind
-        from connections.runs import register_flow
+        from connections.sync.outbox import register_outbox
+        from connections.sync.problems import register_problem_kind
+        from connections.sync.runs import register_flow
         from connections.webhooks import register_webhook_handler
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
-        from rma import decisions, problems, refunds, requests
-        from rma.imports import rma_flow
+        from rma import decisions, problems, refunds, requests, services
         from rma.models import RefundPush, RmaDecisionPush, RmaRequestPush
         from rma.scope import refund_sync_scope, rma_scope
         from rma.selectors import overview_context
-        from rma.store_refunds import refund_webhook_received, refunds_flow
 
-        register_flow("rma", rma_flow, scheduled_for=lambda connection: bool(rma_scope(connection)))
-        register_flow("refunds", refunds_flow, scheduled_for=lambda connection: bool(refund_sync_scope(connection)))
+        register_flow("rma", services.returns_import, scheduled_for=lambda connection: bool(rma_scope(connection)))
+        register_flow("refunds", services.store_refunds_import, scheduled_for=lambda connection: bool(refund_sync_scope(connection)))
         register_outbox(
             RmaDecisionPush, decisions.rma_decision_push_execute, max_attempts=10, lease_seconds=120,
             describe=decisions.rma_decision_describe,
@@ -35,6 +33,6 @@ class RmaConfig(AppConfig):
         )
         for code, label in problems.LABELS.items():
             register_problem_kind(code, label=label)
-        register_webhook_handler("refund_created", refund_webhook_received)
+        register_webhook_handler("refund_created", services.store_refund_received)
         register_nav_item(NavItem("RMA", "rma:list", order=30))
         register_overview_panel(OverviewPanel("rma", "rma/_overview_panel.html", overview_context, order=30))

@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from connections.activity import activity_record
 from connections.models import Direction, OutboxState
-from connections.outbox import outbox_schedule
+from connections.sync.activity import activity_record
+from connections.sync.outbox import outbox_schedule
 from koongo.http import PermanentError, TransientError
 from miinto.schemas import Return as WireReturn
 from rma import problems

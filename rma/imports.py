@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from connections import clients
 from connections.models import Direction, MiintoConnection
-from connections.runs import RunContext
+from connections.sync.runs import RunContext
 from miinto.schemas import Return as WireReturn
 from orders.ingest import from_date_start, quarantine_rejects
 from orders.models import Order, OrderLine

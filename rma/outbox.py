@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from connections.models import MiintoConnection, OutboxState
-from connections.outbox import outbox_execute
+from connections.sync.outbox import outbox_execute
 from rma.models import RefundPush, RmaDecisionPush, RmaRequestPush
 
 # Decisions first: an accepted RMA queues its refund push, which then runs in the same pass.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from connections.models import Problem, ProblemState
-from connections.problems import problem_handle, problem_ignore, problem_raise
+from connections.sync.problems import problem_handle, problem_ignore, problem_raise
 
 MANUAL_REFUND = "rma_manual_refund"
 BACK_OFFICE = "rma_back_office"

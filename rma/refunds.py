@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from connections.outbox import outbox_schedule
-from connections.problems import problem_raise
+from connections.sync.outbox import outbox_schedule
+from connections.sync.problems import problem_raise
 from koongo.http import TransientError
 from orders.pushes import AMBIGUOUS_STOCK
 from platforms.values import RefundRequest, StockOutcome, StoreOrderRef

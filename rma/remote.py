@@ -6,8 +6,8 @@ import contextlib
 from collections.abc import Iterator
 
 from connections import clients
-from connections.activity import ActivityRecorder, activity_on_call
 from connections.models import Direction, MiintoConnection
+from connections.sync.activity import ActivityRecorder, activity_on_call
 from koongo.http import PermanentError
 
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
-from connections.outbox import outbox_schedule
+from connections.sync.outbox import outbox_schedule
 from koongo.http import PermanentError
 from miinto.schemas import Return as WireReturn
 from orders.models import Order

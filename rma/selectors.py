@@ -12,8 +12,10 @@ from django.utils import timezone
 from connections.models import ActivityEntry, Problem, ProblemState
 from orders.models import Order
 from rma import problems
+from rma.decisions import ACTIVE_PUSH_STATES
 from rma.models import Rma as RmaModel
 from rma.models import RmaDigestOptOut, RmaLine, RmaRequestPush, RmaStatus, StoreRefund
+from rma.scope import refund_sync_scope, rma_scope
 
 AGES = {"1": ("Last 24 hours", 1), "7": ("Last 7 days", 7), "30": ("Last 30 days", 30), "older": ("Older than 30 days", 30)}
 
@@ -131,3 +133,14 @@ def overview_context(merchant) -> dict:
     pending = RmaModel.objects.filter(merchant=merchant, status=RmaStatus.PENDING).count()
     attention = Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN, kind__in=list(problems.LABELS)).count()
     return {"pending": pending, "attention": attention}
+
+
+def connection_scopes(connection) -> dict:
+    """What RMA and refund sync can do for this connection (the CN shop, the store's platform), for the pages."""
+    return {"scope": rma_scope(connection), "refund_scope": refund_sync_scope(connection)}
+
+
+def decision_in_flight(rma) -> bool:
+    """A decision on its way blocks another; one that failed for good may be made again."""
+    push = getattr(rma, "decision_push", None)
+    return push is not None and push.state in ACTIVE_PUSH_STATES

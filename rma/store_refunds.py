@@ -12,9 +12,9 @@ from django.db.models import Exists, OuterRef, Prefetch
 from django.utils import timezone
 
 from connections import clients
-from connections.activity import activity_record
 from connections.models import Direction, MiintoConnection, StoreConnection, Trigger
-from connections.runs import RunContext, SyncRefused, sync_request
+from connections.sync.activity import activity_record
+from connections.sync.runs import RunContext, SyncRefused, sync_request
 from orders.models import Order, OrderLine
 from platforms.values import StoreRefund as WireRefund
 from platforms.values import WebhookEvent

@@ -13,16 +13,9 @@ from django.views.decorators.http import require_POST
 
 from connections.selectors import miinto_connection, miinto_connections
 from koongo.accounts.decorators import merchant_required, write_required
-from rma import selectors
-from rma.attention import request_done, store_refund_resolve
-from rma.configuration import digest_opt_out_set, rma_settings_for, rma_settings_update
-from rma.decisions import ACTIVE_PUSH_STATES, rma_decide
+from rma import selectors, services
 from rma.forms import DecisionForm, RmaRequestForm, RmaSettingsForm
 from rma.models import DecisionOutcome, StoreRefundStatus
-from rma.outbox import rma_rows_execute
-from rma.refunds import manual_refund_done
-from rma.requests import rma_request_create
-from rma.scope import refund_sync_scope, rma_scope
 
 PAGE_SIZE = 50
 OUTCOMES = {"accept": DecisionOutcome.ACCEPTED, "decline": DecisionOutcome.DECLINED}
@@ -73,15 +66,12 @@ def _detail(request, rma, bound=None, outcome="", status=200):
     forms = {name: DecisionForm(auto_id=f"{name}_%s") for name in OUTCOMES}
     if bound is not None:
         forms[outcome] = bound
-    push = getattr(rma, "decision_push", None)
     context = {
         "rma": rma,
-        # A decision on its way blocks another; one that failed for good may be made again.
-        "deciding": push is not None and push.state in ACTIVE_PUSH_STATES,
+        "deciding": selectors.decision_in_flight(rma),
         "accept_form": forms["accept"],
         "decline_form": forms["decline"],
-        "scope": rma_scope(rma.connection),
-        "refund_scope": refund_sync_scope(rma.connection),
+        **selectors.connection_scopes(rma.connection),
         "problems": selectors.open_problems(request.merchant, "rma", [rma.pk]).get(str(rma.pk), []),
         "activity": selectors.communications(request.merchant, [("rma", [rma.pk])]),
     }
@@ -104,14 +94,13 @@ def rma_decision(request, pk, outcome):
     if not form.is_valid():
         return _detail(request, rma, form, outcome, status=400)
     try:
-        rma_decide(
+        services.rma_decide(
             merchant=request.merchant, rma=rma, outcome=OUTCOMES[outcome], reason=form.cleaned_data["reason"],
             actor=actor_name(request),
         )
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect("rma:detail", pk=rma.pk)
-    rma_rows_execute(rma.connection)
     rma = selectors.rma(request.merchant, pk)
     if rma.is_pending:
         messages.warning(request, "The decision is recorded and will be sent to Miinto when it answers.")
@@ -125,7 +114,7 @@ def rma_decision(request, pk, outcome):
 def rma_refund_done(request, pk):
     """The merchant entered the return in the store by hand."""
     rma = selectors.rma(request.merchant, pk)
-    if manual_refund_done(merchant=request.merchant, rma=rma, by=actor_name(request)):
+    if services.manual_refund_done(merchant=request.merchant, rma=rma, by=actor_name(request)):
         messages.success(request, f"RMA {rma.miinto_id}: marked as entered in the store.")
     else:
         messages.info(request, "Nothing was waiting to be entered by hand for this RMA.")
@@ -159,11 +148,12 @@ def store_refund_action(request, pk, action):
     if action == "accept" and str(request.POST.get("rma") or "").isdigit():
         rma = selectors.rmas(request.merchant).filter(pk=int(request.POST["rma"])).first()
     try:
-        store_refund_resolve(merchant=request.merchant, store_refund=store_refund, action=action, by=actor_name(request), rma=rma)
+        services.store_refund_resolve(
+            merchant=request.merchant, store_refund=store_refund, action=action, by=actor_name(request), rma=rma
+        )
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        rma_rows_execute(store_refund.connection)
         messages.success(request, "Done.")
     return redirect("rma:store-refund", pk=store_refund.pk)
 
@@ -173,7 +163,7 @@ def store_refund_action(request, pk, action):
 def rma_request_done(request, pk):
     push = selectors.request_push(request.merchant, pk)
     try:
-        request_done(merchant=request.merchant, push=push, by=actor_name(request))
+        services.rma_request_done(merchant=request.merchant, push=push, by=actor_name(request))
     except ValidationError as error:
         messages.error(request, _errors(error))
     return redirect(_back(request, reverse("rma:needs-attention")))
@@ -190,14 +180,13 @@ def order_rma_request(request, order_pk):
         messages.error(request, "Check the quantities: " + "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect(back)
     try:
-        rma_request_create(
+        services.rma_request_create(
             merchant=request.merchant, order=order, quantities=form.quantities(), reason=form.cleaned_data["reason"],
             actor=actor_name(request),
         )
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back)
-    rma_rows_execute(order.connection)
     messages.success(request, "The RMA request was sent to Miinto.")
     return redirect(back)
 
@@ -205,13 +194,13 @@ def order_rma_request(request, order_pk):
 @write_required
 def connection_settings(request, pk):
     connection = miinto_connection(request.merchant, pk)
-    settings = rma_settings_for(connection)
+    settings = services.rma_settings_get(connection)
     form = RmaSettingsForm(request.POST if request.method == "POST" else None, instance=settings)
     if request.method == "POST" and form.is_valid():
-        rma_settings_update(connection=connection, restock_refunds=form.cleaned_data["restock_refunds"])
+        services.rma_settings_update(connection=connection, restock_refunds=form.cleaned_data["restock_refunds"])
         messages.success(request, "RMA settings saved.")
         return redirect("rma:settings", pk=connection.pk)
-    context = {"connection": connection, "form": form, "scope": rma_scope(connection), "refund_scope": refund_sync_scope(connection)}
+    context = {"connection": connection, "form": form, **selectors.connection_scopes(connection)}
     return render(request, "rma/settings.html", context)
 
 
@@ -220,6 +209,6 @@ def connection_settings(request, pk):
 def digest_preference(request):
     """Each user's own e-mail preference: a viewer may turn off e-mails to themself too."""
     opted_out = request.POST.get("digest") == "off"
-    digest_opt_out_set(merchant=request.merchant, user=request.user, opted_out=opted_out)
+    services.digest_opt_out_set(merchant=request.merchant, user=request.user, opted_out=opted_out)
     messages.success(request, "You will no longer get RMA e-mails." if opted_out else "You will get RMA e-mails again.")
     return redirect("rma:list")

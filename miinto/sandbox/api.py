@@ -5,16 +5,13 @@ Handlers run under the simulator's lock, after the signature gate; refusals rais
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
 
 from koongo.sandbox_kit import Request, Response, json_response
 from miinto.sandbox import wire
 from miinto.sandbox.fixtures import providers_for
+from miinto.sandbox.host import Simulator
 from miinto.sandbox.state import Channel, Failure, Shop
-
-if TYPE_CHECKING:
-    from miinto.sandbox.app import MiintoSimulator
 
 MAX_PAGE_SIZE = 100
 
@@ -23,12 +20,12 @@ def ok(data, status: int = 200, **meta) -> Response:
     return json_response(wire.success(data, **meta), status)
 
 
-def channel_of(sim: MiintoSimulator, request: Request) -> Channel:
+def channel_of(sim: Simulator, request: Request) -> Channel:
     # The signature gate already found this channel.
     return sim.state.channels[request.header("miinto-api-auth-id")]
 
 
-def shop_of(sim: MiintoSimulator, request: Request) -> Shop:
+def shop_of(sim: Simulator, request: Request) -> Shop:
     return sim.state.shop_for(channel_of(sim, request), unquote(request.params["shop_id"]))
 
 
@@ -68,7 +65,7 @@ def statuses(request: Request) -> set[str]:
 # --- auth host -----------------------------------------------------------------------------------
 
 
-def create_channel(sim: MiintoSimulator, request: Request) -> Response:
+def create_channel(sim: Simulator, request: Request) -> Response:
     # JSON is what clients should send; one public client sends a form and Miinto accepts it (§2).
     if "form" in request.header("content-type"):
         body = dict(parse_qsl(request.body.decode()))
@@ -86,7 +83,7 @@ def create_channel(sim: MiintoSimulator, request: Request) -> Response:
     )
 
 
-def read_channel(sim: MiintoSimulator, request: Request) -> Response:
+def read_channel(sim: Simulator, request: Request) -> Response:
     channel = channel_of(sim, request)
     if unquote(request.params["channel_id"]) != channel.id:
         raise Failure(403, "forbidden", "A channel may only read itself")
@@ -94,29 +91,29 @@ def read_channel(sim: MiintoSimulator, request: Request) -> Response:
     return ok({"id": channel.id, "accessorId": account.accessor_id, "privileges": sim.state.privileges(account)}, version="1.0")
 
 
-def status(sim: MiintoSimulator, request: Request) -> Response:
+def status(sim: Simulator, request: Request) -> Response:
     return ok({"status": "ok"}, version="1.0")
 
 
 # --- shops and transfers -------------------------------------------------------------------------
 
 
-def read_shop(sim: MiintoSimulator, request: Request) -> Response:
+def read_shop(sim: Simulator, request: Request) -> Response:
     shop = shop_of(sim, request)
     return ok({"id": shop.id, "name": shop.name})
 
 
-def list_transfers(sim: MiintoSimulator, request: Request) -> Response:
+def list_transfers(sim: Simulator, request: Request) -> Response:
     shop, wanted = shop_of(sim, request), statuses(request)
     found = [t for t in sim.state.transfers.values() if t.shop_id == shop.id and (not wanted or t.status in wanted)]
     return page(found, request, wire.transfer_summary)
 
 
-def read_transfer(sim: MiintoSimulator, request: Request) -> Response:
+def read_transfer(sim: Simulator, request: Request) -> Response:
     return ok(wire.transfer_detail(sim.state.transfer_in(shop_of(sim, request), int(request.params["transfer_id"]))))
 
 
-def decide_transfer(sim: MiintoSimulator, request: Request) -> Response:
+def decide_transfer(sim: Simulator, request: Request) -> Response:
     body = body_object(request)
     transfer = sim.state.decide_transfer(
         shop_of(sim, request),
@@ -131,26 +128,26 @@ def decide_transfer(sim: MiintoSimulator, request: Request) -> Response:
 # --- orders and shipping -------------------------------------------------------------------------
 
 
-def list_orders(sim: MiintoSimulator, request: Request) -> Response:
+def list_orders(sim: Simulator, request: Request) -> Response:
     shop, wanted = shop_of(sim, request), statuses(request)
     found = [o for o in sim.state.orders.values() if o.shop_id == shop.id and (not wanted or o.status in wanted)]
     return page(found, request, wire.order)
 
 
-def read_order(sim: MiintoSimulator, request: Request) -> Response:
+def read_order(sim: Simulator, request: Request) -> Response:
     return ok(wire.order(sim.state.order_in(shop_of(sim, request), int(request.params["order_id"]))))
 
 
-def order_shipping_providers(sim: MiintoSimulator, request: Request) -> Response:
+def order_shipping_providers(sim: Simulator, request: Request) -> Response:
     order = sim.state.order_in(shop_of(sim, request), int(request.params["order_id"]))
     return ok([{"id": p.id, "name": p.name} for p in sim.state.order_providers(order)])
 
 
-def shop_shipping_providers(sim: MiintoSimulator, request: Request) -> Response:
+def shop_shipping_providers(sim: Simulator, request: Request) -> Response:
     return ok([{"id": p.id, "name": p.name} for p in providers_for(shop_of(sim, request).market.code)])
 
 
-def create_shipment(sim: MiintoSimulator, request: Request) -> Response:
+def create_shipment(sim: Simulator, request: Request) -> Response:
     body = body_object(request)
     positions = body.get("positions")
     shipment, created = sim.state.create_shipment(
@@ -163,7 +160,7 @@ def create_shipment(sim: MiintoSimulator, request: Request) -> Response:
     return ok(wire.shipment(shipment), 201 if created else 200)
 
 
-def read_label(sim: MiintoSimulator, request: Request) -> Response:
+def read_label(sim: Simulator, request: Request) -> Response:
     pdf = sim.state.label(shop_of(sim, request), int(request.params["order_id"]))
     return Response(200, pdf, {"Content-Type": "application/pdf"})
 
@@ -171,24 +168,24 @@ def read_label(sim: MiintoSimulator, request: Request) -> Response:
 # --- returns -------------------------------------------------------------------------------------
 
 
-def list_returns(sim: MiintoSimulator, request: Request) -> Response:
+def list_returns(sim: Simulator, request: Request) -> Response:
     shop, wanted = shop_of(sim, request), statuses(request)
     sim.state.check_returns_allowed(shop)
     found = [r for r in sim.state.returns.values() if r.shop_id == shop.id and (not wanted or r.status in wanted)]
     return page(found, request, wire.return_)
 
 
-def read_return(sim: MiintoSimulator, request: Request) -> Response:
+def read_return(sim: Simulator, request: Request) -> Response:
     return ok(wire.return_(sim.state.return_in(shop_of(sim, request), int(request.params["return_id"]))))
 
 
-def decide_return(sim: MiintoSimulator, request: Request) -> Response:
+def decide_return(sim: Simulator, request: Request) -> Response:
     shop, body = shop_of(sim, request), body_object(request)
     decided = sim.state.decide_return(shop, int(request.params["return_id"]), str(body.get("status")), body.get("reason"))
     return ok(wire.return_(decided))
 
 
-def create_rma_request(sim: MiintoSimulator, request: Request) -> Response:
+def create_rma_request(sim: Simulator, request: Request) -> Response:
     shop, body = shop_of(sim, request), body_object(request)
     if not sim.state.rma_requests_supported:
         raise Failure(405, "method_not_allowed", "Merchant-created returns are not supported")
@@ -203,7 +200,7 @@ def create_rma_request(sim: MiintoSimulator, request: Request) -> Response:
 # --- stock and product map -----------------------------------------------------------------------
 
 
-def push_stock(sim: MiintoSimulator, request: Request) -> Response:
+def push_stock(sim: Simulator, request: Request) -> Response:
     items = request.json()
     if not isinstance(items, list):
         raise Failure(400, "bad_request", "The body must be a JSON array of items")
@@ -211,7 +208,7 @@ def push_stock(sim: MiintoSimulator, request: Request) -> Response:
     return ok({"updated": updated, "unknown": unknown})
 
 
-def product_map(sim: MiintoSimulator, request: Request) -> Response:
+def product_map(sim: Simulator, request: Request) -> Response:
     shop = sim.state.shop_for(channel_of(sim, request), request.arg("unifiedLocationId") or "")
     rows = sim.state.product_map(shop)
     return ok(rows, totalItemCount=len(rows))
@@ -241,6 +238,6 @@ ROUTES = [
 ]
 
 
-def register(sim: MiintoSimulator) -> None:
+def register(sim: Simulator) -> None:
     for method, pattern, handler in ROUTES:
         sim.route(method, pattern, handler)

@@ -5,15 +5,11 @@ Never signed and never used by `MiintoClient`; tests, the demo and the benchmark
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from koongo.sandbox_kit import Request, Response, SandboxError, json_response
 from miinto.sandbox import wire
 from miinto.sandbox.demo import DEMO_CATALOG, demo_transfer_lines
+from miinto.sandbox.host import Simulator
 from miinto.sandbox.state import Shop
-
-if TYPE_CHECKING:
-    from miinto.sandbox.app import MiintoSimulator
 
 SCENARIOS = ("empty", "demo")
 
@@ -25,14 +21,14 @@ def _body(request: Request) -> dict:
     return body
 
 
-def _shop(sim: MiintoSimulator, shop_id: str | None) -> Shop:
+def _shop(sim: Simulator, shop_id: str | None) -> Shop:
     shop = sim.state.shops.get(shop_id or "")
     if shop is None:
         raise SandboxError(404, f"no shop {shop_id!r}")
     return shop
 
 
-def summary(sim: MiintoSimulator, request: Request | None = None) -> Response:
+def summary(sim: Simulator, request: Request | None = None) -> Response:
     """What is loaded: the seed, the scenario, accounts with their shops, and counts."""
     state = sim.state
     accounts = [
@@ -60,7 +56,7 @@ def summary(sim: MiintoSimulator, request: Request | None = None) -> Response:
     return json_response({"seed": sim.seed, "scenario": sim.scenario, "accounts": accounts, "counts": counts})
 
 
-def load_scenario(sim: MiintoSimulator, request: Request) -> Response:
+def load_scenario(sim: Simulator, request: Request) -> Response:
     """`{name: "demo"|"empty", transfers, seed}`: reset and load; `POST /_sandbox/reset` reloads it later."""
     body = _body(request)
     name = body.get("name", "demo")
@@ -71,7 +67,7 @@ def load_scenario(sim: MiintoSimulator, request: Request) -> Response:
     return summary(sim)
 
 
-def create_account(sim: MiintoSimulator, request: Request) -> Response:
+def create_account(sim: Simulator, request: Request) -> Response:
     """`{username, password, shops: [{market, name?, localId?}], privileges?: both|global|market, catalog?: [items]}`."""
     body = _body(request)
     account = sim.state.add_account(body["username"], body["password"], body["shops"], body.get("privileges", "both"))
@@ -80,7 +76,7 @@ def create_account(sim: MiintoSimulator, request: Request) -> Response:
     return json_response({"username": account.username, "shops": account.shop_ids}, 201)
 
 
-def create_transfers(sim: MiintoSimulator, request: Request) -> Response:
+def create_transfers(sim: Simulator, request: Request) -> Response:
     """`{shopId, count?, positions?: [{gtin, price, quantity}], createdAt?}`: N transfers; random catalog lines if no positions."""
     body = _body(request)
     shop = _shop(sim, body.get("shopId"))
@@ -91,14 +87,14 @@ def create_transfers(sim: MiintoSimulator, request: Request) -> Response:
     return json_response({"transfers": [wire.transfer_detail(t) for t in created]}, 201)
 
 
-def _priced_lines(sim: MiintoSimulator, shop: Shop) -> list[dict]:
+def _priced_lines(sim: Simulator, shop: Shop) -> list[dict]:
     sold_here = [item for item in DEMO_CATALOG if item["gtin"] in shop.catalog]
     if not sold_here:
         raise SandboxError(400, "random transfers need the demo catalog in this shop; give positions instead")
     return demo_transfer_lines(sim.state.random, shop.market.currency, sold_here)
 
 
-def decide_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
+def decide_in_miinto(sim: Simulator, request: Request) -> Response:
     """`{accepted: [ids], declined: [ids]}`: a decision made in Miinto's own back office, seen by `GET /transfers/{id}`."""
     body = _body(request)
     transfer = sim.state.transfers.get(int(request.params["transfer_id"]))
@@ -111,7 +107,7 @@ def decide_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
     return json_response(wire.transfer_detail(transfer))
 
 
-def create_customer_return(sim: MiintoSimulator, request: Request) -> Response:
+def create_customer_return(sim: Simulator, request: Request) -> Response:
     """`{shopId, orderId, positions: [{orderPositionId, quantity, reason?}], reason?, customerComment?}`: a pending return."""
     body = _body(request)
     created = sim.state.create_return(
@@ -125,7 +121,7 @@ def create_customer_return(sim: MiintoSimulator, request: Request) -> Response:
     return json_response(wire.return_(created), 201)
 
 
-def decide_return_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
+def decide_return_in_miinto(sim: Simulator, request: Request) -> Response:
     """`{status, reason?}`: the merchant accepts or declines a return in Miinto's own back office."""
     body = _body(request)
     found = sim.state.returns.get(int(request.params["return_id"]))
@@ -136,17 +132,17 @@ def decide_return_in_miinto(sim: MiintoSimulator, request: Request) -> Response:
     return json_response(wire.return_(decided))
 
 
-def expire_tokens(sim: MiintoSimulator, request: Request) -> Response:
+def expire_tokens(sim: Simulator, request: Request) -> Response:
     """`{channelId?}`: expire one channel's token, or all; the next signed call answers 401 `token_expired`."""
     return json_response({"expired": sim.state.expire_tokens(_body(request).get("channelId"))})
 
 
-def labels_ready(sim: MiintoSimulator, request: Request) -> Response:
+def labels_ready(sim: Simulator, request: Request) -> Response:
     """`{orderIds?}`: make labels available now instead of after the label delay."""
     return json_response({"ready": sim.state.make_labels_ready(_body(request).get("orderIds"))})
 
 
-def settings(sim: MiintoSimulator, request: Request) -> Response:
+def settings(sim: Simulator, request: Request) -> Response:
     """`{labelDelaySeconds?, tokenTtlSeconds?, rmaRequestsSupported?}`: label delay, token lifetime, and whether
     `POST /returns` exists (false: it answers 405)."""
     body = _body(request)
@@ -166,18 +162,18 @@ def settings(sim: MiintoSimulator, request: Request) -> Response:
     )
 
 
-def effects(sim: MiintoSimulator, request: Request) -> Response:
+def effects(sim: Simulator, request: Request) -> Response:
     """Everything the client did: logins, decisions, shipments, RMA requests, return decisions, stock pushes."""
     return json_response(sim.state.effects)
 
 
-def stock_levels(sim: MiintoSimulator, request: Request) -> Response:
+def stock_levels(sim: Simulator, request: Request) -> Response:
     shop = _shop(sim, request.arg("shopId"))
     levels = [{"group": g, "brand": b, "color": c, "size": s, "stock": n} for (g, b, c, s), n in sorted(shop.stock.items())]
     return json_response({"shopId": shop.id, "items": levels})
 
 
-def orders(sim: MiintoSimulator, request: Request) -> Response:
+def orders(sim: Simulator, request: Request) -> Response:
     shop_id = request.arg("shopId")
     return json_response({"orders": [wire.order(o) for o in sim.state.orders.values() if shop_id in (None, o.shop_id)]})
 
@@ -199,6 +195,6 @@ ROUTES = [
 ]
 
 
-def register(sim: MiintoSimulator) -> None:
+def register(sim: Simulator) -> None:
     for method, pattern, handler in ROUTES:
         sim.route(method, pattern, handler)

@@ -4,7 +4,6 @@ from django import template
 
 from rma import selectors
 from rma.forms import RmaRequestForm
-from rma.scope import refund_sync_scope, rma_scope
 
 register = template.Library()
 
@@ -17,8 +16,7 @@ def rma_order_tab(context):
     data = selectors.order_tab(request.merchant, order)
     if order is not None:
         data.update(
-            scope=rma_scope(order.connection),
-            refund_scope=refund_sync_scope(order.connection),
+            **selectors.connection_scopes(order.connection),
             request_form=RmaRequestForm(order=order),
             rma_problems_by_id=data.pop("rma_problems"),
         )

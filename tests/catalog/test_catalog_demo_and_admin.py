@@ -6,12 +6,13 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django_scopes import scopes_disabled
 
-from catalog.demo import demo_catalog_prepare
+from catalog.demo import seed_demo_catalog
 from catalog.models import CatalogSettings, ProductListing
 from connections import clients
 from connections.demo import DEMO_SHOP_ID, demo_store_catalog, seed_demo_connections
 from connections.models import MiintoConnection, SyncRun
-from connections.runs import sync_request, sync_run_execute
+from connections.sync.runs import sync_request, sync_run_execute
+from koongo.accounts.management.commands.seed_demo import demo_seeded
 from koongo.accounts.tenancy import merchant_scope
 from koongo.sandbox_kit import PrefixMount, wsgi_transport
 from miinto.sandbox import MiintoSimulator
@@ -26,10 +27,11 @@ def test_the_demo_hook_fills_the_catalog_serves_the_feed_and_stock_reaches_miint
     shopify = ShopifySandbox(1)
     shopify.seed_products([{**item, "image_url": f"https://images.example.com/{item['sku']}.jpg"} for item in demo_store_catalog()])
     with clients.use_transport("miinto", wsgi_transport(miinto)), clients.use_transport("shopify", wsgi_transport(PrefixMount({"shopify": shopify}))):
-        seed_demo_connections(merchant=merchant)
+        results = dict(demo_seeded.send(sender=None, merchant=merchant))
         with merchant_scope(merchant):
             connection = MiintoConnection.objects.get(shop_id=DEMO_SHOP_ID)
-        text = demo_catalog_prepare(connection=connection)
+        assert results[seed_demo_connections].startswith("demo store Demo Shopify store; Miinto connection")
+        text = results[seed_demo_catalog]
         with merchant_scope(merchant):
             run = sync_request(connection=connection, flow="stock", trigger="admin")
             sync_run_execute(run)

@@ -18,7 +18,7 @@ from catalog.selectors import product_map_for
 from catalog.services import UPSERT_PAGE, catalog_refresh, item_group_id
 from connections import clients, services
 from connections.models import ActivityEntry, SyncRun
-from connections.runs import registered_flows, sync_request, sync_run_execute
+from connections.sync.runs import registered_flows, sync_request, sync_run_execute
 from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
 from koongo.http import PermanentError

@@ -13,7 +13,7 @@ from catalog.models import CatalogSettings, Product, ProductListing
 from catalog.stock import UNKNOWN_MESSAGE, stock_push
 from connections import clients
 from connections.models import ActivityEntry, Problem, SyncRun
-from connections.runs import sync_request, sync_run_execute
+from connections.sync.runs import sync_request, sync_run_execute
 from koongo.accounts.tenancy import merchant_scope
 from koongo.http import TransientError
 from tests.catalog.conftest import DK_SHOP, IMAGE, make_product, miinto_reads_feed, pull

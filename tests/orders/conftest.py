@@ -49,7 +49,7 @@ class World:
     def sync(self):
         """One orders run, executed here as a worker would: request, then run it."""
         from connections.models import SyncRun
-        from connections.runs import sync_request, sync_run_execute
+        from connections.sync.runs import sync_request, sync_run_execute
 
         with merchant_scope(self.merchant):
             run = sync_request(connection=self.connection, flow="orders", trigger="button")

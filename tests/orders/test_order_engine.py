@@ -171,7 +171,7 @@ def test_two_connections_compete_for_the_last_unit(world):
     world.offer((GTIN_TEE_L, 10000, 1))
     world.offer((GTIN_TEE_L, 10000, 1), shop="1-m!i!s-046-3002")
     world.sync()
-    from connections.runs import sync_request, sync_run_execute
+    from connections.sync.runs import sync_request, sync_run_execute
 
     sync_run_execute(sync_request(connection=second, flow="orders", trigger="button"))
     outcomes = sorted((d.position.connection_id, d.outcome, d.reason) for d in Decision.objects.select_related("position"))
@@ -182,7 +182,7 @@ def test_a_disabled_connection_runs_no_order_sync(world):
     import pytest
 
     from connections import services
-    from connections.runs import SyncRefused, sync_dispatch_due, sync_request
+    from connections.sync.runs import SyncRefused, sync_dispatch_due, sync_request
 
     world.configure(auto_accept=True)
     world.offer((GTIN_TEE_M, 10000, 1))

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from connections.models import MiintoConnection
-from connections.outbox import outbox_execute
+from connections.sync.outbox import outbox_execute
 from orders.flow import execute_pending_pushes
 from orders.models import Decision, DecisionPush, Order, Position, StorePush
 from tests.orders.conftest import GTIN_TEE_M
@@ -91,7 +91,7 @@ def test_a_killed_workers_lease_expires_and_the_next_worker_finishes(world):
 
 
 def test_a_held_flow_lock_stops_an_overlapping_run(world):
-    from connections.runs import sync_request, sync_run_execute
+    from connections.sync.runs import sync_request, sync_run_execute
     from koongo.coordination import locks
 
     world.offer((GTIN_TEE_M, 10000, 1))

@@ -21,7 +21,7 @@ from connections.models import StoreConnection
 from koongo.accounts.tenancy import merchant_scope
 from orders.models import LabelLink, Order
 from tests.orders.conftest import GTIN_TEE_M
-from tests.orders.shipping import accepted_order, run
+from tests.orders.shipments.shipping import accepted_order, run
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.postgres

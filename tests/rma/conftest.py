@@ -102,7 +102,7 @@ class RmaWorld:
 
     # --- running flows as a worker does --------------------------------------------------------------
     def run(self, flow: str) -> SyncRun:
-        from connections.runs import sync_request, sync_run_execute
+        from connections.sync.runs import sync_request, sync_run_execute
 
         with merchant_scope(self.merchant):
             self.connection.refresh_from_db()

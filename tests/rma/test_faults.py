@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from connections.outbox import outbox_execute
+from connections.sync.outbox import outbox_execute
 from koongo.sandbox_kit import Faults
 from rma.decisions import rma_decide
 from rma.models import RefundPush, Rma, RmaDecisionPush, RmaRequestPush, StoreRefund

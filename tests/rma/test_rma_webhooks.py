@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from connections.models import ActivityEntry, ConnectionStatus, MiintoConnection, OrderConfiguration, StoreConnection, SyncRun
-from connections.runs import sync_run_execute
+from connections.sync.runs import sync_run_execute
 from koongo.accounts.tenancy import merchant_scope
 from platforms import standard_webhooks
 from rma.models import RmaRequestPush, StoreRefund

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from connections.models import Problem, SyncRun
-from connections.runs import SyncRefused, registered_flows, sync_dispatch_due
+from connections.sync.runs import SyncRefused, registered_flows, sync_dispatch_due
 from koongo.accounts.models import Plan
 from koongo.accounts.tenancy import merchant_scope
 from orders.models import Order, OrderLine, Transfer

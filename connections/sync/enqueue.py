@@ -1,0 +1,16 @@
+"""Hand work to Celery by task name, so the engine never imports the task module that imports it."""
+
+from __future__ import annotations
+
+from celery import current_app
+from celery.result import AsyncResult
+
+# The registered names; tasks.py declares the same strings. They are the names the tasks had before they
+# moved into connections/sync/, so messages already queued in a deployed broker still resolve.
+RUN_FLOW = "connections.tasks.run_flow"
+OUTBOX_EXECUTE = "connections.tasks.outbox_execute"
+
+
+def enqueue(task_name: str, *args) -> AsyncResult:
+    """Queue one call; a signature by name uses the registered task (eager in tests) and the broker otherwise."""
+    return current_app.signature(task_name, args=args).delay()

@@ -1,0 +1,54 @@
+"""Filter forms of the errors inbox and the activity list; choices are built per request, never at import."""
+
+from __future__ import annotations
+
+from django import forms
+
+from connections.models import ProblemState
+from connections.sync.problems import problem_kinds
+from connections.sync.selectors import sync_connections_for
+
+
+def _connection_choices(merchant) -> list[tuple[str, str]]:
+    return [("", "All connections")] + [(str(c.pk), str(c)) for c in sync_connections_for(merchant)]
+
+
+class ProblemFilterForm(forms.Form):
+    state = forms.ChoiceField(required=False)
+    kind = forms.ChoiceField(required=False)
+    connection = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "Any state"), *ProblemState.choices]
+        self.fields["kind"].choices = [("", "All kinds")] + [(code, kind.label) for code, kind in sorted(problem_kinds().items())]
+        self.fields["connection"].choices = _connection_choices(merchant)
+
+    def filters(self) -> dict:
+        """Selector keyword arguments; an invalid filter is dropped rather than failing the page."""
+        if not self.is_valid():
+            return {"state": ProblemState.OPEN}
+        data = self.cleaned_data
+        return {"state": data["state"], "kind": data["kind"], "connection_id": data["connection"]}
+
+
+class ActivityFilterForm(forms.Form):
+    connection = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    subject_type = forms.CharField(required=False, max_length=40, label="Subject type")
+    subject_id = forms.CharField(required=False, max_length=64, label="Subject id")
+    run = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, merchant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["connection"].choices = _connection_choices(merchant)
+
+    def filters(self) -> dict:
+        if not self.is_valid():
+            return {}
+        data = self.cleaned_data
+        return {
+            "connection_id": data["connection"],
+            "subject_type": data["subject_type"],
+            "subject_id": data["subject_id"],
+            "run_id": data["run"],
+        }

@@ -1,0 +1,304 @@
+"""The outbox engine: a registry of outbox kinds, the claim and lease, execution with backoff, the sweeper, retry.
+
+A row runs only after a conditional UPDATE made it ours (`outbox_claim`), and every later write is fenced on the
+attempt number we claimed, so a worker whose lease expired can never overwrite the one that took over.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from connections.models import OutboxRow, OutboxState, Problem
+from connections.sync.enqueue import OUTBOX_EXECUTE, enqueue
+from connections.sync.problems import ProblemActionRefused, problem_raise, register_problem_kind
+from koongo.accounts.tenancy import merchant_scope
+from koongo.http import AuthError, PermanentError, TransientError
+from koongo.observability import metrics
+from koongo.observability.logs import log_context
+
+log = logging.getLogger(__name__)
+
+OUTBOX_DEAD = "outbox_dead"
+LAST_ERROR_LIMIT = 2000
+STUCK_STATES = (OutboxState.DEAD, OutboxState.FAILED)  # what a retry sends back to pending
+
+
+@dataclass(frozen=True)
+class OutboxKind:
+    """One registered outbox model, the handler that executes a row of it, and its retry policy.
+
+    `describe(row)` may return extra `problem_raise` arguments (connection, store_connection, message, excerpt)
+    for the Problem opened when a row dies.
+    """
+
+    model: type[OutboxRow]
+    handler: Callable[[OutboxRow], None]
+    max_attempts: int = 8
+    lease_seconds: int = 300
+    backoff_base: float = 30.0
+    backoff_max: float = 6 * 3600.0
+    describe: Callable[[OutboxRow], dict] | None = None
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label_lower
+
+
+_kinds: dict[str, OutboxKind] = {}
+
+
+def register_outbox(
+    model: type[OutboxRow],
+    handler: Callable[[OutboxRow], None],
+    *,
+    max_attempts: int = 8,
+    lease_seconds: int = 300,
+    backoff_base: float = 30.0,
+    backoff_max: float = 6 * 3600.0,
+    describe: Callable[[OutboxRow], dict] | None = None,
+) -> OutboxKind:
+    """Register a concrete OutboxRow model and the handler that performs one row's effect.
+
+    The handler runs in the row's merchant scope and raises `koongo.http` errors: TransientError and RateLimited
+    back off and retry, PermanentError and AuthError kill the row and open a Problem. The lease must outlast a
+    normal execution, or a slow row would be claimed again while it runs.
+    """
+    if not issubclass(model, OutboxRow):
+        raise TypeError(f"{model.__name__} is not an OutboxRow")
+    kind = OutboxKind(model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe)
+    _kinds[kind.label] = kind
+    return kind
+
+
+def outbox_kinds() -> dict[str, OutboxKind]:
+    return dict(_kinds)
+
+
+def outbox_kind(label: str) -> OutboxKind:
+    try:
+        return _kinds[label.lower()]
+    except KeyError:
+        raise ValueError(f"no outbox kind {label!r} is registered") from None
+
+
+def outbox_schedule(row: OutboxRow) -> None:
+    """Execute a freshly written row as soon as the transaction that wrote it commits."""
+    transaction.on_commit(partial(_enqueue, row._meta.label_lower, row.pk))
+
+
+def _enqueue(label: str, pk: int) -> None:
+    enqueue(OUTBOX_EXECUTE, label, pk)
+
+
+def outbox_backoff(
+    kind: OutboxKind, attempts: int, retry_after: float | None = None, rand: Callable[[], float] | None = None
+) -> float:
+    """Seconds until the next attempt: exponential with jitter, and never sooner than the remote's Retry-After."""
+    rand = rand or random.random
+    if retry_after is not None:
+        # The remote said when; a little jitter keeps a crowd of rows from returning in the same second.
+        return retry_after + rand() * min(10.0, max(1.0, retry_after * 0.1))
+    ceiling = min(kind.backoff_max, kind.backoff_base * 2 ** max(0, attempts - 1))
+    # "Equal jitter": at least half the step, so retries spread out without collapsing towards zero.
+    return ceiling / 2 + rand() * ceiling / 2
+
+
+def _claimable(now) -> Q:
+    due = Q(state__in=[OutboxState.PENDING, OutboxState.FAILED], next_attempt_at__lte=now)
+    abandoned = Q(state=OutboxState.IN_FLIGHT, lease_expires_at__lt=now)
+    return due | abandoned
+
+
+def outbox_claim(row: OutboxRow) -> bool:
+    """Make the row ours with one conditional UPDATE (due, or its lease expired) and refresh it; False if not ours."""
+    kind = outbox_kind(row._meta.label_lower)
+    now = timezone.now()
+    claimed = (
+        type(row)
+        .objects.filter(_claimable(now), pk=row.pk)
+        .update(
+            state=OutboxState.IN_FLIGHT,
+            attempts=F("attempts") + 1,
+            lease_expires_at=now + timedelta(seconds=kind.lease_seconds),
+            swept_at=None,
+            updated_at=now,
+        )
+    )
+    if claimed:
+        row.refresh_from_db(fields=["state", "attempts", "lease_expires_at", "swept_at", "updated_at", "next_attempt_at"])
+    return bool(claimed)
+
+
+def _fenced(row: OutboxRow):
+    """Our claim, still: in flight under the attempt number we claimed."""
+    return type(row).objects.filter(pk=row.pk, state=OutboxState.IN_FLIGHT, attempts=row.attempts)
+
+
+def outbox_execute(model_label: str, pk: int) -> str:
+    """Claim one row and run its handler; returns the outcome: done, failed, dead, lost_lease, not_claimed or missing."""
+    kind = outbox_kind(model_label)
+    # A task's first load by id: the row's merchant scope is entered before anything else is read or written.
+    with scopes_disabled():
+        row = kind.model.objects.select_related("merchant").filter(pk=pk).first()
+    if row is None:
+        return "missing"
+    with merchant_scope(row.merchant), log_context(**_row_context(kind, row)):
+        outcome = _claim_and_run(kind, row)
+    metrics.OUTBOX_EXECUTIONS.labels(kind.label, outcome).inc()
+    return outcome
+
+
+def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
+    """What every log line of this execution carries: the row, and the order, transfer or RMA it is about."""
+    context = {"outbox": kind.label, "outbox_row": row.pk}
+    for name in ("order_id", "transfer_id", "rma_id", "connection_id"):
+        if getattr(row, name, None) is not None:
+            context[name] = getattr(row, name)
+    return context
+
+
+def _claim_and_run(kind: OutboxKind, row: OutboxRow) -> str:
+    if not outbox_claim(row):
+        return "not_claimed"
+    if row.attempts > kind.max_attempts:
+        # Only a worker that died mid-attempt (lease expired, claimed again) gets here: stop re-running a row that kills it.
+        return _bury(kind, row, f"gave up after {row.attempts - 1} attempts; the worker stopped during the last ones")
+    try:
+        kind.handler(row)
+    except (PermanentError, AuthError) as error:
+        return _bury(kind, row, _describe_error(error))
+    except TransientError as error:
+        return _fail(kind, row, _describe_error(error), getattr(error, "retry_after", None))
+    except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
+        log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
+        return _fail(kind, row, _describe_error(error), None)
+    return _complete(row)
+
+
+def _describe_error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:LAST_ERROR_LIMIT]
+
+
+def _complete(row: OutboxRow) -> str:
+    now = timezone.now()
+    row.set_state(OutboxState.DONE)
+    if not _fenced(row).update(state=row.state, done_at=now, lease_expires_at=None, last_error="", updated_at=now):
+        log.warning("outbox %s %s finished after its lease was taken over", row._meta.label_lower, row.pk)
+        return "lost_lease"
+    return "done"
+
+
+def _fail(kind: OutboxKind, row: OutboxRow, error: str, retry_after: float | None) -> str:
+    if row.attempts >= kind.max_attempts:
+        return _bury(kind, row, f"gave up after {row.attempts} attempts: {error}")
+    now = timezone.now()
+    row.set_state(OutboxState.FAILED)
+    # The wait lives in the row, never in a Celery countdown: the sweeper enqueues it again once it is due.
+    next_attempt_at = now + timedelta(seconds=outbox_backoff(kind, row.attempts, retry_after))
+    updated = _fenced(row).update(
+        state=row.state, next_attempt_at=next_attempt_at, lease_expires_at=None, last_error=error, updated_at=now
+    )
+    return "failed" if updated else "lost_lease"
+
+
+def _bury(kind: OutboxKind, row: OutboxRow, error: str) -> str:
+    now = timezone.now()
+    row.set_state(OutboxState.DEAD)
+    with transaction.atomic():
+        if not _fenced(row).update(state=row.state, lease_expires_at=None, last_error=error[:LAST_ERROR_LIMIT], updated_at=now):
+            return "lost_lease"
+        row.last_error = error
+        details = {"message": f"{kind.model._meta.verbose_name.capitalize()} {row.pk} failed and will not be retried: {error}"}
+        if kind.describe:
+            details.update(kind.describe(row))
+        problem_raise(
+            merchant=row.merchant,
+            kind=OUTBOX_DEAD,
+            fingerprint=f"{OUTBOX_DEAD}:{kind.label}:{row.pk}",
+            subject_type=kind.label,
+            subject_id=row.pk,
+            **details,
+        )
+    return "dead"
+
+
+def outbox_sweep(*, batch_size: int = 500, max_batches: int = 20) -> int:
+    """Enqueue the due and lease-expired rows of every registered kind; returns how many were enqueued."""
+    return sum(_sweep_kind(kind, batch_size, max_batches) for kind in _kinds.values())
+
+
+def _sweep_kind(kind: OutboxKind, batch_size: int, max_batches: int) -> int:
+    enqueued = 0
+    for _ in range(max_batches):
+        now = timezone.now()
+        recently_swept = Q(swept_at__gte=now - timedelta(seconds=kind.lease_seconds))
+        # A beat sweeper works across merchants (an allowed place for scopes_disabled); each task scopes its row.
+        with scopes_disabled(), transaction.atomic():
+            # skip_locked lets a second sweeper take other rows instead of waiting for (and repeating) these.
+            due = kind.model.objects.filter(_claimable(now)).exclude(recently_swept).order_by("next_attempt_at")
+            pks = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True)[:batch_size])
+            kind.model.objects.filter(pk__in=pks).update(swept_at=now)
+            for pk in pks:
+                transaction.on_commit(partial(_enqueue, kind.label, pk))
+        enqueued += len(pks)
+        if len(pks) < batch_size:
+            break
+    return enqueued
+
+
+def _requeue(model: type[OutboxRow], pks) -> list[int]:
+    """Dead or failed rows among `pks` back to pending, due now, with a fresh attempt budget; enqueued on commit."""
+    now = timezone.now()
+    with transaction.atomic():
+        # Locked, so a sweeper's claim of a failed row cannot slip between this read and the update.
+        stuck = list(model.objects.filter(pk__in=pks, state__in=STUCK_STATES).select_for_update().values_list("pk", flat=True))
+        model.objects.filter(pk__in=stuck).update(
+            state=OutboxState.PENDING, attempts=0, next_attempt_at=now, lease_expires_at=None, swept_at=None, updated_at=now
+        )
+        for pk in stuck:
+            transaction.on_commit(partial(_enqueue, model._meta.label_lower, pk))
+    return stuck
+
+
+def outbox_retry(row: OutboxRow) -> bool:
+    """Send a dead or failed row back to pending, due now; False (and nothing changes) if it is not stuck."""
+    requeued = bool(_requeue(type(row), [row.pk]))
+    row.refresh_from_db()
+    return requeued
+
+
+def _dead_row(problem: Problem) -> OutboxRow:
+    kind = outbox_kind(problem.subject_type)
+    row = kind.model.objects.filter(pk=problem.subject_id).first()
+    if row is None:
+        raise ProblemActionRefused("The outbox row of this problem no longer exists; mark the problem handled.")
+    return row
+
+
+def _retry_dead_row(problem: Problem) -> None:
+    row = _dead_row(problem)
+    if not outbox_retry(row) and row.state == OutboxState.DONE:
+        raise ProblemActionRefused("This row has already been carried out; mark the problem handled.")
+
+
+def _retry_dead_rows(problems: list[Problem]) -> None:
+    """Retry-all: one read and one UPDATE per outbox model instead of a round trip per problem."""
+    by_label: dict[str, list[str]] = {}
+    for problem in problems:
+        by_label.setdefault(problem.subject_type, []).append(problem.subject_id)
+    for label, pks in by_label.items():
+        _requeue(outbox_kind(label).model, pks)
+
+
+# Registered next to the outbox that raises it (problems.py cannot import this module without a cycle).
+register_problem_kind(OUTBOX_DEAD, label="Failed remote update", retry=_retry_dead_row, retry_many=_retry_dead_rows)

@@ -1,0 +1,50 @@
+"""Celery tasks of the sync machinery: thin wrappers that load by id, enter the merchant's scope and call one service.
+
+None of them retries through Celery: a run ends with a status and the schedule starts the next one, and an outbox
+row keeps its own retry state (`next_attempt_at`), which the sweeper acts on.
+
+Each keeps the name it had as `connections.tasks.*` before the move, which the beat schedule uses and queued
+messages carry. The engine enqueues through `enqueue.py` by name and never imports this module.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django_scopes import scopes_disabled
+
+from connections.models import SyncRun
+from connections.sync import activity, outbox, runs
+from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW
+from koongo.accounts.tenancy import merchant_scope
+
+
+@shared_task(name=RUN_FLOW)
+def run_flow(run_id: int) -> str:
+    # A task's first load by id; everything after runs in the run's merchant scope.
+    with scopes_disabled():
+        run = SyncRun.objects.select_related("merchant", "connection").filter(pk=run_id).first()
+    if run is None:
+        return "missing"
+    with merchant_scope(run.merchant):
+        return runs.sync_run_execute(run)
+
+
+@shared_task(name=OUTBOX_EXECUTE)
+def outbox_execute(model_label: str, pk: int) -> str:
+    # outbox_execute does the first load by id itself and enters the row's merchant scope.
+    return outbox.outbox_execute(model_label, pk)
+
+
+@shared_task(name="connections.tasks.outbox_sweep")
+def outbox_sweep() -> int:
+    return outbox.outbox_sweep()
+
+
+@shared_task(name="connections.tasks.dispatch_due_connections")
+def dispatch_due_connections() -> int:
+    return len(runs.sync_dispatch_due())
+
+
+@shared_task(name="connections.tasks.prune_activity")
+def prune_activity() -> int:
+    return activity.activity_prune()

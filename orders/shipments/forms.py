@@ -1,0 +1,56 @@
+"""Dashboard forms: Mark as shipped, a comment on the order, and a carrier mapping."""
+
+from __future__ import annotations
+
+from django import forms
+
+from orders.comments import BODY_LIMIT
+from orders.shipments.carrier_mapping import Provider
+
+
+class MarkShippedForm(forms.Form):
+    """Provider from Miinto's list for the order, tracking number, and the positions (all unsent ones when none is ticked)."""
+
+    provider_id = forms.ChoiceField(label="Shipping provider", widget=forms.Select(attrs={"class": "form-select"}))
+    tracking_number = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    tracking_url = forms.URLField(
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        label="Tracking link (optional)",
+        widget=forms.URLInput(attrs={"class": "form-control"}),
+    )
+    position_ids = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Positions",
+        help_text="Leave all unticked to ship every position not sent yet.",
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, providers: list[Provider], positions: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices per instance, from Miinto's list for this order; a value outside it is a field error.
+        self.fields["provider_id"].choices = [(p.id, p.name) for p in providers]
+        self.fields["position_ids"].choices = positions
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label="Comment", max_length=BODY_LIMIT, widget=forms.Textarea(attrs={"class": "form-control", "rows": 3})
+    )
+
+
+class CarrierMappingForm(forms.Form):
+    carrier = forms.CharField(
+        max_length=200,
+        label="Store carrier",
+        help_text="As the store reports it, e.g. GLS or PostNord.",
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    provider_id = forms.ChoiceField(label="Miinto provider", widget=forms.Select(attrs={"class": "form-select"}))
+
+    def __init__(self, *args, providers: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.provider_names = dict(providers)
+        self.fields["provider_id"].choices = providers

@@ -1,0 +1,331 @@
+"""The outbox base on a test-only kind: claim and lease, worker death, backoff and Retry-After, death into a Problem,
+retry from the Problem, the sweeper, and two workers racing for one row on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.db.models import F
+from django_scopes import scopes_disabled
+
+from connections.models import OutboxState, Problem, ProblemState
+from connections.sync import outbox
+from connections.sync.problems import ProblemActionRefused, problem_retry, problem_retry_all
+from koongo.accounts.tenancy import merchant_scope
+from koongo.http import AuthError, PermanentError, RateLimited, TransientError
+from tests.connections.sync.support import *  # noqa: F403
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def make_row(merchant, message="hello", **fields):
+    from tests.testapp.models import EchoOutbox
+
+    with merchant_scope(merchant):
+        return EchoOutbox.objects.create(merchant=merchant, message=message, idempotency_key=f"echo-{message}", **fields)
+
+
+def fresh(row):
+    with scopes_disabled():
+        row.refresh_from_db()
+    return row
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def half_jitter(monkeypatch):
+    """Jitter draws 0.5, so backoff times are exact."""
+    monkeypatch.setattr(outbox.random, "random", lambda: 0.5)
+
+
+def test_claim_takes_a_due_row_once_with_a_lease(merchant, echo_kind, frozen):
+    row = make_row(merchant)
+    with merchant_scope(merchant):
+        assert outbox.outbox_claim(row) is True
+        assert (row.state, row.attempts, row.lease_expires_at) == (OutboxState.IN_FLIGHT, 1, T0 + timedelta(seconds=60))
+        assert outbox.outbox_claim(make_row(merchant, "other")) is True
+        assert outbox.outbox_claim(row) is False
+    assert fresh(row).attempts == 1
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"next_attempt_at": T0 + timedelta(seconds=1)},
+        {"state": OutboxState.FAILED, "next_attempt_at": T0 + timedelta(minutes=5)},
+        {"state": OutboxState.IN_FLIGHT, "lease_expires_at": T0 + timedelta(seconds=1)},
+        {"state": OutboxState.DONE},
+        {"state": OutboxState.DEAD},
+    ],
+    ids=["pending-not-due", "failed-not-due", "in-flight-leased", "done", "dead"],
+)
+def test_claim_refuses_rows_that_are_not_due(merchant, echo_kind, frozen, fields):
+    row = make_row(merchant, **fields)
+    with merchant_scope(merchant):
+        assert outbox.outbox_claim(row) is False
+    assert (fresh(row).state, row.attempts) == (fields.get("state", OutboxState.PENDING), 0)
+
+
+def test_success_marks_the_row_done_and_clears_the_lease(merchant, echo_kind, frozen, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        row = make_row(merchant)
+        with merchant_scope(merchant):
+            outbox.outbox_schedule(row)
+    fresh(row)
+    assert echo_kind.handler.calls == [row.pk]
+    assert (row.state, row.attempts, row.lease_expires_at, row.done_at, row.last_error) == (OutboxState.DONE, 1, None, T0, "")
+
+
+def test_a_dead_worker_leaves_the_row_to_be_claimed_again_after_its_lease(
+    merchant, echo_kind, frozen, django_capture_on_commit_callbacks
+):
+    row = make_row(merchant)
+    with merchant_scope(merchant):
+        assert outbox.outbox_claim(row)  # the worker claims it, then dies without a word
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep() == 0  # the lease still holds
+    assert echo_kind.handler.calls == []
+
+    frozen.shift(timedelta(seconds=61))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep() == 1
+    assert echo_kind.handler.calls == [row.pk]
+    assert (fresh(row).state, row.attempts) == (OutboxState.DONE, 2)
+
+
+def test_a_worker_that_lost_its_lease_cannot_overwrite_the_new_owner(merchant, echo_kind, frozen):
+    row = make_row(merchant)
+
+    def taken_over(claimed):
+        # Another worker re-claims the row while this handler is still running.
+        type(claimed).objects.filter(pk=claimed.pk).update(attempts=F("attempts") + 1)
+
+    echo_kind.handler.during = taken_over
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "lost_lease"
+    assert (fresh(row).state, row.attempts, row.done_at) == (OutboxState.IN_FLIGHT, 2, None)
+
+
+def test_transient_error_backs_off_in_the_row_without_a_celery_retry(merchant, echo_kind, frozen, half_jitter):
+    from connections.sync.tasks import outbox_execute
+
+    row = make_row(merchant)
+    echo_kind.handler.script = [TransientError("GET /orders answered 503", status=503)]
+    assert outbox_execute.delay(echo_kind.label, row.pk).get() == "failed"
+    fresh(row)
+    # attempt 1: step 10 s, equal jitter at 0.5 → 5 + 2.5 s
+    assert (row.state, row.attempts, row.next_attempt_at) == (OutboxState.FAILED, 1, T0 + timedelta(seconds=7.5))
+    assert row.last_error == "TransientError: GET /orders answered 503"
+    assert row.lease_expires_at is None
+    assert echo_kind.handler.calls == [row.pk]
+
+
+def test_rate_limited_row_waits_for_retry_after(merchant, echo_kind, frozen, half_jitter):
+    row = make_row(merchant)
+    echo_kind.handler.script = [RateLimited("slow down", status=429, retry_after=120)]
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "failed"
+    # Retry-After 120 s plus jitter of 0.5 × min(10, 12) s; the exponential step (10 s) is not used.
+    assert fresh(row).next_attempt_at == T0 + timedelta(seconds=125)
+    with merchant_scope(merchant):
+        frozen.shift(timedelta(seconds=124))
+        assert outbox.outbox_claim(row) is False
+        frozen.shift(timedelta(seconds=1))
+        assert outbox.outbox_claim(row) is True
+
+
+@pytest.mark.parametrize(
+    ("attempts", "retry_after", "rand", "expected"),
+    [
+        (1, None, 0.0, 5.0),
+        (1, None, 1.0, 10.0),
+        (3, None, 0.0, 20.0),
+        (9, None, 1.0, 600.0),
+        (2, 3.0, 1.0, 4.0),
+        (2, 300.0, 1.0, 310.0),
+    ],
+)
+def test_backoff_is_exponential_capped_and_honours_retry_after(echo_kind, attempts, retry_after, rand, expected):
+    assert outbox.outbox_backoff(echo_kind.kind, attempts, retry_after, rand=lambda: rand) == expected
+
+
+@pytest.mark.parametrize(
+    "error", [PermanentError("422 invalid", status=422), AuthError("401", status=401)], ids=["permanent", "auth"]
+)
+def test_permanent_failure_kills_the_row_and_opens_a_problem(merchant, connection, echo_kind, frozen, error):
+    row = make_row(merchant, connection=connection)
+    echo_kind.handler.script = [error]
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "dead"
+    assert fresh(row).state == OutboxState.DEAD
+    with merchant_scope(merchant):
+        problem = Problem.objects.get()
+    assert (problem.kind, problem.state, problem.connection_id, problem.subject_type, problem.subject_id) == (
+        "outbox_dead",
+        ProblemState.OPEN,
+        connection.pk,
+        "testapp.echooutbox",
+        str(row.pk),
+    )
+    assert problem.fingerprint == f"outbox_dead:testapp.echooutbox:{row.pk}"
+    assert problem.message == f"Echo outbox {row.pk} failed and will not be retried: {type(error).__name__}: {error}"
+    assert problem.excerpt == {"message": "hello", "token": "***"}
+
+
+def test_exhausted_attempts_kill_the_row(merchant, echo_kind, frozen, half_jitter):
+    row = make_row(merchant)
+    echo_kind.handler.script = [TransientError("503")] * 3
+    outcomes = []
+    for _ in range(3):
+        outcomes.append(outbox.outbox_execute(echo_kind.label, row.pk))
+        frozen.shift(timedelta(hours=1))
+    assert outcomes == ["failed", "failed", "dead"]
+    assert (fresh(row).state, row.attempts, row.last_error) == (
+        OutboxState.DEAD,
+        3,
+        "gave up after 3 attempts: TransientError: 503",
+    )
+    with merchant_scope(merchant):
+        assert Problem.objects.filter(kind="outbox_dead", state="open").count() == 1
+
+
+def test_unexpected_handler_error_is_retried_not_lost(merchant, echo_kind, frozen):
+    row = make_row(merchant)
+    echo_kind.handler.script = [KeyError("store_order_id")]
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "failed"
+    assert (fresh(row).state, row.last_error) == (OutboxState.FAILED, "KeyError: 'store_order_id'")
+
+
+def test_a_row_that_keeps_killing_its_worker_dies_without_running_again(merchant, echo_kind, frozen):
+    row = make_row(merchant, state=OutboxState.IN_FLIGHT, attempts=3, lease_expires_at=T0 - timedelta(seconds=1))
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "dead"
+    assert echo_kind.handler.calls == []
+    assert fresh(row).last_error == "gave up after 3 attempts; the worker stopped during the last ones"
+
+
+def test_retry_from_the_problem_runs_the_row_again(merchant, echo_kind, frozen, django_capture_on_commit_callbacks):
+    row = make_row(merchant)
+    echo_kind.handler.script = [PermanentError("400 bad address")]
+    outbox.outbox_execute(echo_kind.label, row.pk)
+    with merchant_scope(merchant):
+        problem = Problem.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        problem = problem_retry(merchant=merchant, problem=problem, by="owner@a.example")
+    assert echo_kind.handler.calls == [row.pk, row.pk]
+    assert (fresh(row).state, row.attempts) == (OutboxState.DONE, 1)
+    assert (problem.state, problem.resolved_by, problem.resolved_at) == (ProblemState.RETRIED, "owner@a.example", T0)
+
+
+def test_a_retried_row_that_dies_again_opens_a_new_problem(merchant, echo_kind, frozen, django_capture_on_commit_callbacks):
+    row = make_row(merchant)
+    echo_kind.handler.script = [PermanentError("400"), PermanentError("400 again")]
+    outbox.outbox_execute(echo_kind.label, row.pk)
+    with merchant_scope(merchant):
+        first = Problem.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        problem_retry(merchant=merchant, problem=first, by="owner")
+    with merchant_scope(merchant):
+        assert list(Problem.objects.order_by("pk").values_list("state", "occurrences")) == [("retried", 1), ("open", 1)]
+
+
+def test_retry_all_requeues_every_dead_row_of_the_kind(
+    merchant, other_merchant, echo_kind, frozen, django_capture_on_commit_callbacks
+):
+    rows = [make_row(merchant, f"m{i}") for i in range(3)]
+    foreign = make_row(other_merchant, "foreign")
+    echo_kind.handler.script = [PermanentError("400")] * 4
+    for row in [*rows, foreign]:
+        outbox.outbox_execute(echo_kind.label, row.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert problem_retry_all(merchant=merchant, kind="outbox_dead", by="owner") == 3
+    assert [fresh(row).state for row in rows] == [OutboxState.DONE] * 3
+    assert fresh(foreign).state == OutboxState.DEAD
+    with scopes_disabled():
+        states = dict(Problem.objects.values_list("merchant_id", "state").distinct())
+    assert states == {merchant.pk: "retried", other_merchant.pk: "open"}
+
+
+def test_retry_of_a_row_already_done_is_refused_and_the_problem_stays_open(merchant, echo_kind, frozen):
+    row = make_row(merchant)
+    echo_kind.handler.script = [PermanentError("400")]
+    outbox.outbox_execute(echo_kind.label, row.pk)
+    type(row).objects.with_scopes_disabled().filter(pk=row.pk).update(state=OutboxState.DONE)
+    with merchant_scope(merchant):
+        problem = Problem.objects.get()
+    with pytest.raises(ProblemActionRefused, match="already been carried out"):
+        problem_retry(merchant=merchant, problem=problem, by="owner")
+    with merchant_scope(merchant):
+        assert Problem.objects.get().state == ProblemState.OPEN
+
+
+def test_outbox_retry_leaves_rows_that_are_not_stuck_alone(merchant, echo_kind, frozen):
+    pending = make_row(merchant, "p", next_attempt_at=T0 + timedelta(hours=1))
+    failed = make_row(merchant, "f", state=OutboxState.FAILED, attempts=2, next_attempt_at=T0 + timedelta(hours=1))
+    with merchant_scope(merchant):
+        assert outbox.outbox_retry(pending) is False
+        assert outbox.outbox_retry(failed) is True
+    assert (pending.state, pending.next_attempt_at) == (OutboxState.PENDING, T0 + timedelta(hours=1))
+    assert (failed.state, failed.attempts, failed.next_attempt_at) == (OutboxState.PENDING, 0, T0)
+
+
+def test_sweeper_enqueues_due_and_expired_rows_only(
+    merchant, other_merchant, echo_kind, frozen, django_capture_on_commit_callbacks
+):
+    past, future = T0 - timedelta(seconds=1), T0 + timedelta(seconds=30)
+    due = [
+        make_row(merchant, "pending-due"),
+        make_row(other_merchant, "failed-due", state=OutboxState.FAILED, next_attempt_at=past),
+        make_row(merchant, "lease-expired", state=OutboxState.IN_FLIGHT, lease_expires_at=past),
+        make_row(merchant, "swept-long-ago", swept_at=T0 - timedelta(seconds=61)),
+    ]
+    make_row(merchant, "pending-later", next_attempt_at=future)
+    make_row(merchant, "failed-later", state=OutboxState.FAILED, next_attempt_at=future)
+    make_row(merchant, "leased", state=OutboxState.IN_FLIGHT, lease_expires_at=future)
+    make_row(merchant, "done", state=OutboxState.DONE)
+    make_row(merchant, "dead", state=OutboxState.DEAD)
+    make_row(merchant, "swept-just-now", swept_at=T0 - timedelta(seconds=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep(batch_size=2) == 4
+    assert sorted(echo_kind.handler.calls) == sorted(row.pk for row in due)
+
+
+def test_sweeper_does_not_enqueue_a_backlog_twice(merchant, echo_kind, frozen, django_capture_on_commit_callbacks):
+    make_row(merchant)
+    with django_capture_on_commit_callbacks(execute=False) as first:
+        assert outbox.outbox_sweep() == 1
+    frozen.shift(timedelta(seconds=59))  # the task is still waiting in the queue
+    with django_capture_on_commit_callbacks(execute=False):
+        assert outbox.outbox_sweep() == 0
+    frozen.shift(timedelta(seconds=2))  # a whole lease later the enqueued task is presumed lost
+    with django_capture_on_commit_callbacks(execute=False):
+        assert outbox.outbox_sweep() == 1
+    assert len(first) == 1
+
+
+def test_registering_a_model_that_is_not_an_outbox_is_refused():
+    from connections.models import SyncRun
+
+    with pytest.raises(TypeError, match="SyncRun is not an OutboxRow"):
+        outbox.register_outbox(SyncRun, lambda row: None)
+
+
+@pytest.mark.postgres
+def test_two_workers_racing_for_one_row_run_it_once(committed_db, merchant, echo_kind, monkeypatch):
+    row = make_row(merchant)
+    ready = threading.Barrier(2, timeout=10)
+    real_claim = outbox.outbox_claim
+
+    def claim_together(claimed):
+        ready.wait()  # both workers have loaded the row and now claim it at the same moment
+        return real_claim(claimed)
+
+    monkeypatch.setattr(outbox, "outbox_claim", claim_together)
+    outcomes = run_in_threads(lambda _: outbox.outbox_execute(echo_kind.label, row.pk), 2)  # noqa: F405
+    assert sorted(outcomes) == ["done", "not_claimed"]
+    assert echo_kind.handler.calls == [row.pk]
+    assert (fresh(row).state, row.attempts) == (OutboxState.DONE, 1)

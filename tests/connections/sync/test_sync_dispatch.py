@@ -1,0 +1,105 @@
+"""The beat dispatcher: it claims due, active, unpaused connections only, queues one scheduled run per registered
+flow, advances `next_sync_at`, and two dispatchers at once never claim the same connection (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django_scopes import scopes_disabled
+
+from connections.models import MiintoConnection, SyncRun
+from connections.sync import runs
+from connections.sync.tasks import dispatch_due_connections
+from tests.connections.sync.support import *  # noqa: F403
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+def runs_by_connection():
+    with scopes_disabled():
+        return sorted(SyncRun.objects.values_list("connection_id", "flow", "trigger", "status"))
+
+
+def next_sync(connection):
+    with scopes_disabled():
+        return MiintoConnection.objects.get(pk=connection.pk).next_sync_at
+
+
+def test_only_due_active_unpaused_connections_are_dispatched(
+    merchant, other_merchant, orders_flow, frozen, django_capture_on_commit_callbacks
+):
+    runs.register_flow("stock", ScriptedRunner())  # noqa: F405
+    make = make_connection  # noqa: F405
+    due = make(merchant, shop_id="1-m!i!s-045-0001", next_sync_at=T0 - timedelta(minutes=1))
+    never_scheduled = make(other_merchant, shop_id="1-m!i!s-045-0002", next_sync_at=None, sync_interval_minutes=15)
+    later = make(merchant, shop_id="1-m!i!s-045-0003", next_sync_at=T0 + timedelta(seconds=1))
+    paused = make(merchant, shop_id="1-m!i!s-045-0004", next_sync_at=T0, paused_at=T0, paused_reason="refused")
+    disabled = make(merchant, shop_id="1-m!i!s-045-0005", next_sync_at=T0, status="disabled")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert dispatch_due_connections.delay().get() == 2
+
+    assert runs_by_connection() == sorted(
+        (c.pk, flow, "schedule", "succeeded") for c in (due, never_scheduled) for flow in ("orders", "stock")
+    )
+    assert next_sync(due) == T0 + timedelta(minutes=5)
+    assert next_sync(never_scheduled) == T0 + timedelta(minutes=15)
+    assert [next_sync(c) for c in (later, paused, disabled)] == [T0 + timedelta(seconds=1), T0, T0]
+
+
+def test_a_flow_can_limit_which_connections_the_schedule_runs_it_for(
+    merchant, orders_flow, frozen, django_capture_on_commit_callbacks
+):
+    runs.register_flow("stock", ScriptedRunner(), scheduled_for=lambda connection: connection.market == "SE")  # noqa: F405
+    dk = make_connection(merchant, shop_id="1-m!i!s-045-0001", next_sync_at=T0)  # noqa: F405
+    se = make_connection(merchant, shop_id="1-m!i!s-046-0002", market="SE", next_sync_at=T0)  # noqa: F405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sorted(runs.sync_dispatch_due()) == sorted([dk.pk, se.pk])
+    assert [(c, f) for c, f, _, _ in runs_by_connection()] == sorted([(dk.pk, "orders"), (se.pk, "orders"), (se.pk, "stock")])
+
+
+def test_a_connection_with_an_active_run_gets_no_second_one(merchant, orders_flow, frozen, django_capture_on_commit_callbacks):
+    connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
+    with django_capture_on_commit_callbacks(execute=False):
+        runs.sync_dispatch_due()
+    frozen.shift(timedelta(minutes=6))
+    with django_capture_on_commit_callbacks(execute=False):
+        assert runs.sync_dispatch_due() == [connection.pk]
+    assert runs_by_connection() == [(connection.pk, "orders", "schedule", "queued")]
+
+
+def test_dispatch_works_through_every_batch(merchant, orders_flow, frozen, django_capture_on_commit_callbacks):
+    connections = [make_connection(merchant, shop_id=f"1-m!i!s-045-{i:04d}", next_sync_at=T0) for i in range(5)]  # noqa: F405
+    with django_capture_on_commit_callbacks(execute=True):
+        assert runs.sync_dispatch_due(batch_size=2) == [c.pk for c in connections]
+    assert len(runs_by_connection()) == 5
+
+
+@pytest.mark.postgres
+def test_two_dispatchers_skip_each_others_connections(committed_db, merchant, orders_flow, monkeypatch):
+    for i in range(4):
+        make_connection(merchant, shop_id=f"1-m!i!s-045-{i:04d}", next_sync_at=datetime(2026, 1, 1, tzinfo=UTC))  # noqa: F405
+    both_claimed = threading.Barrier(2, timeout=10)
+    real_claim = runs._claim_due_connections
+
+    def claim_then_wait(now, batch_size):
+        claimed = real_claim(now, batch_size)
+        if claimed:
+            both_claimed.wait()  # hold the row locks until the other dispatcher has claimed too
+        return claimed
+
+    monkeypatch.setattr(runs, "_claim_due_connections", claim_then_wait)
+    monkeypatch.setattr(runs, "_enqueue_run", lambda run_id: None)
+    claimed = run_in_threads(lambda _: runs.sync_dispatch_due(batch_size=2, max_batches=1), 2)  # noqa: F405
+    assert all(isinstance(ids, list) and len(ids) == 2 for ids in claimed), claimed
+    assert not set(claimed[0]) & set(claimed[1])
+    assert len(runs_by_connection()) == 4
