@@ -6,3 +6,6 @@ from django.apps import AppConfig
 class KoongoConfig(AppConfig):
     name = "koongo"
     verbose_name = "Koongo core"
+
+    def ready(self):
+        from koongo import tasks  # noqa: F401  (registers beat's liveness tick, as every app registers its tasks)
