@@ -56,7 +56,7 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
 
     code = "prestashop"
     # ITEM_LEVEL_REFUNDS: a slip records its rows and quantities; REFUND_RESTOCK is absent: the slip restocks nothing.
-    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES})
+    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES, Capability.ORDER_CLAIMS_STOCK})
     limitations = (
         "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
         "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
