@@ -46,6 +46,7 @@ class OrderWrites(PrestaShopConnection):
     def __init__(self, credentials, **options):
         super().__init__(credentials, **options)
         self._placed: dict[str, Order] = {}  # orders this adapter just created, as their POST answered
+        self._fresh: dict[str, Order] = {}  # of those, the ones whose note thread is still to be opened
 
     # --- lookup ----------------------------------------------------------------------------------
     def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
@@ -89,10 +90,12 @@ class OrderWrites(PrestaShopConnection):
                 create=lambda: self._create_order(draft, {}),
             )
         placed = self._placed.pop(ref.id, None)
+        if placed is None:  # found by the lookup: an earlier attempt placed it, and may not have seen its state
+            placed = self._settle_payment_error(int(ref.id))
         note = self._order_note_text(draft, placed)
-        if note and created and placed is not None:
+        if note and created and ref.id in self._fresh:
             with self.note_lock(ref):
-                self.open_thread_with(placed, note)
+                self.open_thread_with(self._fresh.pop(ref.id), note)
         elif note:
             self.update_order_note(ref, note)
         return ref
@@ -183,14 +186,27 @@ class OrderWrites(PrestaShopConnection):
             )["order"]
         )
         ref = StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
+        self._placed[ref.id] = self._fresh[ref.id] = order
+        self._leave_payment_error(order)
+        return ref
+
+    def _settle_payment_error(self, order_id: int) -> Order | None:
+        """An order found by our key: still in "Payment error", it is moved on as a fresh one would have been."""
+        order = Order.model_validate(
+            self.client.get(f"orders/{order_id}", {"display": "[id,current_state,id_customer,id_lang,id_shop]"})["order"]
+        )
+        self._leave_payment_error(order)
+        return order if order.current_state == self.settings().error_state_id else None
+
+    def _leave_payment_error(self, order: Order) -> None:
+        """validateOrder's "Payment error" skipped the stock; the paid state makes PrestaShop take it (changeIdOrderState)."""
+        settings = self.settings()
         if order.current_state == settings.error_state_id:
             self.client.create(
                 "order_histories",
                 xml_body("order_history", {"id_order": order.id, "id_order_state": settings.paid_state_id}),
                 {"sendemail": 0},
             )
-        self._placed[ref.id] = order
-        return ref
 
     def _order_note_text(self, draft: StoreOrderDraft, placed: Order | None) -> str:
         """The note: the draft's, plus what the merchant must know about the totals of this order."""

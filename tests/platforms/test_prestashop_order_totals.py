@@ -118,3 +118,20 @@ def test_a_first_push_makes_only_the_calls_the_webservice_needs():
         "POST customer_messages",
     ]
     assert [order["state"] for order in app.orders_summary()] == [PAID, PAID]
+
+
+def test_an_order_placed_before_a_timeout_in_payment_error_is_moved_on_when_the_retry_finds_it():
+    harness = _shop()
+    credentials = {**harness.app.demo_credentials(), "carrier_id": 2}  # a charging carrier: validateOrder's error state
+    harness.time_out("order_create", after=True)
+    ref = harness.adapter(credentials).create_order(make_draft("ps-timeout", "DKK"))
+    assert harness.transport.timeout_after == 0
+    assert [int(h["id_order_state"]) for h in harness.app.tables["order_histories"].where(id_order=int(ref.id))] == [
+        PAYMENT_ERROR,
+        PAID,
+    ]
+    assert _stock(harness.app) == (9, 1)
+    harness.adapter(credentials).create_order(make_draft("ps-timeout", "DKK"))  # found again: nothing moves twice
+    assert len(harness.app.tables["order_histories"].where(id_order=int(ref.id))) == 2
+    assert _stock(harness.app) == (9, 1)
+    assert harness.app.orders_summary("ps-timeout")[0]["note"].count("booked this order as 'Payment error'") == 1
