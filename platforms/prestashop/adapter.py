@@ -44,8 +44,9 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
       The calls on a first push (issue 26): the address lookup, one combinations listing (products only for
       references no combination carries) whose price aliases give ids, tax rate and price for the delivery country,
       the customer look-up (+ create when new), address, cart, one specific price per item sold off the catalog
-      price, the order, and the note's thread and message: 9 for an order at catalog prices from a returning buyer.
-      A worker's first order per shop also reads configurations, currency and country (kept ten minutes).
+      price, the order, and the note's thread and message: 8 for an order at catalog prices from a returning buyer,
+      9 from a new one. A worker's first order per shop also reads configurations, currency and country (kept ten
+      minutes); a retry that finds the order reads its state once.
     - Notes: private order messages (`customer_threads` / `customer_messages`); the order itself is never rewritten.
     - Stock: absolute only. `PUT /api/stock_availables/{id}` with the whole record read just before, under the per-SKU
       lock. A PUT that times out is AMBIGUOUS and never resent: an absolute value resent later could undo a sale made

@@ -90,7 +90,9 @@ class OrderWrites(PrestaShopConnection):
                 create=lambda: self._create_order(draft, {}),
             )
         placed = self._placed.pop(ref.id, None)
-        if placed is None:  # found by the lookup: an earlier attempt placed it, and may not have seen its state
+        if placed is not None:
+            self._leave_payment_error(placed)
+        else:  # found by the lookup: an earlier attempt placed it, and may not have moved it on
             placed = self._settle_payment_error(int(ref.id))
         note = self._order_note_text(draft, placed)
         if note and created and ref.id in self._fresh:
@@ -106,8 +108,8 @@ class OrderWrites(PrestaShopConnection):
         `total_paid` is the cart's own total: the Miinto product prices, and no shipping, because the carrier of Miinto
         orders is meant to be free (Miinto collected the shipping). Should PrestaShop still book the order as "Payment
         error" (a carrier that charges shipping), the order is moved to the paid state, which makes PrestaShop take the
-        stock it skipped (`OrderHistory::changeIdOrderState`); lowering it ourselves would be undone twice over the
-        moment the merchant cleared the error by hand.
+        stock it skipped (`OrderHistory::changeIdOrderState`) (see `create_order`); lowering it ourselves would count
+        twice as soon as the merchant cleared the error by hand.
         """
         settings = self.settings()
         currency = self.currency_by_iso(draft.currency)
@@ -187,7 +189,6 @@ class OrderWrites(PrestaShopConnection):
         )
         ref = StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
         self._placed[ref.id] = self._fresh[ref.id] = order
-        self._leave_payment_error(order)
         return ref
 
     def _settle_payment_error(self, order_id: int) -> Order | None:
