@@ -16,6 +16,7 @@ class Capability(StrEnum):
     IDEMPOTENT_STOCK = "idempotent_stock"
     ORDER_NOTES = "order_notes"
     LINE_LEVEL_SHIPMENTS = "line_level_shipments"
+    ORDER_CLAIMS_STOCK = "order_claims_stock"
 
 
 DESCRIPTIONS: dict[Capability, str] = {
@@ -29,4 +30,5 @@ DESCRIPTIONS: dict[Capability, str] = {
     Capability.IDEMPOTENT_STOCK: "The store dedupes stock writes by our key, so a resend after a timeout is safe.",
     Capability.ORDER_NOTES: "Notes and links can be added to a store order.",
     Capability.LINE_LEVEL_SHIPMENTS: "Shipments name their lines and quantities; otherwise the whole order ships at once.",
+    Capability.ORDER_CLAIMS_STOCK: "A created order lowers the store's sellable stock; otherwise the store still offers those items.",
 }

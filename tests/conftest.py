@@ -111,3 +111,13 @@ def screenshot(page, request):
         page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{name}.png"), full_page=True)
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _fresh_prestashop_constants():
+    """Each test's simulators start anew behind the same shop URL: no shop constants carry over from another test."""
+    from platforms.prestashop.connection import forget_shop_constants
+
+    forget_shop_constants()
+    yield
+    forget_shop_constants()

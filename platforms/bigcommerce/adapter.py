@@ -133,8 +133,17 @@ class BigCommerceAdapter(StoreAdapter):
     credentials_model = BigCommerceCredentials
     capabilities = frozenset({
         Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.REFUND_CALCULATOR, Capability.WEBHOOKS,
-        Capability.RELATIVE_STOCK, Capability.ORDER_NOTES, Capability.LINE_LEVEL_SHIPMENTS,
+        Capability.RELATIVE_STOCK, Capability.ORDER_NOTES, Capability.LINE_LEVEL_SHIPMENTS, Capability.ORDER_CLAIMS_STOCK,
     })
+    limitations = (
+        "Refunds never restock in BigCommerce: Koongo returns the items by a separate relative adjustment.",
+        "Stock adjustments are applied asynchronously and cannot be read back, so one whose answer is lost is flagged for "
+        "review, never sent again.",
+        "Orders are written with the Miinto prices and the connection's VAT rate, in the store's currency only; an order "
+        "lowers stock as the store's 'update stock' setting says (on order placed, or on completion or shipment).",
+        "Products are looked up by SKU or variant id through the inventory items; other identifiers (UPC, GTIN, MPN) read "
+        "the whole catalog, since the catalog API cannot filter variants by them in a batch.",
+    )
     # 150 requests per 30 s on Standard plans, shared with the merchant's other apps: keep well under half.
     requests_per_second = 2.0
     request_burst = 5
@@ -207,10 +216,16 @@ class BigCommerceAdapter(StoreAdapter):
             # The catalog cannot be filtered by these fields, so it is read and filtered.
             return [product for product in self.iter_products(PAGE_LIMIT) if product.identifier(attribute) in wanted]
         found = []
+        # Get All Variants documents no `sku:in`/`id:in` (a store ignoring them would page the whole catalog); the
+        # inventory items do document `sku:in` and `variant_id:in`, and name each item's variant and product.
+        key = "variant_id:in" if attribute == "id" else "sku:in"
         for batch in chunked(wanted, BATCH):
-            variants = [Variant.model_validate(v) for v in self.client.pages_v3("/v3/catalog/variants", {f"{attribute}:in": ",".join(batch)})]
-            variant_ids = {v.id for v in variants if (str(v.id) if attribute == "id" else v.sku) in batch}
-            product_ids = sorted({v.product_id for v in variants if v.id in variant_ids})
+            identities = [
+                InventoryItem.model_validate(raw).identity
+                for raw in self.client.pages_v3("/v3/inventory/items", {key: ",".join(batch)})
+            ]
+            variant_ids = {i.variant_id for i in identities if (str(i.variant_id) if attribute == "id" else i.sku) in batch}
+            product_ids = sorted({i.product_id for i in identities if i.variant_id in variant_ids and i.product_id})
             products = [
                 Product.model_validate(item) for ids in chunked(product_ids, BATCH)
                 for item in self.client.pages_v3("/v3/catalog/products", {"id:in": ",".join(map(str, ids)), "include": "variants,images"})

@@ -35,6 +35,10 @@ OPERATIONS = (
 )
 
 
+# Get All Variants' documented query parameters (reference/catalog, product-variants: variants batch).
+VARIANT_QUERY = frozenset({"id", "sku", "upc", "page", "limit", "include_fields", "exclude_fields"})
+
+
 def _in(request: Request, name: str) -> list[str] | None:
     value = request.arg(f"{name}:in")
     return None if value is None else [part for part in value.split(",") if part]
@@ -54,6 +58,15 @@ def _json_default(value):
 
 def _reply(data, status: int = 200) -> Response:
     return Response(status, json.dumps(data, default=_json_default).encode(), {"Content-Type": "application/json"})
+
+
+def _v2_shaped(request: Request, response: Response) -> Response:
+    """An error on a /v2/ path in the v2 shape (a list of {status, message}); the toolkit builds the v3 one."""
+    if response.status >= 400 and "/v2/" in request.path and response.body.startswith(b"{"):
+        title = json.loads(response.body).get("title")
+        if title is not None:
+            return json_response([{"status": response.status, "message": title}], response.status, response.headers)
+    return response
 
 
 class BigCommerceSandbox(StoreSandboxApp):
@@ -112,7 +125,7 @@ class BigCommerceSandbox(StoreSandboxApp):
             headers = self._quota_headers()
         if not allowed:
             return self._throttled(headers)
-        response = super().handle(request)
+        response = _v2_shaped(request, super().handle(request))
         response.headers = {**headers, **response.headers}
         return response
 
@@ -165,9 +178,18 @@ class BigCommerceSandbox(StoreSandboxApp):
         return self._page(request, [self.store.product_view(p, include) for p in products])
 
     def _get_variants(self, request: Request) -> Response:
+        """Get All Variants filters by one `id`, `sku` or `upc`: no `:in` forms. A real store ignores an unknown filter
+        and answers the whole catalog, page by page, so the simulator refuses one instead of hiding the scan."""
+        unknown = sorted({key for key, _ in request.query} - VARIANT_QUERY)
+        if unknown:
+            return self.error_response(400, f"Undocumented filter(s) on /v3/catalog/variants: {', '.join(unknown)}")
         self.store.settle()
-        skus, ids = _in(request, "sku"), _in(request, "id")
-        found = [v for v in self.store.variants() if (skus is None or v.sku in skus) and (ids is None or str(v.id) in ids)]
+        sku, variant_id, upc = request.arg("sku"), request.arg("id"), request.arg("upc")
+        found = [
+            v for v in self.store.variants()
+            if (sku is None or v.sku == sku) and (variant_id is None or str(v.id) == variant_id)
+            and (upc is None or self.store.variant_view(v).get("upc") == upc)
+        ]
         return self._page(request, [self.store.variant_view(v) for v in found])
 
     def _get_named(self, request: Request, table: dict[int, str]) -> Response:
@@ -176,8 +198,13 @@ class BigCommerceSandbox(StoreSandboxApp):
 
     def _get_inventory(self, request: Request) -> Response:
         self.store.settle()
-        skus = _in(request, "sku")
-        return self._page(request, [self.store.inventory_view(v) for v in self.store.variants() if skus is None or v.sku in skus])
+        skus, variant_ids, product_ids = _in(request, "sku"), _in(request, "variant_id"), _in(request, "product_id")
+        found = [
+            v for v in self.store.variants()
+            if (skus is None or v.sku in skus) and (variant_ids is None or str(v.id) in variant_ids)
+            and (product_ids is None or str(v.product_id) in product_ids)
+        ]
+        return self._page(request, [self.store.inventory_view(v) for v in found])
 
     def _post_relative(self, request: Request) -> Response:
         self.store.lag = self.settings["adjustment_lag_seconds"]

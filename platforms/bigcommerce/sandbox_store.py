@@ -192,9 +192,13 @@ class Store:
 
     # --- orders ----------------------------------------------------------------------------------
     def create_order(self, body: dict) -> Order:
+        if not body.get("products") or not body.get("billing_address"):
+            raise SandboxError(400, "An order needs products and a billing address")
         order_id, address_id = next(self.ids), next(self.ids)
         lines = []
         for raw in body.get("products") or []:
+            if not isinstance(raw.get("quantity"), int) or raw["quantity"] < 1:
+                raise SandboxError(400, "The field 'quantity' is required for every product and must be a positive integer")
             variant = self._catalog_line(raw)
             if ("price_inc_tax" in raw) != ("price_ex_tax" in raw):
                 raise SandboxError(400, "price_inc_tax and price_ex_tax must be overridden together")
@@ -212,6 +216,9 @@ class Store:
         return order
 
     def _catalog_line(self, raw: dict) -> Variant:
+        """A catalog line needs product_id, and for a product with variants the variant (variant_id or product_options)."""
+        if raw.get("product_id") is None:
+            raise SandboxError(400, "The field 'product_id' is required for a catalog product (custom lines are not simulated)")
         product = self.products.get(int(raw.get("product_id") or 0))
         variant = next((v for v in product.variants if v.id == raw.get("variant_id")), None) if product else None
         if variant is None:

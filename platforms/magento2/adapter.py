@@ -101,8 +101,11 @@ class Magento2Adapter(StoreAdapter):
       drafts in the store view's base currency are accepted, since base and order amounts are written 1:1.
     - Trade-off: Magento calculates nothing and MSI places no reservation for such an order, so the salable
       quantity does not drop when it is placed (and the reservation MSI compensates at shipment can leave it
-      high). Stock sync must not rely on the salable quantity of marketplace orders. The alternative, a quote
-      with a custom price through a companion module, gives reservations and events but needs PHP on the store.
+      high). Stock sync must not rely on the salable quantity of marketplace orders. The REST API documents no
+      reservation endpoint (`/V1/inventory/source-items` writes source quantities, which the shipment deducts again),
+      so the adapter does not fake one: the capability ORDER_CLAIMS_STOCK is absent and `limitations` says what the
+      merchant sees. The alternative, a quote with a custom price through a companion module, gives reservations and
+      events but needs PHP on the store.
     - `ext_order_id` holds our key; it is looked up before every create and after a timeout. Every order is
       invoiced offline right away (credit memos refund invoiced quantities), and the draft's note is added as a
       comment; both steps are checked and repeated on a retry, so a crash between them loses neither.
@@ -125,6 +128,19 @@ class Magento2Adapter(StoreAdapter):
         Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.REFUND_CALCULATOR, Capability.REFUND_RESTOCK,
         Capability.ORDER_NOTES, Capability.LINE_LEVEL_SHIPMENTS,
     })
+    # No ORDER_CLAIMS_STOCK: POST /V1/orders places no MSI reservation, and the REST API has no documented way to add one.
+    limitations = (
+        "Orders are written whole through POST /V1/orders so they carry the Miinto prices; Magento's MSI places no "
+        "reservation for them, so the salable quantity does not drop when a Miinto order arrives: the items stay on sale "
+        "in Magento until the order ships (MSI then deducts the source quantity). Koongo does not lower the source "
+        "quantity itself, because the shipment deducts it again.",
+        "Tax on Miinto orders is split from the tax-included price with the one VAT rate set on the connection, not with "
+        "Magento's tax rules.",
+        "Orders are accepted only in the store view's base currency.",
+        "Stock is written as absolute MSI source quantities (no delta endpoint); a write whose answer is lost is flagged "
+        "for review, never sent again.",
+        "Magento Open Source sends no webhooks: refunds (credit memos) and shipments are polled.",
+    )
     # Self-hosted Magento has no rate limit; stay gentle with a shop server that also serves customers.
     requests_per_second = 4.0
     request_burst = 8

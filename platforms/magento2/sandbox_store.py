@@ -167,7 +167,8 @@ def _money(value) -> Decimal:
     return cents(Decimal(str(value or 0)))
 
 
-REQUIRED_ADDRESS = ("firstname", "lastname", "street", "city", "postcode", "country_id", "telephone")
+# What Magento\Sales\Model\Order\Address\Validator requires of each order address (telephone as configured by default).
+REQUIRED_ADDRESS = ("address_type", "firstname", "lastname", "street", "city", "postcode", "country_id", "telephone", "email")
 
 
 class Sales:
@@ -191,9 +192,14 @@ class Sales:
         """OrderRepository::save: stores what it is given. No totals, no reservation, no e-mail."""
         if not entity.get("items") or not (entity.get("payment") or {}).get("method"):
             raise SandboxError(400, '"items" and "payment.method" are required to save an order')
-        missing = [f for f in REQUIRED_ADDRESS if not (entity.get("billing_address") or {}).get(f)]
-        if missing:
-            raise SandboxError(400, f'"{missing[0]}" is required. Enter and try again.')
+        addresses = [entity.get("billing_address") or {}] + [
+            (assignment.get("shipping") or {}).get("address") or {}
+            for assignment in ((entity.get("extension_attributes") or {}).get("shipping_assignments") or [])
+        ]
+        for address in addresses:
+            missing = [f for f in REQUIRED_ADDRESS if not address.get(f)]
+            if missing:
+                raise SandboxError(400, f'"{missing[0]}" is required. Enter and try again.')
         # A simulator-only guard: the raw route checks nothing, so catch a payload whose totals do not add up.
         rows = sum((_money(i.get("row_total_incl_tax")) for i in entity["items"]), Decimal("0"))
         if _money(entity.get("grand_total")) != rows + _money(entity.get("shipping_incl_tax")):

@@ -30,12 +30,23 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
     - Refund discovery (no webhooks in core): slips by `date_add` (item-level: a slip names its rows), and entries
       into the refunded state, read as a refund of the rows no slip covers (not item-level). Date filters always
       send full date-times in the shop's time zone: a date-only bound drops the rest of its day (PrestaShop #10822).
-    - Orders: no single call. Customer (found by e-mail) → addresses (`id_country` from the ISO code) → cart →
-      cart-scoped `specific_prices` carrying the Miinto prices (net, by the product's tax rule for the delivery
-      country) → `POST /api/orders` through the merchant's dedicated payment module, `total_paid` = Miinto's total.
-      The carrier's own shipping price applies; where it differs from Miinto's, PrestaShop books the order in its
-      payment-error state. Our key is the delivery address's `other` field, written before the order exists and
-      looked up before every create.
+    - Orders: no single call. `validateOrder` books an order as "Payment error" (and takes no stock) whenever
+      `total_paid` differs from the cart total *including the carrier's shipping price*, and reads the carrier from the
+      cart's `delivery_option` (else PS_CARRIER_DEFAULT), never from `id_carrier`. So: customer (found by e-mail) →
+      delivery address (our key in `other`, written before the order and looked up before every create) → cart with
+      the configured carrier in `delivery_option` → a cart-scoped `specific_price` (net) only for items whose Miinto
+      price differs from PrestaShop's own price for the delivery country → `POST /api/orders` through the merchant's
+      payment module with `total_paid` = the cart total = the Miinto product prices. Miinto's shipping is not in it:
+      the carrier for Miinto orders should be a free one (Miinto collected the shipping), and the order's note says
+      how much shipping Miinto took. Should the carrier charge anyway, the order is still booked "Payment error";
+      the adapter then moves it to PS_OS_WS_PAYMENT, which makes PrestaShop take the stock it skipped (lowering it
+      ourselves would count twice once the merchant cleared the error by hand), and the note says so.
+      The calls on a first push (issue 26): the address lookup, one combinations listing (products only for
+      references no combination carries) whose price aliases give ids, tax rate and price for the delivery country,
+      the customer look-up (+ create when new), address, cart, one specific price per item sold off the catalog
+      price, the order, and the note's thread and message: 8 for an order at catalog prices from a returning buyer,
+      9 from a new one. A worker's first order per shop also reads configurations, currency and country (kept ten
+      minutes); a retry that finds the order reads its state once.
     - Notes: private order messages (`customer_threads` / `customer_messages`); the order itself is never rewritten.
     - Stock: absolute only. `PUT /api/stock_availables/{id}` with the whole record read just before, under the per-SKU
       lock. A PUT that times out is AMBIGUOUS and never resent: an absolute value resent later could undo a sale made
@@ -46,14 +57,16 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
 
     code = "prestashop"
     # ITEM_LEVEL_REFUNDS: a slip records its rows and quantities; REFUND_RESTOCK is absent: the slip restocks nothing.
-    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES})
+    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES, Capability.ORDER_CLAIMS_STOCK})
     limitations = (
         "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
         "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
         "hooks run. Koongo restocks the items. A companion module running IssuePartialRefundCommand would do all of it.",
         "An order set to Refunded without a credit slip is read as a refund of every line no slip covers.",
-        "Miinto prices reach the order through cart-scoped specific prices; the carrier's own shipping price applies, and "
-        "PrestaShop books the order as 'Payment error' when it differs from the Miinto shipping price.",
+        "Miinto prices reach the order through cart-scoped specific prices, and the order total is those prices only: the "
+        "shipping Miinto charged is written in the order's note, not in its total. Choose a free carrier for Miinto orders; "
+        "one that charges shipping makes PrestaShop book 'Payment error', and Koongo then moves the order to the paid state "
+        "so PrestaShop takes the stock (the history shows both states).",
         "Stock is written as absolute quantities; a write whose answer is lost is flagged for review, never sent again.",
         "Shipments are whole orders: PrestaShop has no line-level shipments.",
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,7 +54,36 @@ REQUIRED = {
     ),
     "PUT": ("stock_availables",),
 }
-SETTINGS = ("PS_CURRENCY_DEFAULT", "PS_LANG_DEFAULT", "PS_TIMEZONE", "PS_CARRIER_DEFAULT", "PS_OS_REFUND")
+SETTINGS = (
+    "PS_CURRENCY_DEFAULT",
+    "PS_LANG_DEFAULT",
+    "PS_TIMEZONE",
+    "PS_CARRIER_DEFAULT",
+    "PS_OS_REFUND",
+    "PS_OS_ERROR",
+    "PS_OS_WS_PAYMENT",
+)
+
+
+@dataclass
+class ShopConstants:
+    """What rarely changes in a shop and every order needs: its settings, currency and country ids."""
+
+    settings: Settings | None = None
+    currencies: dict[str, Currency] = field(default_factory=dict)
+    countries: dict[str, int] = field(default_factory=dict)
+    expires: float = 0.0
+
+
+# Per worker process, per shop and key: an order push builds a new adapter, and re-reading these three on every order
+# was a third of its calls. Ten minutes is how long a changed default carrier or language can take to apply.
+CONSTANTS_TTL = 600.0
+_constants: dict[str, ShopConstants] = {}
+
+
+def forget_shop_constants() -> None:
+    """Drop every cached shop's constants (tests that reset a simulator behind the same URL)."""
+    _constants.clear()
 
 
 @dataclass(frozen=True)
@@ -64,6 +95,8 @@ class Settings:
     zone: tzinfo
     carrier_id: int
     refund_state_id: int
+    error_state_id: int = 8  # "Payment error"
+    paid_state_id: int = 11  # "Remote payment accepted", the state webservice orders are booked in
 
 
 class PrestaShopConnection(StoreAdapter):
@@ -77,8 +110,12 @@ class PrestaShopConnection(StoreAdapter):
         super().__init__(credentials, **options)
         key = self.credentials.api_key.get_secret_value()
         self.client: PrestaShopClient = self.own(PrestaShopClient(self.credentials.shop_url, key, **self.client_options()))
-        self._settings: Settings | None = None
         self._currencies: dict[int, Currency] = {}
+        digest = hashlib.sha256(f"{self.credentials.shop_url}\0{key}".encode()).hexdigest()
+        known = _constants.get(digest)
+        if known is None or known.expires < time.monotonic():
+            known = _constants[digest] = ShopConstants(expires=time.monotonic() + CONSTANTS_TTL)
+        self._constants = known
 
     def now(self) -> datetime:
         return datetime.now(UTC)
@@ -113,7 +150,7 @@ class PrestaShopConnection(StoreAdapter):
         )
 
     def settings(self) -> Settings:
-        if self._settings is None:
+        if self._constants.settings is None:
             rows = self.client.list("configurations", {"filter[name]": any_of(SETTINGS)}, display="[name,value]")
             values: dict[str, str | None] = {}
             for row in map(Configuration.model_validate, rows):
@@ -122,14 +159,16 @@ class PrestaShopConnection(StoreAdapter):
                 zone: tzinfo = ZoneInfo(values.get("PS_TIMEZONE") or "UTC")
             except (ZoneInfoNotFoundError, ValueError):
                 zone = UTC
-            self._settings = Settings(
+            self._constants.settings = Settings(
                 currency_id=int(values.get("PS_CURRENCY_DEFAULT") or 1),
                 lang_id=int(values.get("PS_LANG_DEFAULT") or 1),
                 zone=zone,
                 carrier_id=int(values.get("PS_CARRIER_DEFAULT") or 0),
                 refund_state_id=int(values.get("PS_OS_REFUND") or 7),
+                error_state_id=int(values.get("PS_OS_ERROR") or 8),
+                paid_state_id=int(values.get("PS_OS_WS_PAYMENT") or 11),
             )
-        return self._settings
+        return self._constants.settings
 
     def currency(self, currency_id: int) -> Currency:
         if currency_id not in self._currencies:
@@ -137,13 +176,17 @@ class PrestaShopConnection(StoreAdapter):
         return self._currencies[currency_id]
 
     def currency_by_iso(self, iso: str) -> Currency:
-        rows = self.client.list("currencies", {"filter[iso_code]": any_of([iso])}, display="[id,iso_code,conversion_rate]")
-        if not rows:
-            raise PermanentError(f"{NAME} shop {self.scope} has no currency {iso}")
-        return Currency.model_validate(rows[0])
+        if iso not in self._constants.currencies:
+            rows = self.client.list("currencies", {"filter[iso_code]": any_of([iso])}, display="[id,iso_code,conversion_rate]")
+            if not rows:
+                raise PermanentError(f"{NAME} shop {self.scope} has no currency {iso}")
+            self._constants.currencies[iso] = Currency.model_validate(rows[0])
+        return self._constants.currencies[iso]
 
     def country_id(self, iso: str) -> int:
-        rows = self.client.list("countries", {"filter[iso_code]": any_of([iso])}, display="[id,iso_code]")
-        if not rows:
-            raise PermanentError(f"{NAME} shop {self.scope} has no country {iso}")
-        return Country.model_validate(rows[0]).id
+        if iso not in self._constants.countries:
+            rows = self.client.list("countries", {"filter[iso_code]": any_of([iso])}, display="[id,iso_code]")
+            if not rows:
+                raise PermanentError(f"{NAME} shop {self.scope} has no country {iso}")
+            self._constants.countries[iso] = Country.model_validate(rows[0]).id
+        return self._constants.countries[iso]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from decimal import Decimal
@@ -9,8 +10,10 @@ from decimal import Decimal
 from koongo.http import PermanentError
 from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, chunked, unique
 from platforms.mechanics import placeholder_email
+from platforms.prestashop import order_items
 from platforms.prestashop.client import NAME, any_of, filterable, xml_body
 from platforms.prestashop.connection import BATCH, PrestaShopConnection
+from platforms.prestashop.order_items import OrderItem
 from platforms.prestashop.schemas import (
     NO_DATE,
     Created,
@@ -39,6 +42,11 @@ def clean_name(value: str, fallback: str) -> str:
 
 class OrderWrites(PrestaShopConnection):
     """Order creation, lookup by our key, and notes kept as private order messages."""
+
+    def __init__(self, credentials, **options):
+        super().__init__(credentials, **options)
+        self._placed: dict[str, Order] = {}  # orders this adapter just created, as their POST answered
+        self._fresh: dict[str, Order] = {}  # of those, the ones whose note thread is still to be opened
 
     # --- lookup ----------------------------------------------------------------------------------
     def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
@@ -71,26 +79,49 @@ class OrderWrites(PrestaShopConnection):
 
     # --- creation --------------------------------------------------------------------------------
     def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
-        """Create the order once, then make sure its note is there: notes are messages, written after the order."""
-        ref = super().create_order(draft)
-        if draft.note:
-            self.update_order_note(ref, draft.note)
+        """Create the order once, then its note: notes are messages, written after the order exists.
+
+        A new order gets its note in two writes (thread, message) from what the order's answer carries; an order found
+        by the lookup (a retry) goes through `update_order_note`, which reads first so the note is never doubled.
+        """
+        with self.exclusive("order", draft.key):
+            ref, created = self.create_idempotently(
+                lookup=lambda: self.find_order_by_reference(draft.key),
+                create=lambda: self._create_order(draft, {}),
+            )
+        placed = self._placed.pop(ref.id, None)
+        if placed is not None:
+            self._leave_payment_error(placed)
+        else:  # found by the lookup: an earlier attempt placed it, and may not have moved it on
+            placed = self._settle_payment_error(int(ref.id))
+        note = self._order_note_text(draft, placed)
+        if note and created and ref.id in self._fresh:
+            with self.note_lock(ref):
+                self.open_thread_with(self._fresh.pop(ref.id), note)
+        elif note:
+            self.update_order_note(ref, note)
         return ref
 
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
+        """Customer, address, cart (carrier in `delivery_option`), cart-scoped prices where needed, then the order.
+
+        `total_paid` is the cart's own total: the Miinto product prices, and no shipping, because the carrier of Miinto
+        orders is meant to be free (Miinto collected the shipping). Should PrestaShop still book the order as "Payment
+        error" (a carrier that charges shipping), the order is moved to the paid state, which makes PrestaShop take the
+        stock it skipped (`OrderHistory::changeIdOrderState`) (see `create_order`); lowering it ourselves would count
+        twice as soon as the merchant cleared the error by hand.
+        """
         settings = self.settings()
         currency = self.currency_by_iso(draft.currency)
+        country = self.country_id(draft.shipping_address.country_code)
+        items = order_items.resolve(self, draft, country)
         customer = self._customer(draft)
         # The marker goes on the delivery address, which exists before the order, so a timeout cannot hide the order.
-        delivery = self._address(customer.id, draft.shipping_address, draft, order_marker(draft.key))
+        delivery = self._address(customer.id, draft.shipping_address, draft, order_marker(draft.key), country)
         same = draft.billing_address == draft.shipping_address
         invoice = delivery if same else self._address(customer.id, draft.billing_address, draft)
         carrier = self.credentials.carrier_id or settings.carrier_id
-        items = _items(draft, products)
-        rows = [
-            {"id_product": pid, "id_product_attribute": aid, "id_address_delivery": delivery, "quantity": quantity}
-            for (pid, aid), (quantity, _) in items.items()
-        ]
+        rows = _rows(draft, items)
         cart = Created.model_validate(
             self.client.create(
                 "carts",
@@ -103,43 +134,36 @@ class OrderWrites(PrestaShopConnection):
                         "id_address_delivery": delivery,
                         "id_address_invoice": invoice,
                         "id_carrier": carrier,
+                        # validateOrder takes the carrier from here (Cart::getDeliveryOption), not from id_carrier.
+                        "delivery_option": json.dumps({str(delivery): f"{carrier},"}, separators=(",", ":")),
                         "secure_key": customer.secure_key,
                     },
-                    {"cart_rows": ("cart_row", rows)},
+                    {
+                        "cart_rows": (
+                            "cart_row",
+                            [
+                                {
+                                    "id_product": item.product_id,
+                                    "id_product_attribute": item.combination_id,
+                                    "id_address_delivery": delivery,
+                                    "quantity": quantity,
+                                }
+                                for item, quantity, _ in rows
+                            ],
+                        )
+                    },
                 ),
             )["cart"]
         )
-        rates = self._tax_rates([pid for pid, _ in items], self.country_id(draft.shipping_address.country_code))
-        net_total = Decimal("0")
-        for (pid, aid), (quantity, gross) in items.items():
+        net_total = gross_total = Decimal("0")
+        for item, quantity, gross in rows:
+            net = item.net(gross)
+            net_total, gross_total = net_total + net * quantity, gross_total + gross * quantity
+            if item.catalog_price == gross and currency.id == settings.currency_id:
+                continue  # PrestaShop charges this price already (aliases are in the default currency): no cart price
             # A cart-scoped specific price is the webservice's way to let one cart carry our price; it is stored net.
-            net = (gross * 100 / (100 + rates.get(pid, Decimal("0")))).quantize(Decimal("0.000001"))
-            net_total += net * quantity
-            self.client.create(
-                "specific_prices",
-                xml_body(
-                    "specific_price",
-                    {
-                        "id_shop": 0,
-                        "id_shop_group": 0,
-                        "id_cart": cart.id,
-                        "id_product": pid,
-                        "id_product_attribute": aid,
-                        "id_currency": 0,
-                        "id_country": 0,
-                        "id_group": 0,
-                        "id_customer": 0,
-                        "price": net,
-                        "from_quantity": 1,
-                        "reduction": 0,
-                        "reduction_tax": 1,
-                        "reduction_type": "amount",
-                        "from": NO_DATE,
-                        "to": NO_DATE,
-                    },
-                ),
-            )
-        created = Created.model_validate(
+            self.client.create("specific_prices", xml_body("specific_price", _cart_price(cart.id, item, net)))
+        order = Order.model_validate(
             self.client.create(
                 "orders",
                 xml_body(
@@ -154,17 +178,51 @@ class OrderWrites(PrestaShopConnection):
                         "id_carrier": carrier,
                         "module": self.credentials.payment_module,
                         "payment": draft.marketplace,
-                        "total_paid": draft.total,
-                        "total_paid_real": draft.total,
+                        "total_paid": gross_total,
+                        "total_paid_real": gross_total,
                         "total_products": net_total.quantize(Decimal("0.01")),
-                        "total_products_wt": draft.total - draft.shipping_price,
+                        "total_products_wt": gross_total,
                         "conversion_rate": currency.conversion_rate,
                     },
                 ),
             )["order"]
         )
-        order = Order.model_validate(self.client.get(f"orders/{created.id}", {"display": "[id,reference]"})["order"])
-        return StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
+        ref = StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
+        self._placed[ref.id] = self._fresh[ref.id] = order
+        return ref
+
+    def _settle_payment_error(self, order_id: int) -> Order | None:
+        """An order found by our key: still in "Payment error", it is moved on as a fresh one would have been."""
+        order = Order.model_validate(
+            self.client.get(f"orders/{order_id}", {"display": "[id,current_state,id_customer,id_lang,id_shop]"})["order"]
+        )
+        self._leave_payment_error(order)
+        return order if order.current_state == self.settings().error_state_id else None
+
+    def _leave_payment_error(self, order: Order) -> None:
+        """validateOrder's "Payment error" skipped the stock; the paid state makes PrestaShop take it (changeIdOrderState)."""
+        settings = self.settings()
+        if order.current_state == settings.error_state_id:
+            self.client.create(
+                "order_histories",
+                xml_body("order_history", {"id_order": order.id, "id_order_state": settings.paid_state_id}),
+                {"sendemail": 0},
+            )
+
+    def _order_note_text(self, draft: StoreOrderDraft, placed: Order | None) -> str:
+        """The note: the draft's, plus what the merchant must know about the totals of this order."""
+        parts = [draft.note] if draft.note else []
+        if draft.shipping_price:
+            parts.append(
+                f"Shipping of {draft.shipping_price} {draft.currency} was paid on {draft.marketplace} and is not in this "
+                "order's PrestaShop total."
+            )
+        if placed is not None and placed.current_state == self.settings().error_state_id:
+            parts.append(
+                "The carrier charged shipping, so PrestaShop booked this order as 'Payment error'; Koongo moved it "
+                "to the paid state, which took the stock. Use a free carrier for marketplace orders."
+            )
+        return "\n".join(parts)
 
     def _customer(self, draft: StoreOrderDraft) -> Created:
         """The customer with the draft's e-mail, else a new one (with a random password nobody knows)."""
@@ -192,7 +250,9 @@ class OrderWrites(PrestaShopConnection):
             )["customer"]
         )
 
-    def _address(self, customer_id: int, address: Address, draft: StoreOrderDraft, marker: str | None = None) -> int:
+    def _address(
+        self, customer_id: int, address: Address, draft: StoreOrderDraft, marker: str | None = None, country: int | None = None
+    ) -> int:
         alias = NOT_IN_ALIASES.sub("", f"{draft.marketplace} {draft.marketplace_order_id or draft.key}")[:32]
         created = self.client.create(
             "addresses",
@@ -200,7 +260,7 @@ class OrderWrites(PrestaShopConnection):
                 "address",
                 {
                     "id_customer": customer_id,
-                    "id_country": self.country_id(address.country_code),
+                    "id_country": country or self.country_id(address.country_code),
                     "alias": alias,
                     "firstname": clean_name(address.first_name, draft.marketplace),
                     "lastname": clean_name(address.last_name, "Customer"),
@@ -216,7 +276,7 @@ class OrderWrites(PrestaShopConnection):
         )
         return Created.model_validate(created["address"]).id
 
-    def _tax_rates(self, product_ids: list[int], country_id: int) -> dict[int, Decimal]:
+    def tax_rates(self, product_ids: list[int], country_id: int) -> dict[int, Decimal]:
         """Each product's tax rate (percent) in the delivery country, from its tax rules group's country-wide rule."""
         groups: dict[int, int] = {}
         for ids in chunked(unique(product_ids), BATCH):
@@ -261,50 +321,69 @@ class OrderWrites(PrestaShopConnection):
         """A private message on the order's thread, opening the thread first if the order has none."""
         rows = self.client.list("customer_threads", {"filter[id_order]": any_of([order_id]), "sort": "[id_ASC]"}, display="[id]")
         if rows:
-            thread_id = int(rows[0]["id"])
-        else:
-            order = Order.model_validate(
-                self.client.get(f"orders/{order_id}", {"display": "[id,id_customer,id_lang,id_shop]"})["order"]
-            )
-            thread_id = Created.model_validate(
-                self.client.create(
-                    "customer_threads",
-                    xml_body(
-                        "customer_thread",
-                        {
-                            "id_lang": order.id_lang,
-                            "id_shop": order.id_shop,
-                            "id_customer": order.id_customer,
-                            "id_order": order.id,
-                            "id_contact": 0,
-                            "token": secrets.token_hex(6),
-                            "status": "closed",  # an internal note opens no customer case
-                        },
-                    ),
-                )["customer_thread"]
-            ).id
+            self._message(int(rows[0]["id"]), text)
+            return
+        order = Order.model_validate(self.client.get(f"orders/{order_id}", {"display": "[id,id_customer,id_lang,id_shop]"})["order"])
+        self.open_thread_with(order, text)
+
+    def open_thread_with(self, order: Order, text: str) -> None:
+        """Open the order's private thread (closed: an internal note opens no customer case) with its first message."""
+        thread_id = Created.model_validate(
+            self.client.create(
+                "customer_threads",
+                xml_body(
+                    "customer_thread",
+                    {
+                        "id_lang": order.id_lang,
+                        "id_shop": order.id_shop,
+                        "id_customer": order.id_customer,
+                        "id_order": order.id,
+                        "id_contact": 0,
+                        "token": secrets.token_hex(6),
+                        "status": "closed",
+                    },
+                ),
+            )["customer_thread"]
+        ).id
+        self._message(thread_id, text)
+
+    def _message(self, thread_id: int, text: str) -> None:
         self.client.create(
             "customer_messages",
-            xml_body(
-                "customer_message",
-                {
-                    "id_customer_thread": thread_id,
-                    "id_employee": 0,
-                    "message": text,
-                    "private": 1,
-                },
-            ),
+            xml_body("customer_message", {"id_customer_thread": thread_id, "id_employee": 0, "message": text, "private": 1}),
         )
 
 
-def _items(draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> dict[tuple[int, int], tuple[int, Decimal]]:
-    """(product, combination) → (quantity, unit price incl. tax); a cart holds one row, so one price, per item."""
-    items: dict[tuple[int, int], tuple[int, Decimal]] = {}
+def _rows(draft: StoreOrderDraft, items: dict[str, OrderItem]) -> list[tuple[OrderItem, int, Decimal]]:
+    """(item, quantity, unit price incl. tax) per cart row; a cart holds one row, so one price, per item."""
+    rows: dict[tuple[int, int], tuple[OrderItem, int, Decimal]] = {}
     for line in draft.lines:
-        product = products[line.identifier]
-        item = (int(product.product_id), int(product.variant_id or 0))
-        quantity, price = items.get(item, (0, line.unit_price))
+        item = items[line.identifier]
+        key = (item.product_id, item.combination_id)
+        _, quantity, price = rows.get(key, (item, 0, line.unit_price))
         if price != line.unit_price:
             raise PermanentError(f"{NAME} order {draft.key} has one item at two prices; a cart holds one price per item")
-        items[item] = (quantity + line.quantity, price)
-    return items
+        rows[key] = (item, quantity + line.quantity, price)
+    return list(rows.values())
+
+
+def _cart_price(cart_id: int, item: OrderItem, net: Decimal) -> dict:
+    """A specific price for one cart and item only: every shop, currency, country, group and customer, no dates."""
+    return {
+        "id_shop": 0,
+        "id_shop_group": 0,
+        "id_cart": cart_id,
+        "id_product": item.product_id,
+        "id_product_attribute": item.combination_id,
+        "id_currency": 0,
+        "id_country": 0,
+        "id_group": 0,
+        "id_customer": 0,
+        "price": net,
+        "from_quantity": 1,
+        "reduction": 0,
+        "reduction_tax": 1,
+        "reduction_type": "amount",
+        "from": NO_DATE,
+        "to": NO_DATE,
+    }

@@ -1,7 +1,11 @@
 """A PrestaShop simulator: the webservice subset the adapter uses, stateful, XML in and JSON or XML out.
 
-Orders go through a `validateOrder` look-alike (cart prices with cart-scoped specific prices, totals check, stock
-decrement); slips, histories and messages are plain records, as they are in PrestaShop. Times are shop-local
+Orders go through a `validateOrder` look-alike: cart prices with cart-scoped specific prices, the carrier from the
+cart's `delivery_option` (else PS_CARRIER_DEFAULT; `id_carrier` is not read) and its shipping price, the total check
+(`total_paid` ≠ cart total incl. shipping → PS_OS_ERROR) and the stock decrement, which the error state skips
+(`OrderDetail::checkProductStock`). A later move from error/canceled to a logable state takes the stock then
+(`OrderHistory::changeIdOrderState`). Carriers not `is_free` charge `carrier_prices[id]` (gross), standing in for the
+zone/range price table. Slips, histories and messages are plain records, as they are in PrestaShop. Times are shop-local
 (Europe/Copenhagen). The merchant-side control routes are the toolkit's (`/_sandbox/products`, `/_sandbox/shipments`,
 `/_sandbox/refunds`, ...); tests also call `add_key()` to make a key with fewer permissions.
 """
@@ -9,6 +13,7 @@ decrement); slips, histories and messages are plain records, as they are in Pres
 from __future__ import annotations
 
 import hashlib
+import json
 import string
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,7 +25,7 @@ import httpx
 from koongo.sandbox_kit import Request, Response, StoreSandboxApp, basic_credentials, group_catalog
 from platforms.prestashop import sandbox_webservice as ws
 from platforms.prestashop.sandbox_catalog import seed
-from platforms.prestashop.sandbox_tables import RESOURCES, STATES
+from platforms.prestashop.sandbox_tables import LOGABLE, RESOURCES, STATES
 from platforms.prestashop.schemas import order_reference
 
 DEMO_KEY = "KOONGODEMOKEY0PRESTASHOP00000001"
@@ -67,6 +72,7 @@ class PrestaShopSandbox(StoreSandboxApp):
             "PS_OS_REFUND": 7,
             "PS_OS_WS_PAYMENT": 2,
             "PS_OS_ERROR": 8,
+            "PS_OS_CANCELED": 6,
         }.items():
             t["configurations"].insert({"name": name, "value": value}, self.stamp())
         t["currencies"].insert({"iso_code": "DKK", "name": "Danish krone", "conversion_rate": "1.000000", "active": 1})
@@ -75,7 +81,9 @@ class PrestaShopSandbox(StoreSandboxApp):
             t["countries"].insert({"iso_code": iso, "active": 1})
         t["taxes"].insert({"rate": "25.000", "active": 1, "name": "Moms DK 25%"})
         t["tax_rules"].insert({"id_tax_rules_group": 1, "id_country": 1, "id_state": 0, "id_tax": 1, "behavior": 0})
-        t["carriers"].insert({"name": "Miinto", "url": "", "active": 1, "deleted": 0})
+        t["carriers"].insert({"name": "Miinto", "url": "", "is_free": 1, "active": 1, "deleted": 0})
+        t["carriers"].insert({"name": "PostNord", "url": "", "is_free": 0, "active": 1, "deleted": 0})
+        self.carrier_prices: dict[int, Decimal] = {2: Decimal("49.00")}
         for state_id, (label, shipped) in STATES.items():
             t["order_states"].rows[state_id] = {
                 "id": state_id,
@@ -262,6 +270,9 @@ class PrestaShopSandbox(StoreSandboxApp):
             source = t["combinations"].get(aid) if aid else product
             rate = self.tax_rate(int(product["id_tax_rules_group"] or 0), int(address["id_country"]))
             net = self.cart_net_price(cart["id"], product, aid)
+            if net is None:  # the catalog price, with its reductions, for the delivery country
+                catalog_gross = self.catalog_price(product, aid, {"country": address["id_country"]})
+                net = (catalog_gross / (1 + rate / 100)).quantize(Decimal("0.000001"))
             gross = money(net * (1 + rate / 100))
             total += gross * quantity
             rows.append(
@@ -276,9 +287,11 @@ class PrestaShopSandbox(StoreSandboxApp):
                     "unit_price_tax_excl": f"{net:.6f}",
                 }
             )
+        carrier = self.cart_carrier(cart)
+        total += self.shipping_price(carrier)
         state = int(self.config("PS_OS_WS_PAYMENT"))
         if money(Decimal(values["total_paid"])) != money(total):
-            state = int(self.config("PS_OS_ERROR"))  # PrestaShop's "payment error" when the amount paid differs
+            state = int(self.config("PS_OS_ERROR"))  # validateOrder: the amount paid differs from the cart total
         reference = "".join(self.random.choice(string.ascii_uppercase) for _ in range(9))
         order = t["orders"].insert(
             {
@@ -287,8 +300,10 @@ class PrestaShopSandbox(StoreSandboxApp):
                 "id_address_delivery": cart["id_address_delivery"],
                 "id_address_invoice": cart["id_address_invoice"],
                 "id_currency": cart["id_currency"],
+                "id_carrier": carrier,
                 "current_state": state,
                 "reference": reference,
+                "total_paid": f"{money(total):.2f}",
                 "total_paid_real": values["total_paid"],
                 "carrier_tax_rate": "25.000",
                 "id_shop": 1,
@@ -301,25 +316,49 @@ class PrestaShopSandbox(StoreSandboxApp):
             order["associations"]["order_rows"].append(
                 {"id": detail["id"], **{k: v for k, v in line.items() if k != "product_ean13"}}
             )
-            self.move_stock(line["product_id"], line["product_attribute_id"], -line["product_quantity"])
-        t["order_carriers"].insert(
-            {"id_order": order["id"], "id_carrier": values["id_carrier"], "tracking_number": ""}, self.stamp()
-        )
+            if not self.stock_skipped(state):  # OrderDetail::checkProductStock
+                self.move_stock(line["product_id"], line["product_attribute_id"], -line["product_quantity"])
+        t["order_carriers"].insert({"id_order": order["id"], "id_carrier": carrier, "tracking_number": ""}, self.stamp())
         t["order_histories"].insert({"id_order": order["id"], "id_order_state": state, "id_employee": 0}, self.stamp())
         return order
 
-    def cart_net_price(self, cart_id: int, product: dict, combination: int) -> Decimal:
-        """A cart-scoped specific price wins (PrestaShop orders them by id_cart first); else the catalog price, net."""
+    def cart_carrier(self, cart: dict) -> int:
+        """`Cart::getDeliveryOption`: the carrier chosen for the delivery address, else the shop's default carrier."""
+        try:
+            option = json.loads(cart.get("delivery_option") or "{}")
+        except ValueError:
+            option = {}
+        chosen = str(option.get(str(cart["id_address_delivery"]), "") if isinstance(option, dict) else "").strip(",")
+        if chosen.isdigit() and self.tables["carriers"].get(int(chosen)) is not None:
+            return int(chosen)
+        return int(self.config("PS_CARRIER_DEFAULT"))
+
+    def shipping_price(self, carrier_id: int) -> Decimal:
+        carrier = self.tables["carriers"].get(carrier_id)
+        if carrier is None or str(carrier.get("is_free")) == "1":
+            return Decimal("0")
+        return self.carrier_prices.get(carrier_id, Decimal("0"))
+
+    def stock_skipped(self, state: int) -> bool:
+        """Orders in the error or canceled state claim no stock."""
+        return state in (int(self.config("PS_OS_ERROR")), int(self.config("PS_OS_CANCELED")))
+
+    def cart_net_price(self, cart_id: int, product: dict, combination: int) -> Decimal | None:
+        """A cart-scoped specific price wins (PrestaShop orders them by id_cart first); None leaves the catalog price."""
         for rule in self.tables["specific_prices"].where(id_product=product["id"], id_cart=cart_id):
             if rule["id_product_attribute"] in ("0", str(combination)) and Decimal(rule["price"] or "-1") >= 0:
                 return Decimal(rule["price"])
-        return self.catalog_price(product, combination, {"use_tax": "0"})
+        return None
 
     def _create_order_histories(self, values: dict) -> dict:
         """`OrderHistory::addWs`: the order moves to the new state (sendemail decides the customer e-mail only)."""
         order = self.tables["orders"].get(int(values["id_order"]))
         if order is None or int(values["id_order_state"]) not in STATES:
             raise ws.WebserviceError(400, 85, 'Validation error: "id_order or id_order_state is not valid"')
+        old, new = int(order["current_state"]), int(values["id_order_state"])
+        if self.stock_skipped(old) and new in LOGABLE:  # changeIdOrderState: becoming logable takes the stock now
+            for row in order["associations"]["order_rows"]:
+                self.move_stock(int(row["product_id"]), int(row["product_attribute_id"]), -int(row["product_quantity"]))
         order.update(current_state=values["id_order_state"], date_upd=self.stamp())
         return self.tables["order_histories"].insert(values, self.stamp())
 

@@ -19,6 +19,8 @@ STATES = {
     7: ("Refunded", False),
     8: ("Payment error", False),
 }
+# The states that count as a sale (`OrderState::logable`): leaving error or canceled for one of them takes the stock.
+LOGABLE = frozenset({2, 3, 4, 5})
 
 
 def _resource(name: str, node: str, fields: str, required: str = "", associations=None, methods=None) -> Resource:
@@ -45,7 +47,7 @@ RESOURCES = {
             "id_tax_rules_group id_state id_country zipcode_from zipcode_to id_tax behavior",
             "id_tax_rules_group id_country",
         ),
-        _resource("carriers", "carrier", "name url active deleted", "name"),
+        _resource("carriers", "carrier", "name url is_free active deleted", "name"),
         _resource("order_states", "order_state", "name shipped", methods=READ_ONLY),
         _resource("categories", "category", "id_parent name active", "name"),
         _resource("product_options", "product_option", "name group_type", "name group_type"),
@@ -104,7 +106,8 @@ RESOURCES = {
         _resource(
             "carts",
             "cart",
-            "id_address_delivery id_address_invoice id_currency id_customer id_lang id_carrier secure_key " + " ".join(DATES),
+            "id_address_delivery id_address_invoice id_currency id_customer id_lang id_carrier delivery_option secure_key "
+            + " ".join(DATES),
             "id_currency id_lang",
             {
                 "cart_rows": ("cart_row", ("id_product", "id_product_attribute", "id_address_delivery", "quantity")),

@@ -88,6 +88,7 @@ class ShopifyAdapter(StoreAdapter):
             Capability.IDEMPOTENT_STOCK,
             Capability.ORDER_NOTES,
             Capability.LINE_LEVEL_SHIPMENTS,
+            Capability.ORDER_CLAIMS_STOCK,  # orderCreate with inventoryBehaviour DECREMENT_IGNORING_POLICY
         }
     )
     # The GraphQL cost bucket (read from extensions.cost, THROTTLED retried) is the real limit; this only smooths bursts.

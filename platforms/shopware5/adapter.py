@@ -40,7 +40,10 @@ class Shopware5Adapter(StatusRefunds):
     - Orders: `POST /api/orders` is a raw persist that computes nothing, so prices, tax and totals are ours (each
       line's net rounded on its own, shipping taxed at the highest line rate), after finding or creating the customer
       (a guest account). `transactionId` holds our key and is looked up before every create; the draft's note goes in
-      the internal comment. Shopware decrements stock for the order's article numbers itself.
+      the internal comment. Shopware decrements stock for the order's article numbers itself. Positions are linked
+      to variants by their number (`articleNumber`, the `articleordernumber` the backend, stock and statistics use):
+      `articleDetailID` is whitelisted by the API but has no setter on the order detail, so it is not sent and the
+      positions' variant id stays empty (plugins that join on it see no variant).
     - Notes: the internal comment, read and rewritten whole under the order's note lock.
     - Stock: absolute only. One batch `PUT /api/variants` per batch of distinct SKUs, the quantities read just before
       under the per-SKU locks. A batch that times out leaves each of its changes AMBIGUOUS, never resent; an item
@@ -54,8 +57,10 @@ class Shopware5Adapter(StatusRefunds):
 
     code = "shopware5"
     # No ITEM_LEVEL_REFUNDS (the shop records no lines), REFUND_RESTOCK, RELATIVE_STOCK, webhooks or idempotency keys.
-    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ORDER_NOTES})
+    capabilities = frozenset({Capability.REFUND_SYNC, Capability.ORDER_NOTES, Capability.ORDER_CLAIMS_STOCK})
     limitations = (
+        "Order positions are linked to variants by their article number only: Shopware 5's API cannot set a position's "
+        "variant id (articleDetailID), so plugins that rely on it see none.",
         "Shopware 5 has no refund API: a refund sets the payment status to 20 (re-crediting) and writes its lines and amounts "
         "into the order's internal comment; no money moves and the order's lines stay as they were. Koongo restocks the items.",
         "A refund made in Shopware is seen only as payment status 20 on an order without a Koongo refund, and is read as a "

@@ -67,8 +67,9 @@ class OrderWrites(VariantReads):
             lines.append((line.unit_price, line.quantity, rate))
             details.append(
                 {
+                    # The variant is linked by its number: Resource\Order whitelists `articleDetailID`, but the order
+                    # detail has no setter for it (only the `articleDetail` association), so fromArray drops it.
                     "articleId": article.id,
-                    "articleDetailID": int(product.variant_id),
                     "articleNumber": product.sku,
                     "articleName": line.title or product.title,
                     "price": float(line.unit_price),

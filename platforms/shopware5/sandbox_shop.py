@@ -39,6 +39,9 @@ def gross(net: Decimal) -> float:
     return float((net * (100 + TAX) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
+DETAIL_NOT_BLANK = ("articleId", "articleNumber", "price", "quantity", "taxRate")
+
+
 class Shop:
     """The shop's state; every method runs under the simulator's lock."""
 
@@ -209,6 +212,10 @@ class Shop:
         for detail in body.get("details") or []:
             if "statusId" not in detail or "taxId" not in detail:
                 raise SandboxError(404, "details.statusId or details.taxId is missing")
+            # Order\Detail's @Assert\NotBlank fields, checked by the validator before the persist.
+            blank = [name for name in DETAIL_NOT_BLANK if detail.get(name) in (None, "")]
+            if blank:
+                raise SandboxError(400, f"Validation error: details.{blank[0]} should not be blank")
             details.append(
                 {
                     "id": next(self.ids),
@@ -227,6 +234,8 @@ class Shop:
                             "mode",
                         )
                     },
+                    # Whitelisted by Resource\Order, but Detail::fromArray finds no setArticleDetailID: never stored.
+                    "articleDetailID": None,
                 }
             )
         now = self.now()

@@ -46,7 +46,7 @@ def test_connection_reads_the_xml_root_with_the_key_as_basic_user_then_the_setti
     assert _params(configurations) == {
         "display": "[name,value]",
         "output_format": JSON,
-        "filter[name]": "[PS_CURRENCY_DEFAULT|PS_LANG_DEFAULT|PS_TIMEZONE|PS_CARRIER_DEFAULT|PS_OS_REFUND]",
+        "filter[name]": "[PS_CURRENCY_DEFAULT|PS_LANG_DEFAULT|PS_TIMEZONE|PS_CARRIER_DEFAULT|PS_OS_REFUND|PS_OS_ERROR|PS_OS_WS_PAYMENT]",
     }
     assert (info.name, info.currency, info.prices_include_tax, info.platform_version) == ("Nordkyst Shop", "DKK", False, "8.1.7")
     assert "order_slip (POST)" in info.scopes
@@ -303,64 +303,52 @@ def test_shipments_are_orders_updated_since_t_in_a_shipped_state_with_the_carrie
     )
 
 
-def _products_answer(request):
-    """`/products` is read by reference (no match: the items are combinations), by id, and for the tax rules groups."""
-    params = request.url.params
-    if "filter[reference]" in params:
-        return httpx.Response(200, json=[])
-    if params["display"] == "[id,id_tax_rules_group]":
-        return httpx.Response(
-            200, json={"products": [{"id": 12, "id_tax_rules_group": "1"}, {"id": 13, "id_tax_rules_group": "1"}]}
-        )
-    return httpx.Response(200, json={"products": [{**p.PRODUCTS["products"][0], "id": pid} for pid in (12, 13)]})
-
-
 @respx.mock
 def test_an_order_is_built_from_customer_address_cart_and_cart_scoped_prices_then_noted():
     from tests.platforms.contract.catalog import make_draft
 
     _settings(respx)
     respx.get(f"{API}/addresses").respond(json=[])
-    respx.get(f"{API}/combinations").respond(
+    # PrestaShop's own prices for the delivery country: net and gross give the tax rate, final the catalog price.
+    combinations = respx.get(f"{API}/combinations").respond(
         json={
             "combinations": [
-                {"id": 41, "id_product": "12", "reference": "KNIT-NAVY-M"},
-                {"id": 44, "id_product": "13", "reference": "TEE-WHITE-M"},
+                {"id": 41, "id_product": "12", "reference": "KNIT-NAVY-M", "koongo_net": "80.000000",
+                 "koongo_gross": "100.000000", "koongo_final": "100.000000"},
+                {"id": 44, "id_product": "13", "reference": "TEE-WHITE-M", "koongo_net": "18.000000",
+                 "koongo_gross": "22.500000", "koongo_final": "22.500000"},
             ]
         }
     )
-    respx.get(f"{API}/products").mock(side_effect=_products_answer)
-    for resource in (
-        "stock_availables",
-        "product_options",
-        "product_option_values",
-        "categories",
-        "customers",
-        "customer_messages",
-    ):
-        respx.get(f"{API}/{resource}").respond(json=[])
+    products = respx.get(f"{API}/products").respond(json=[])
+    respx.get(f"{API}/customers").respond(json=[])
     respx.get(f"{API}/currencies").respond(json={"currencies": [{"id": 1, "iso_code": "DKK", "conversion_rate": "1.000000"}]})
     countries = respx.get(f"{API}/countries").respond(json={"countries": [{"id": 20, "iso_code": "DK"}]})
-    respx.get(f"{API}/tax_rules").respond(
-        json={"tax_rules": [{"id": 3, "id_tax_rules_group": "1", "id_country": "20", "id_state": "0", "id_tax": "4"}]}
-    )
-    respx.get(f"{API}/taxes").respond(json={"taxes": [{"id": 4, "rate": "25.000"}]})
     customer = respx.post(f"{API}/customers").respond(201, json={"customer": {"id": 4, "secure_key": "45a8c9b7e2"}})
     address = respx.post(f"{API}/addresses").respond(201, json={"address": {"id": 11}})
     cart = respx.post(f"{API}/carts").respond(201, json={"cart": {"id": 8}})
     prices = respx.post(f"{API}/specific_prices").respond(201, json={"specific_price": {"id": 90}})
-    order = respx.post(f"{API}/orders").respond(201, json={"order": {"id": 5}})
-    respx.get(f"{API}/orders/5").respond(
-        json={"order": {"id": 5, "reference": "XKBKNABJK", "id_customer": "4", "id_lang": "1", "id_shop": "1"}}
+    order = respx.post(f"{API}/orders").respond(
+        201,
+        json={"order": {"id": 5, "reference": "XKBKNABJK", "id_customer": "4", "id_lang": "1", "id_shop": "1", "current_state": "11"}},
     )
-    respx.get(f"{API}/customer_threads").respond(json=[])
-    respx.post(f"{API}/customer_threads").respond(201, json={"customer_thread": {"id": 6}})
+    thread = respx.post(f"{API}/customer_threads").respond(201, json={"customer_thread": {"id": 6}})
     note = respx.post(f"{API}/customer_messages").respond(201, json={"customer_message": {"id": 50}})
 
     ref = _adapter().create_order(make_draft("order-1", "DKK"))
 
     assert ref == StoreOrderRef(id="5", reference="order-1", name="XKBKNABJK")
     assert _params(countries)["filter[iso_code]"] == "[DK|DK]"
+    assert {k: v for k, v in _params(combinations).items() if k.startswith("price[")} == {
+        "price[koongo_net][use_tax]": "0",
+        "price[koongo_net][use_reduction]": "0",
+        "price[koongo_gross][use_tax]": "1",
+        "price[koongo_gross][use_reduction]": "0",
+        "price[koongo_gross][country]": "20",
+        "price[koongo_final][use_tax]": "1",
+        "price[koongo_final][country]": "20",
+    }
+    assert not products.called  # every reference is a combination's
     assert "<email>karen@example.com</email>" in customer.calls.last.request.content.decode()
     assert address.calls.last.request.content.decode().endswith(
         "<address><id_customer>4</id_customer><id_country>20</id_country><alias>Miinto miinto-order-1</alias>"
@@ -369,21 +357,18 @@ def test_an_order_is_built_from_customer_address_cart_and_cart_scoped_prices_the
     )
     assert cart.calls.last.request.content.decode().endswith(
         "<cart><id_currency>1</id_currency><id_lang>1</id_lang><id_customer>4</id_customer><id_address_delivery>11</id_address_delivery>"
-        "<id_address_invoice>11</id_address_invoice><id_carrier>2</id_carrier><secure_key>45a8c9b7e2</secure_key><associations>"
+        "<id_address_invoice>11</id_address_invoice><id_carrier>2</id_carrier><delivery_option>{\"11\":\"2,\"}</delivery_option>"
+        "<secure_key>45a8c9b7e2</secure_key><associations>"
         "<cart_rows><cart_row><id_product>12</id_product><id_product_attribute>41</id_product_attribute>"
         "<id_address_delivery>11</id_address_delivery><quantity>1</quantity></cart_row><cart_row><id_product>13</id_product>"
         "<id_product_attribute>44</id_product_attribute><id_address_delivery>11</id_address_delivery><quantity>2</quantity>"
         "</cart_row></cart_rows></associations></cart></prestashop>"
     )
+    # Only the jumper is sold below the catalog price (90.00 vs 100.00); the tee's 22.50 is what PrestaShop charges.
     assert [call.request.content.decode().split("<specific_price>")[1] for call in prices.calls] == [
         "<id_shop>0</id_shop><id_shop_group>0</id_shop_group><id_cart>8</id_cart><id_product>12</id_product>"
         "<id_product_attribute>41</id_product_attribute><id_currency>0</id_currency><id_country>0</id_country><id_group>0</id_group>"
         "<id_customer>0</id_customer><price>72.000000</price><from_quantity>1</from_quantity><reduction>0</reduction>"
-        "<reduction_tax>1</reduction_tax><reduction_type>amount</reduction_type><from>0000-00-00 00:00:00</from>"
-        "<to>0000-00-00 00:00:00</to></specific_price></prestashop>",
-        "<id_shop>0</id_shop><id_shop_group>0</id_shop_group><id_cart>8</id_cart><id_product>13</id_product>"
-        "<id_product_attribute>44</id_product_attribute><id_currency>0</id_currency><id_country>0</id_country><id_group>0</id_group>"
-        "<id_customer>0</id_customer><price>18.000000</price><from_quantity>1</from_quantity><reduction>0</reduction>"
         "<reduction_tax>1</reduction_tax><reduction_type>amount</reduction_type><from>0000-00-00 00:00:00</from>"
         "<to>0000-00-00 00:00:00</to></specific_price></prestashop>",
     ]
@@ -394,6 +379,7 @@ def test_an_order_is_built_from_customer_address_cart_and_cart_scoped_prices_the
         "<total_products>108.00</total_products><total_products_wt>135.00</total_products_wt><conversion_rate>1.000000</conversion_rate>"
         "</order></prestashop>"
     )
+    assert "<id_order>5</id_order>" in thread.calls.last.request.content.decode()
     assert note.calls.last.request.content.decode().endswith(
         "<customer_message><id_customer_thread>6</id_customer_thread><id_employee>0</id_employee>"
         "<message>Miinto order 1-m!i!s-045-1234</message><private>1</private></customer_message></prestashop>"

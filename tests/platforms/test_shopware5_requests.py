@@ -197,7 +197,6 @@ def test_an_order_is_posted_raw_with_the_totals_computed_here_after_finding_the_
         "details": [
             {
                 "articleId": 32,
-                "articleDetailID": 123,
                 "articleNumber": "KNIT-NAVY-M",
                 "articleName": "Cable Knit Jumper",
                 "price": 90.0,
@@ -206,7 +205,6 @@ def test_an_order_is_posted_raw_with_the_totals_computed_here_after_finding_the_
             },
             {
                 "articleId": 33,
-                "articleDetailID": 130,
                 "articleNumber": "TEE-WHITE-M",
                 "articleName": "Organic Tee",
                 "price": 22.5,

@@ -110,12 +110,12 @@ def test_net_catalog_prices_are_grossed_up_with_the_connections_vat_rate(store, 
         derivation="variant calculated price net 100 × 1.25 (the connection's VAT rate; the store enters prices without tax)")
 
 
-def test_lookup_by_sku_reads_variants_then_their_products_and_keeps_exact_matches(store, adapter):
+def test_lookup_by_sku_reads_inventory_identities_then_their_products_and_keeps_exact_matches(store, adapter):
     _catalog(store)
-    store.on("GET", "/v3/catalog/variants", "catalog_variants")
     found = adapter.get_products(["KNIT-NAVY-S", "NOPE"], "sku")
+    # Get All Variants documents no `sku:in`; the inventory items do, and name each SKU's variant and product.
     assert store.urls()[:2] == [
-        "GET /v3/catalog/variants?sku%3Ain=KNIT-NAVY-S%2CNOPE&page=1&limit=250",
+        "GET /v3/inventory/items?sku%3Ain=KNIT-NAVY-S%2CNOPE&page=1&limit=250",
         "GET /v3/catalog/products?id%3Ain=174&include=variants%2Cimages&page=1&limit=250",
     ]
     assert [(p.sku, p.variant_id) for p in found] == [("KNIT-NAVY-S", "382")]
@@ -139,17 +139,17 @@ def test_find_order_by_reference_filters_on_external_order_id(store, adapter):
 
 def test_create_order_looks_up_first_then_posts_catalog_lines_at_the_miinto_price(store, adapter):
     store.on("GET", "/v2/orders", None, status=204)
-    store.on("GET", "/v3/catalog/variants", {"data": [
-        {"id": 383, "product_id": 174, "sku": "KNIT-NAVY-M", "price": 125, "calculated_price": 100, "option_values": []},
-        {"id": 392, "product_id": 176, "sku": "TEE-WHITE-M", "price": 25, "calculated_price": 25, "option_values": []}],
-        "meta": {"pagination": {"total_pages": 1}}})
     store.on("GET", "/v3/catalog/products", {"data": [
         {"id": 174, "name": "Cable Knit Jumper", "price": 125, "variants": [
             {"id": 383, "product_id": 174, "sku": "KNIT-NAVY-M", "price": 125, "calculated_price": 100, "option_values": []}]},
         {"id": 176, "name": "Organic Tee", "price": 25, "variants": [
             {"id": 392, "product_id": 176, "sku": "TEE-WHITE-M", "price": 25, "calculated_price": 25, "option_values": []}]}],
         "meta": {"pagination": {"total_pages": 1}}})
-    store.on("GET", "/v3/inventory/items", {"data": [], "meta": {}}).on("GET", "/v2/store", "store").on("GET", "/v3/tax/settings", "tax_settings")
+    store.on("GET", "/v3/inventory/items", {"data": [
+        {"identity": {"sku": "KNIT-NAVY-M", "variant_id": 383, "product_id": 174}, "locations": []},
+        {"identity": {"sku": "TEE-WHITE-M", "variant_id": 392, "product_id": 176}, "locations": []}],
+        "meta": {"pagination": {"total_pages": 1}}})
+    store.on("GET", "/v2/store", "store").on("GET", "/v3/tax/settings", "tax_settings")
     store.on("POST", "/v2/orders", "order", status=201)
     ref = adapter.create_order(make_draft("miinto-7", "DKK"))
     assert ref == ORDER
@@ -293,7 +293,7 @@ def test_a_server_error_is_transient(store, adapter):
 
 
 def test_an_order_in_another_currency_than_the_stores_is_refused_before_posting(store, adapter):
-    store.on("GET", "/v2/orders", None, status=204).on("GET", "/v3/catalog/variants", "catalog_variants")
+    store.on("GET", "/v2/orders", None, status=204)
     store.on("GET", "/v3/catalog/products", "catalog_products").on("GET", "/v3/catalog/brands", "brands")
     store.on("GET", "/v3/catalog/categories", "categories").on("GET", "/v3/inventory/items", "inventory_items")
     store.on("GET", "/v2/store", "store").on("GET", "/v3/tax/settings", "tax_settings")
