@@ -352,9 +352,10 @@ class ShopifySandbox(StoreSandboxApp):
             "state": request.arg("state", ""),
             "timestamp": str(int(time.time())),
         }
-        message = "&".join(f"{key}={params[key]}" for key in sorted(params))
-        params["hmac"] = hmac.new(self.apps[client_id].encode(), message.encode(), hashlib.sha256).hexdigest()
-        return Response(302, b"", {"Location": f"{request.arg('redirect_uri')}?{urlencode(params)}"})
+        # Shopify signs the query string exactly as it sends it (sorted, form-encoded), then appends the hmac.
+        query = urlencode(sorted(params.items()))
+        signature = hmac.new(self.apps[client_id].encode(), query.encode(), hashlib.sha256).hexdigest()
+        return Response(302, b"", {"Location": f"{request.arg('redirect_uri')}?{query}&hmac={signature}"})
 
     def _access_token(self, request: Request) -> Response:
         is_json = request.header("content-type").startswith("application/json")
