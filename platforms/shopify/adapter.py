@@ -315,12 +315,13 @@ class ShopifyAdapter(StoreAdapter):
                 {
                     "orderId": order.id,
                     "parentId": t.parent_transaction.id,
-                    "gateway": t.gateway,
+                    # Shopify may suggest no gateway; the refund goes back through the parent's (the input requires one).
+                    "gateway": t.gateway or t.parent_transaction.gateway,
                     "kind": "REFUND",
                     "amount": str(t.amount_set.presentment_money.amount),
                 }
                 for t in suggested.suggested_transactions
-                if t.parent_transaction
+                if t.parent_transaction and (t.gateway or t.parent_transaction.gateway)
             ],
         }
         if request.shipping_amount:

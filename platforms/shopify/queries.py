@@ -145,7 +145,7 @@ SUGGESTED_REFUND = """query suggestedRefund($id: ID!, $refundLineItems: [RefundL
       suggestedTransactions {
         gateway
         kind
-        parentTransaction { id }
+        parentTransaction { id gateway }
         amountSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
       }
     }

@@ -25,6 +25,7 @@ import httpx
 from koongo.sandbox_kit import LeakyBucket, Request, Response, SandboxError, StoreSandboxApp, json_response
 from platforms.shopify.graphql import GraphQLSyntaxError, arguments, parse, resolve
 from platforms.shopify.sandbox_graphql import FieldError, actual_cost, connection, matches, project, requested_cost
+from platforms.shopify.sandbox_schema import schema_errors
 from platforms.shopify.sandbox_shop import Shop, gid, number
 
 DEMO_SHOP = "koongo-demo.myshopify.com"
@@ -175,6 +176,10 @@ class ShopifySandbox(StoreSandboxApp):
                 operation = parse(body.get("query") or "", body.get("operationName"))
             except GraphQLSyntaxError as error:
                 return json_response({"errors": [_error(str(error), "PARSE_ERROR")]})
+            # Shopify validates the document and coerces the variables before it costs or runs anything.
+            invalid = schema_errors(body.get("query") or "", variables, body.get("operationName"))
+            if invalid:
+                return json_response({"errors": invalid})
             mutation = operation.kind == "mutation"
             requested = requested_cost(operation.selections, variables, mutation=mutation)
             if requested > MAX_QUERY_COST:

@@ -261,6 +261,7 @@ class OrderLines(OrderSummary):
 
 class TransactionRef(GraphModel):
     id: str
+    gateway: str | None = None
 
 
 class SuggestedTransaction(GraphModel):

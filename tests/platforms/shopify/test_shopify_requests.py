@@ -428,6 +428,16 @@ def test_a_refund_in_the_shop_currency_of_a_multi_currency_order_is_refused_befo
     assert shop.operations() == ["orderRefunds", "orderLines"]
 
 
+def test_a_suggested_transaction_without_a_gateway_is_refunded_through_its_parents(shop, adapter):
+    # OrderTransactionInput.gateway is non-null; Shopify's suggestion may leave it out.
+    suggested = fixture("suggested_refund")
+    suggested["data"]["order"]["suggestedRefund"]["suggestedTransactions"][0]["gateway"] = None
+    shop.on("orderRefunds", "order_refunds").on("orderLines", "order_lines").on("refundCreate", "refund_create")
+    shop.answers["suggestedRefund"] = [httpx.Response(200, json=suggested)]
+    adapter.create_refund(RefundRequest(key="rma-47", order=ORDER, lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),), currency="DKK"))
+    assert [t["gateway"] for t in shop.call("refundCreate").variables["input"]["transactions"]] == ["Miinto"]
+
+
 def test_an_auth_failure_while_resolving_skus_still_reports_each_change(shop, adapter):
     shop.answers["inventoryTargets"] = [httpx.Response(401, json={"errors": "[API] Invalid API key"})] * 2
     [result] = adapter.adjust_stock([StockChange(key="sale-3", sku="KNIT-NAVY-S", delta=-1)])
