@@ -23,7 +23,7 @@ from graphql import (
     type_from_ast,
     validate,
 )
-from graphql.utilities import validate_input_value
+from graphql.utilities import validate_input_value  # graphql-core 3.3 (pinned)
 
 SCHEMA_FILE = Path(__file__).with_name("admin_schema.graphql")
 # graphql-core reports a missing or unknown input field on the object that holds it; Shopify names the field.
