@@ -9,7 +9,8 @@ from urllib.parse import quote
 
 SIGNATURE_TYPE = "MNT-HMAC-SHA256-1-0"
 CONTROL_FLAVOUR = "Miinto-Generic"
-CONTROL_VERSION = "2.6"
+CONTROL_VERSION = "2.6"  # the order, stock and Product Centre hosts (§1)
+AUTH_CONTROL_VERSION = "1.0"  # the auth service, as Miinto's official clients call it (§1)
 # RFC 3986 pchar minus the unreserved set (which quote() never escapes): what a path segment may keep literal.
 # The simulator rebuilds decoded paths with the same set, so a path built here survives the round trip.
 PATH_SEGMENT_SAFE = "!$&'()*+,;=:@"
@@ -50,9 +51,19 @@ def new_seed() -> str:
 
 
 def signed_headers(
-    token: str, *, channel_id: str, timestamp: int, seed: str, method: str, host: str, path: str, query: str, body: bytes
+    token: str,
+    *,
+    channel_id: str,
+    timestamp: int,
+    seed: str,
+    method: str,
+    host: str,
+    path: str,
+    query: str,
+    body: bytes,
+    version: str = CONTROL_VERSION,
 ) -> dict[str, str]:
-    """The seven `Miinto-Api-*` headers for one request."""
+    """The seven `Miinto-Api-*` headers for one request; `version` is AUTH_CONTROL_VERSION on the auth host."""
     return {
         "Miinto-Api-Auth-ID": channel_id,
         "Miinto-Api-Auth-Signature": signature(
@@ -70,7 +81,7 @@ def signed_headers(
         "Miinto-Api-Auth-Seed": seed,
         "Miinto-Api-Auth-Type": SIGNATURE_TYPE,
         "Miinto-Api-Control-Flavour": CONTROL_FLAVOUR,
-        "Miinto-Api-Control-Version": CONTROL_VERSION,
+        "Miinto-Api-Control-Version": version,
     }
 
 

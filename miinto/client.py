@@ -122,7 +122,10 @@ class MiintoClient(ApiClient):
     def prepare(self, request: httpx.Request) -> httpx.Request:
         """Sign every request but the login, over the raw path, raw query and exact body bytes httpx will send."""
         request.headers["Content-Type"] = "application/json"
+        # The auth service speaks version 1.0, the other hosts 2.6 (§1).
+        on_auth_host = str(request.url).startswith(f"{self.environment.auth_url}/")
         if request.method == "POST" and request.url == self._login_url:
+            request.headers["Miinto-Api-Control-Version"] = auth.AUTH_CONTROL_VERSION
             return request
         if self.session is None:
             raise AuthError("no Miinto session to sign with")
@@ -138,6 +141,7 @@ class MiintoClient(ApiClient):
                 path=path,
                 query=query,
                 body=request.content,
+                version=auth.AUTH_CONTROL_VERSION if on_auth_host else auth.CONTROL_VERSION,
             )
         )
         return request

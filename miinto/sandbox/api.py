@@ -11,9 +11,16 @@ from koongo.sandbox_kit import Request, Response, json_response
 from miinto.sandbox import wire
 from miinto.sandbox.fixtures import providers_for
 from miinto.sandbox.host import Simulator
+from miinto.sandbox.queries import (
+    LIST_PARAMETERS,
+    ORDER_STATUSES,
+    RETURN_STATUSES,
+    TRANSFER_STATUSES,
+    check_parameters,
+    paging,
+    statuses,
+)
 from miinto.sandbox.state import Channel, Failure, Shop
-
-MAX_PAGE_SIZE = 100
 
 
 def ok(data, status: int = 200, **meta) -> Response:
@@ -37,12 +44,21 @@ def body_object(request: Request) -> dict:
 
 
 def position_ids(value) -> list[int]:
-    """Position ids from `[{"id": 1}]`, or bare `[1]` as the 2.2 order flow sent them (§4)."""
+    """Position ids from `[{"id": 1}]`; the 2.2 order flow's bare `[1]` and non-integer ids are refused (§4)."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise Failure(422, "invalid_positions", "Positions must be a list")
-    return [int(v["id"]) if isinstance(v, dict) else int(v) for v in value]
+    ids = []
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise Failure(422, "invalid_positions", 'Positions are objects {"id": <integer>}; bare ids are not accepted')
+        found = entry.get("id")
+        # bool is an int in Python, and a float would be truncated onto another position: both are refused.
+        if type(found) is not int:
+            raise Failure(422, "invalid_positions", f"A position id must be an integer, not {found!r}")
+        ids.append(found)
+    return ids
 
 
 def page(records: list, request: Request, render) -> Response:
@@ -50,16 +66,9 @@ def page(records: list, request: Request, render) -> Response:
     sort = request.arg("sort", "-createdAt").strip()
     if sort.lstrip("+-") != "createdAt":
         raise Failure(400, "invalid_sort", "sort must be -createdAt or +createdAt")
-    limit, offset = int(request.arg("limit", "50")), int(request.arg("offset", "0"))
-    if limit < 0 or offset < 0:
-        raise Failure(400, "invalid_paging", "limit and offset must not be negative")
+    limit, offset = paging(request)
     records = sorted(records, key=lambda r: (r.created_at, r.id), reverse=sort.startswith("-"))
-    chosen = records[offset : offset + min(limit, MAX_PAGE_SIZE)]
-    return ok([render(r) for r in chosen], totalItemCount=len(records))
-
-
-def statuses(request: Request) -> set[str]:
-    return set(request.args("status[]"))
+    return ok([render(r) for r in records[offset : offset + limit]], totalItemCount=len(records))
 
 
 # --- auth host -----------------------------------------------------------------------------------
@@ -104,7 +113,7 @@ def read_shop(sim: Simulator, request: Request) -> Response:
 
 
 def list_transfers(sim: Simulator, request: Request) -> Response:
-    shop, wanted = shop_of(sim, request), statuses(request)
+    shop, wanted = shop_of(sim, request), statuses(request, TRANSFER_STATUSES)
     found = [t for t in sim.state.transfers.values() if t.shop_id == shop.id and (not wanted or t.status in wanted)]
     return page(found, request, wire.transfer_summary)
 
@@ -129,7 +138,7 @@ def decide_transfer(sim: Simulator, request: Request) -> Response:
 
 
 def list_orders(sim: Simulator, request: Request) -> Response:
-    shop, wanted = shop_of(sim, request), statuses(request)
+    shop, wanted = shop_of(sim, request), statuses(request, ORDER_STATUSES)
     found = [o for o in sim.state.orders.values() if o.shop_id == shop.id and (not wanted or o.status in wanted)]
     return page(found, request, wire.order)
 
@@ -169,7 +178,7 @@ def read_label(sim: Simulator, request: Request) -> Response:
 
 
 def list_returns(sim: Simulator, request: Request) -> Response:
-    shop, wanted = shop_of(sim, request), statuses(request)
+    shop, wanted = shop_of(sim, request), statuses(request, RETURN_STATUSES)
     sim.state.check_returns_allowed(shop)
     found = [r for r in sim.state.returns.values() if r.shop_id == shop.id and (not wanted or r.status in wanted)]
     return page(found, request, wire.return_)
@@ -215,29 +224,41 @@ def product_map(sim: Simulator, request: Request) -> Response:
 
 
 SHOP = "/order/shops/{shop_id}"
+NONE: frozenset[str] = frozenset()
+# (method, pattern, handler, the query parameters it takes)
 ROUTES = [
-    ("POST", "/auth/channels", create_channel),
-    ("GET", "/auth/channels/{channel_id}", read_channel),
-    ("GET", "/auth/status", status),
-    ("GET", SHOP, read_shop),
-    ("GET", f"{SHOP}/transfers", list_transfers),
-    ("GET", f"{SHOP}/transfers/{{transfer_id}}", read_transfer),
-    ("PATCH", f"{SHOP}/transfers/{{transfer_id}}", decide_transfer),
-    ("GET", f"{SHOP}/orders", list_orders),
-    ("GET", f"{SHOP}/orders/{{order_id}}", read_order),
-    ("POST", f"{SHOP}/orders/{{order_id}}/shipments", create_shipment),
-    ("GET", f"{SHOP}/orders/{{order_id}}/labels", read_label),
-    ("GET", f"{SHOP}/shipping-providers", shop_shipping_providers),
-    ("GET", f"{SHOP}/shipping-providers/orders/{{order_id}}", order_shipping_providers),
-    ("GET", f"{SHOP}/returns", list_returns),
-    ("POST", f"{SHOP}/returns", create_rma_request),
-    ("GET", f"{SHOP}/returns/{{return_id}}", read_return),
-    ("PATCH", f"{SHOP}/returns/{{return_id}}", decide_return),
-    ("PATCH", "/stock/locations/{shop_id}/items", push_stock),
-    ("GET", "/pc/productmaps", product_map),
+    ("POST", "/auth/channels", create_channel, NONE),
+    ("GET", "/auth/channels/{channel_id}", read_channel, NONE),
+    ("GET", "/auth/status", status, NONE),
+    ("GET", SHOP, read_shop, NONE),
+    ("GET", f"{SHOP}/transfers", list_transfers, LIST_PARAMETERS),
+    ("GET", f"{SHOP}/transfers/{{transfer_id}}", read_transfer, NONE),
+    ("PATCH", f"{SHOP}/transfers/{{transfer_id}}", decide_transfer, NONE),
+    ("GET", f"{SHOP}/orders", list_orders, LIST_PARAMETERS),
+    ("GET", f"{SHOP}/orders/{{order_id}}", read_order, NONE),
+    ("POST", f"{SHOP}/orders/{{order_id}}/shipments", create_shipment, NONE),
+    ("GET", f"{SHOP}/orders/{{order_id}}/labels", read_label, NONE),
+    ("GET", f"{SHOP}/shipping-providers", shop_shipping_providers, NONE),
+    ("GET", f"{SHOP}/shipping-providers/orders/{{order_id}}", order_shipping_providers, NONE),
+    ("GET", f"{SHOP}/returns", list_returns, LIST_PARAMETERS),
+    ("POST", f"{SHOP}/returns", create_rma_request, NONE),
+    ("GET", f"{SHOP}/returns/{{return_id}}", read_return, NONE),
+    ("PATCH", f"{SHOP}/returns/{{return_id}}", decide_return, NONE),
+    ("PATCH", "/stock/locations/{shop_id}/items", push_stock, NONE),
+    ("GET", "/pc/productmaps", product_map, frozenset({"unifiedLocationId"})),
 ]
 
 
+def _taking(handler, parameters: frozenset[str]):
+    """The handler behind a check that the query names only `parameters`."""
+
+    def checked(sim: Simulator, request: Request) -> Response:
+        check_parameters(request, parameters)
+        return handler(sim, request)
+
+    return checked
+
+
 def register(sim: Simulator) -> None:
-    for method, pattern, handler in ROUTES:
-        sim.route(method, pattern, handler)
+    for method, pattern, handler, parameters in ROUTES:
+        sim.route(method, pattern, _taking(handler, parameters))

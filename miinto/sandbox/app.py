@@ -21,7 +21,10 @@ from miinto.sandbox.wire import failure
 
 _API_HOST = re.compile(r"^api-(auth|order|stock|pc)(-[a-z0-9]+)?\.")
 _UNSIGNED = {("POST", "/auth/channels"), ("GET", "/auth/status")}
-CONTROL_VERSION = "2.6"
+CONTROL_VERSION = "2.6"  # order, stock and Product Centre hosts (§1)
+AUTH_CONTROL_VERSION = "1.0"  # the auth service, as Miinto's own clients (MAC, ASD) call it (§1)
+CONTROL_FLAVOUR = "Miinto-Generic"
+_BODY_METHODS = {"POST", "PATCH", "PUT"}
 # meta.code for errors raised without one (router misses, injected faults). An injected 401 is an expired token.
 _CODE_BY_STATUS = {
     400: "bad_request",
@@ -109,7 +112,9 @@ class MiintoSimulator(SandboxApp):
         """None if the request may proceed; else the 401 (`signature` or `token_expired`) or 400 Miinto answers."""
         path = self.route_path(request)
         if (request.method, path) in _UNSIGNED:
-            return None
+            # Public clients log in without control headers, so only a version that is given must be right.
+            given = request.header("miinto-api-control-version")
+            return version_refusal(AUTH_CONTROL_VERSION) if given and given != AUTH_CONTROL_VERSION else None
         if any(not request.header(name) for name in REQUIRED_HEADERS):
             return miinto_error(401, "Missing Miinto-Api-Auth headers", "signature")
         if request.header("miinto-api-auth-type") != AUTH_TYPE:
@@ -137,11 +142,24 @@ class MiintoSimulator(SandboxApp):
                 return miinto_error(401, "Invalid signature: this timestamp and seed were already used", "signature")
             if self.state.token_expired(channel):
                 return miinto_error(401, "The channel token has expired", "token_expired")
-        if not path.startswith("/auth/") and request.header("miinto-api-control-version") != CONTROL_VERSION:
-            return miinto_error(
-                400, f"Unsupported Miinto-Api-Control-Version, this simulator speaks {CONTROL_VERSION}", "unsupported_version"
-            )
-        return None
+        return control_refusal(request, path)
+
+
+def control_refusal(request: Request, path: str) -> Response | None:
+    """The control headers and content type a signed call must carry (§2), or the 400/415 for the first one wrong."""
+    version = AUTH_CONTROL_VERSION if path.startswith("/auth/") else CONTROL_VERSION
+    if request.header("miinto-api-control-version") != version:
+        return version_refusal(version)
+    if request.header("miinto-api-control-flavour") != CONTROL_FLAVOUR:
+        return miinto_error(400, f"Unsupported Miinto-Api-Control-Flavour, expected {CONTROL_FLAVOUR}", "unsupported_flavour")
+    media_type = request.header("content-type").partition(";")[0].strip().lower()
+    if request.method in _BODY_METHODS and media_type != "application/json":
+        return miinto_error(415, "Signed calls with a body must send Content-Type: application/json", "unsupported_media_type")
+    return None
+
+
+def version_refusal(version: str) -> Response:
+    return miinto_error(400, f"Unsupported Miinto-Api-Control-Version, this host speaks {version}", "unsupported_version")
 
 
 def miinto_error(status: int, message: str, code: str, headers: dict[str, str] | None = None) -> Response:

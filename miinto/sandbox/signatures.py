@@ -7,12 +7,16 @@ It also keeps used (timestamp, seed) pairs for the replay window (§11).
 from __future__ import annotations
 
 import hmac
+import re
 from dataclasses import dataclass
 from hashlib import sha256
 
 AUTH_TYPE = "MNT-HMAC-SHA256-1-0"
 MAX_SKEW_SECONDS = 300
 REPLAY_WINDOW_SECONDS = 300
+# §2: hashes are lower-case hex; a timestamp is unix seconds in ASCII digits (int() would also take "+1796…", "1_796…").
+_SIGNATURE = re.compile(r"[0-9a-f]{64}")
+_TIMESTAMP = re.compile(r"[0-9]+")
 REQUIRED_HEADERS = (
     "miinto-api-auth-id",
     "miinto-api-auth-signature",
@@ -76,12 +80,13 @@ class ReplayGuard:
 
 def signature_problem(request: SignedRequest, token: str, now: float) -> str | None:
     """Why a signed request must be refused (timestamp skew or a wrong signature), or None if it is good."""
-    try:
-        timestamp = int(request.timestamp)
-    except ValueError:
+    if not _TIMESTAMP.fullmatch(request.timestamp):
         return "the timestamp is not unix seconds"
+    timestamp = int(request.timestamp)
     if abs(now - timestamp) > MAX_SKEW_SECONDS:
         return f"the timestamp is {int(now - timestamp)} s away from the server clock"
-    if not hmac.compare_digest(expected_signature(request, token), request.signature.lower()):
+    if not _SIGNATURE.fullmatch(request.signature):
+        return "the signature is not 64 lower-case hex characters"
+    if not hmac.compare_digest(expected_signature(request, token), request.signature):
         return "the signature does not match the request"
     return None

@@ -65,7 +65,8 @@ class ShopifyAdapter(StoreAdapter):
       Shopify dedupes a resent key, so after a timeout the change is resent and reported applied: never
       ambiguous. A change is never sent twice once the ledger has confirmed it.
     - Refunds: `suggestedRefund` computes the amounts, then `refundCreate` with `@idempotent(key: request.key)`
-      and a `[koongo:<key>]` marker in the note, so our refunds are recognised (lookup, no echo).
+      and a `[koongo:<key>]` marker in the note, so our refunds are recognised (lookup, no echo). Amounts are in
+      the order's presentment currency (`presentmentMoney`, with `currency` set when it differs from the shop's).
     - Refund discovery: orders updated since T (and the REFUNDS_CREATE webhook); the caller dedupes by id.
     - Shipments: fulfillments (status SUCCESS) of orders updated since T, created or updated in the window;
       a tracking number added later arrives as an update of the same shipment id.
@@ -90,6 +91,10 @@ class ShopifyAdapter(StoreAdapter):
             Capability.LINE_LEVEL_SHIPMENTS,
             Capability.ORDER_CLAIMS_STOCK,  # orderCreate with inventoryBehaviour DECREMENT_IGNORING_POLICY
         }
+    )
+    limitations = (
+        "Refunds are made in the currency the customer paid in (the order's presentment currency); a refund asked for in "
+        "any other currency is refused rather than converted.",
     )
     # The GraphQL cost bucket (read from extensions.cost, THROTTLED retried) is the real limit; this only smooths bursts.
     requests_per_second = 10.0
@@ -291,8 +296,11 @@ class ShopifyAdapter(StoreAdapter):
 
     def _create_refund(self, request: RefundRequest) -> StoreRefund:
         order = self._order_read(queries.ORDER_LINES, "orderLines", request.order.id, OrderLines)
-        if request.currency not in (order.currency_code, order.presentment_currency_code):
-            raise PermanentError(f"{self.name} order {order.id} is in {order.currency_code}, the refund in {request.currency}")
+        # Shopify refunds in the presentment (customer's) currency: shipping and transaction amounts are in it,
+        # so a request in any other currency would be paid out in the wrong one.
+        currency = order.presentment_currency_code or order.currency_code
+        if request.currency != currency:
+            raise PermanentError(f"{self.name} order {order.id} is in {currency}, the refund in {request.currency}")
         lines = self._refund_line_items(order, request)
         variables = {"id": order.id, "refundLineItems": lines}
         if request.shipping_amount:
@@ -308,18 +316,19 @@ class ShopifyAdapter(StoreAdapter):
                 {
                     "orderId": order.id,
                     "parentId": t.parent_transaction.id,
-                    "gateway": t.gateway,
+                    # Shopify may suggest no gateway; the refund goes back through the parent's (the input requires one).
+                    "gateway": t.gateway or t.parent_transaction.gateway,
                     "kind": "REFUND",
-                    "amount": str(t.amount_set.shop_money.amount),
+                    "amount": str(t.amount_set.presentment_money.amount),
                 }
                 for t in suggested.suggested_transactions
-                if t.parent_transaction
+                if t.parent_transaction and (t.gateway or t.parent_transaction.gateway)
             ],
         }
         if request.shipping_amount:
             refund_input["shipping"] = {"amount": str(request.shipping_amount)}
-        if order.presentment_currency_code and order.presentment_currency_code != order.currency_code:
-            refund_input["currency"] = order.presentment_currency_code
+        if currency != order.currency_code:
+            refund_input["currency"] = currency  # required by Shopify when the two currencies differ
         variables = {"input": refund_input, "idempotencyKey": request.key}
         data = self.client.mutate(queries.REFUND_CREATE, variables, name="refundCreate")["refundCreate"]
         raise_user_errors(f"refund {request.key}", data["userErrors"])

@@ -11,7 +11,7 @@ import secrets as random_tokens
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import httpx
 from pydantic import SecretStr, ValidationError
@@ -79,9 +79,19 @@ def authorize_url(app: ShopifyApp, shop: str, state: str, *, base_url: str | Non
 
 
 def query_hmac(params: Mapping[str, str], secret: str) -> str:
-    """The hex HMAC-SHA256 Shopify puts in `hmac`: the other parameters sorted and joined as k=v&k=v."""
-    message = "&".join(f"{key}={params[key]}" for key in sorted(params) if key not in ("hmac", "signature"))
+    """The hex HMAC-SHA256 Shopify puts in `hmac`: the other parameters sorted and form-encoded as k=v&k=v."""
+    message = "&".join(
+        f"{_form_encoded(key)}={_form_encoded(params[key])}" for key in sorted(params) if key not in ("hmac", "signature")
+    )
     return hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()
+
+
+def _form_encoded(value: str) -> str:
+    """Encode as the WHATWG URLSearchParams Shopify's app library signs with: `*` kept, `~` escaped, space as `+`.
+
+    So `host` values with `+`, `/` or `=` are signed as %2B, %2F, %3D, the way Shopify sends them.
+    """
+    return quote_plus(value, safe="*").replace("~", "%7E")
 
 
 def verify_launch(app: ShopifyApp, params: Mapping[str, str], *, now: Callable[[], float] = time.time) -> str:

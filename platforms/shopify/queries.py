@@ -142,7 +142,12 @@ SUGGESTED_REFUND = """query suggestedRefund($id: ID!, $refundLineItems: [RefundL
       totalTaxSet { shopMoney { amount currencyCode } }
       shipping { amountSet { shopMoney { amount currencyCode } } }
       refundLineItems { quantity lineItem { id sku } subtotalSet { shopMoney { amount currencyCode } } }
-      suggestedTransactions { gateway kind parentTransaction { id } amountSet { shopMoney { amount currencyCode } } }
+      suggestedTransactions {
+        gateway
+        kind
+        parentTransaction { id gateway }
+        amountSet { shopMoney { amount currencyCode } presentmentMoney { amount currencyCode } }
+      }
     }
   }
 }"""

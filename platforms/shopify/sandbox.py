@@ -25,6 +25,7 @@ import httpx
 from koongo.sandbox_kit import LeakyBucket, Request, Response, SandboxError, StoreSandboxApp, json_response
 from platforms.shopify.graphql import GraphQLSyntaxError, arguments, parse, resolve
 from platforms.shopify.sandbox_graphql import FieldError, actual_cost, connection, matches, project, requested_cost
+from platforms.shopify.sandbox_schema import schema_errors
 from platforms.shopify.sandbox_shop import Shop, gid, number
 
 DEMO_SHOP = "koongo-demo.myshopify.com"
@@ -175,6 +176,10 @@ class ShopifySandbox(StoreSandboxApp):
                 operation = parse(body.get("query") or "", body.get("operationName"))
             except GraphQLSyntaxError as error:
                 return json_response({"errors": [_error(str(error), "PARSE_ERROR")]})
+            # Shopify validates the document and coerces the variables before it costs or runs anything.
+            invalid = schema_errors(body.get("query") or "", variables, body.get("operationName"))
+            if invalid:
+                return json_response({"errors": invalid})
             mutation = operation.kind == "mutation"
             requested = requested_cost(operation.selections, variables, mutation=mutation)
             if requested > MAX_QUERY_COST:
@@ -352,9 +357,10 @@ class ShopifySandbox(StoreSandboxApp):
             "state": request.arg("state", ""),
             "timestamp": str(int(time.time())),
         }
-        message = "&".join(f"{key}={params[key]}" for key in sorted(params))
-        params["hmac"] = hmac.new(self.apps[client_id].encode(), message.encode(), hashlib.sha256).hexdigest()
-        return Response(302, b"", {"Location": f"{request.arg('redirect_uri')}?{urlencode(params)}"})
+        # Shopify signs the query string exactly as it sends it (sorted, form-encoded), then appends the hmac.
+        query = urlencode(sorted(params.items()))
+        signature = hmac.new(self.apps[client_id].encode(), query.encode(), hashlib.sha256).hexdigest()
+        return Response(302, b"", {"Location": f"{request.arg('redirect_uri')}?{query}&hmac={signature}"})
 
     def _access_token(self, request: Request) -> Response:
         is_json = request.header("content-type").startswith("application/json")

@@ -325,7 +325,7 @@ class Shop:
                 {
                     "gateway": sale.gateway,
                     "kind": "SUGGESTED_REFUND",
-                    "parentTransaction": {"id": gid("OrderTransaction", sale.id)},
+                    "parentTransaction": {"id": gid("OrderTransaction", sale.id), "gateway": sale.gateway},
                     "amountSet": money(min(amount, refundable), order.currency),
                 }
             )

@@ -40,6 +40,12 @@ class MoneyBag(GraphModel):
     shop_money: MoneyV2
 
 
+class PresentedMoneyBag(MoneyBag):
+    """An amount in both currencies: refunds are made in the presentment (customer's) one."""
+
+    presentment_money: MoneyV2
+
+
 class UserError(GraphModel):
     field: list[str] | None = None
     message: str
@@ -255,13 +261,14 @@ class OrderLines(OrderSummary):
 
 class TransactionRef(GraphModel):
     id: str
+    gateway: str | None = None
 
 
 class SuggestedTransaction(GraphModel):
     gateway: str | None = None
     kind: str | None = None
     parent_transaction: TransactionRef | None = None
-    amount_set: MoneyBag
+    amount_set: PresentedMoneyBag
 
 
 class SuggestedRefundLine(GraphModel):

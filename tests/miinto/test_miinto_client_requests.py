@@ -109,6 +109,21 @@ def test_a_stored_session_reads_privileges_from_the_channel(api, client):
     assert_signed(route.calls.last.request, "GET", AUTH_HOST, f"/channels/{CHANNEL}")
 
 
+def test_the_auth_host_is_called_with_control_version_1_0_and_the_order_host_with_2_6(api, client):
+    login = api.post(f"https://{AUTH_HOST}/channels").mock(
+        return_value=ok({"id": CHANNEL, "token": TOKEN, "accessorId": 1, "privileges": []})
+    )
+    channel = api.get(f"https://{AUTH_HOST}/channels/{CHANNEL}").mock(return_value=ok({"id": CHANNEL, "privileges": []}))
+    shop = api.get(f"https://{ORDER_HOST}/shops/{SHOP}").mock(return_value=ok({"id": SHOP, "name": "Copenhagen"}))
+    client.session = None
+    client.login()
+    client.channel()
+    client.shop(SHOP)
+    versions = [route.calls.last.request.headers.get("Miinto-Api-Control-Version") for route in (login, channel, shop)]
+    assert versions == ["1.0", "1.0", "2.6"]
+    assert channel.calls.last.request.headers["Miinto-Api-Control-Flavour"] == "Miinto-Generic"
+
+
 # --- the two documented vectors, end to end through the client -----------------------------------
 
 

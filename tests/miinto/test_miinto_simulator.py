@@ -65,18 +65,6 @@ def test_declining_a_return_needs_a_reason(client, control):
     assert client.return_(DK, created["id"]).status == "pending"
 
 
-def test_the_legacy_bare_id_decision_body_is_understood(client, control):
-    transfer = control.transfer(DK, (GTIN[0], 49900, 1), (GTIN[1], 19900, 1))
-    first, second = (p["id"] for p in transfer["positions"])
-    response = signed_call(
-        client,
-        "PATCH",
-        f"https://api-order.miinto.net/shops/{DK}/transfers/{transfer['id']}",
-        {"acceptedPositions": [first], "declinedPositions": [second]},
-    )
-    assert response.status_code == 200 and response.json()["data"]["newOrder"]["id"] > 0
-
-
 def test_an_unknown_sort_is_400(client):
     response = signed_call(client, "GET", f"https://api-order.miinto.net/shops/{DK}/transfers?sort=price")
     assert meta(response) == (400, "failure", "invalid_sort")

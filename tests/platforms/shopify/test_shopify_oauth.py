@@ -3,7 +3,7 @@
 import hashlib
 import hmac
 import json
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -31,8 +31,8 @@ APP = ShopifyApp("koongo-dev-app", SecretStr("koongo-dev-app-secret"), "https://
 
 
 def _signed(params: dict, secret: str = "koongo-dev-app-secret") -> dict:
-    """Sign as Shopify does, written out independently of the code under test."""
-    message = "&".join(f"{key}={value}" for key, value in sorted(params.items()))
+    """Sign as Shopify does (the sorted query string as sent, form-encoded), written out independently of the code under test."""
+    message = urlencode(sorted(params.items()))
     return {**params, "hmac": hmac.new(secret.encode(), message.encode(), hashlib.sha256).hexdigest()}
 
 
@@ -64,6 +64,21 @@ def test_states_are_fresh_and_long():
 
 def test_a_genuine_callback_yields_the_shop():
     assert verify_callback(APP, _callback(), expected_state="nonce-1", now=lambda: NOW + 5) == "acme.myshopify.com"
+
+
+def test_values_with_plus_slash_and_equals_are_signed_url_encoded():
+    # A padded base64 host and a state with reserved characters, as Shopify sends and signs them.
+    params = _callback(host="YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZS1zaG9w+/==", state="a b/c=d+e")
+    assert verify_callback(APP, params, expected_state="a b/c=d+e", now=lambda: NOW + 5) == "acme.myshopify.com"
+
+
+def test_a_signature_over_the_raw_unencoded_values_is_refused():
+    params = {"code": "c0de", "host": "YWRt+aW4/=", "shop": "acme.myshopify.com", "state": "nonce-1", "timestamp": str(NOW)}
+    raw = "&".join(f"{key}={value}" for key, value in sorted(params.items()))
+    forged = {**params, "hmac": hmac.new(b"koongo-dev-app-secret", raw.encode(), hashlib.sha256).hexdigest()}
+    with pytest.raises(InstallRefused) as refused:
+        verify_callback(APP, forged, expected_state="nonce-1", now=lambda: NOW)
+    assert refused.value.code == "bad_hmac"
 
 
 def test_a_bad_hmac_is_refused():

@@ -388,6 +388,56 @@ def test_a_refund_in_another_currency_than_the_order_is_refused_before_anything_
     assert shop.operations() == ["orderRefunds", "orderLines"]
 
 
+def _multi_currency_answers(shop) -> None:
+    """A DKK shop whose customer paid in EUR: amounts differ per currency, as on Shopify."""
+    lines = fixture("order_lines")
+    lines["data"]["order"]["presentmentCurrencyCode"] = "EUR"
+    suggested = fixture("suggested_refund")
+    suggested["data"]["order"]["suggestedRefund"]["suggestedTransactions"][0]["amountSet"] = {
+        "shopMoney": {"amount": "129.00", "currencyCode": "DKK"},
+        "presentmentMoney": {"amount": "17.30", "currencyCode": "EUR"},
+    }
+    shop.on("orderRefunds", "order_refunds").on("primaryLocation", "locations").on("refundCreate", "refund_create")
+    shop.answers["orderLines"] = [httpx.Response(200, json=lines)]
+    shop.answers["suggestedRefund"] = [httpx.Response(200, json=suggested)]
+
+
+def test_a_multi_currency_refund_sends_presentment_amounts_with_the_presentment_currency(shop, adapter):
+    _multi_currency_answers(shop)
+    request = RefundRequest(
+        key="rma-45",
+        order=ORDER,
+        lines=(RefundLine(sku="KNIT-NAVY-M", quantity=1),),
+        shipping_amount=Decimal("5.20"),
+        currency="EUR",
+    )
+    adapter.create_refund(request)
+    refund = shop.call("refundCreate").variables["input"]
+    assert (refund["currency"], refund["shipping"], [t["amount"] for t in refund["transactions"]]) == (
+        "EUR",
+        {"amount": "5.20"},
+        ["17.30"],
+    )
+
+
+def test_a_refund_in_the_shop_currency_of_a_multi_currency_order_is_refused_before_anything_is_sent(shop, adapter):
+    _multi_currency_answers(shop)
+    request = RefundRequest(key="rma-46", order=ORDER, lines=(RefundLine(sku="KNIT-NAVY-M", quantity=1),), currency="DKK")
+    with pytest.raises(PermanentError, match="is in EUR, the refund in DKK"):
+        adapter.create_refund(request)
+    assert shop.operations() == ["orderRefunds", "orderLines"]
+
+
+def test_a_suggested_transaction_without_a_gateway_is_refunded_through_its_parents(shop, adapter):
+    # OrderTransactionInput.gateway is non-null; Shopify's suggestion may leave it out.
+    suggested = fixture("suggested_refund")
+    suggested["data"]["order"]["suggestedRefund"]["suggestedTransactions"][0]["gateway"] = None
+    shop.on("orderRefunds", "order_refunds").on("orderLines", "order_lines").on("refundCreate", "refund_create")
+    shop.answers["suggestedRefund"] = [httpx.Response(200, json=suggested)]
+    adapter.create_refund(RefundRequest(key="rma-47", order=ORDER, lines=(RefundLine(sku="TEE-WHITE-M", quantity=1),), currency="DKK"))
+    assert [t["gateway"] for t in shop.call("refundCreate").variables["input"]["transactions"]] == ["Miinto"]
+
+
 def test_an_auth_failure_while_resolving_skus_still_reports_each_change(shop, adapter):
     shop.answers["inventoryTargets"] = [httpx.Response(401, json={"errors": "[API] Invalid API key"})] * 2
     [result] = adapter.adjust_stock([StockChange(key="sale-3", sku="KNIT-NAVY-S", delta=-1)])
