@@ -57,7 +57,7 @@ def receive(request, platform: str, pk: int | None = None):
         except (WebhookRejected, AuthError, PermanentError) as error:
             log.warning("webhook.refused", platform=platform, store=store.pk, error=str(error))
             return HttpResponse(status=401)
-        if not DeliveryDeduper(locks()).first_time(platform, f"{store.pk}:{event.delivery_id}"):
+        if not DeliveryDeduper(locks()).first_time(platform, f"{store.pk}:{event.dedupe_key}"):
             return HttpResponse(status=200)
         for handler in _handlers.get(str(event.kind), []):
             handler(store, event)
