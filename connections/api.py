@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from connections import selectors, services
 from connections.api_sync import sync_api_routes
 from connections.idempotency import IdempotentWritesMixin
+from connections.models import PauseSource
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,
@@ -152,7 +153,7 @@ class MiintoConnectionViewSet(
     @extend_schema(request=CredentialsSerializer, responses=MiintoConnectionSerializer)
     @action(detail=True, methods=["post"])
     def credentials(self, request, pk=None):
-        """Replace the Miinto credentials (checked with Miinto first); clears a credentials pause."""
+        """Replace the Miinto credentials (checked with Miinto first); clears a pause the Miinto credentials caused."""
         connection = self.get_object()
         payload = CredentialsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -161,15 +162,17 @@ class MiintoConnectionViewSet(
     @extend_schema(request=None, responses=AvailableStoreSerializer(many=True))
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
-        """Log in with the saved credentials and confirm the shop is still administered by the account."""
+        """Log in with the saved credentials and confirm the shop is still administered by the account.
+
+        Success clears a pause that refused Miinto credentials caused, and no other (a store or plan pause stays).
+        """
         connection = self.get_object()
         stores = services.miinto_connection_start(
             merchant=self.merchant, environment=connection.environment, username=connection.username, password=connection.password
         )
         if connection.shop_id not in {s.shop_id for s in stores}:
             raise ValidationError({"shop_id": "This Miinto account no longer administers the connected shop location."})
-        if connection.is_paused:
-            services.miinto_connection_unpause(connection=connection)
+        services.miinto_connection_clear_pause(connection=connection, source=PauseSource.MIINTO_CREDENTIALS)
         return Response(AvailableStoreSerializer(stores, many=True).data)
 
     @extend_schema(methods=["GET"], responses=OrderConfigurationSerializer)

@@ -55,6 +55,15 @@ class ConnectionStatus(models.TextChoices):
     DISABLED = "disabled", "Disabled"
 
 
+class PauseSource(models.TextChoices):
+    """What paused a connection; only a successful check of that same thing clears it on its own."""
+
+    MIINTO_CREDENTIALS = "miinto_credentials", "Miinto credentials"
+    STORE_CREDENTIALS = "store_credentials", "Store credentials"
+    PLAN = "plan", "Plan"
+    MANUAL = "manual", "Paused by hand"
+
+
 class MiintoConnection(TenantModel):
     """One merchant's Miinto account bound to one shop location, linked to the store it syncs with."""
 
@@ -75,6 +84,7 @@ class MiintoConnection(TenantModel):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.TextField(blank=True)
+    paused_source = models.CharField(max_length=20, choices=PauseSource.choices, blank=True)
     last_synced = models.JSONField(default=dict, blank=True, help_text="Last successful sync time per flow (ISO 8601)")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -11,7 +11,7 @@ from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from connections import clients
-from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, StoreConnection
+from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, PauseSource, StoreConnection
 from koongo.accounts.models import Feature, Merchant
 from koongo.accounts.services import plan_allows
 from koongo.http import AuthError, HttpError, TransientError
@@ -142,7 +142,7 @@ def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConne
 
 @transaction.atomic
 def miinto_connection_update_credentials(*, connection: MiintoConnection, username: str, password: str) -> MiintoConnection:
-    """Replace the credentials after checking them with Miinto; success clears a credentials pause."""
+    """Replace the credentials after checking them with Miinto; success clears a pause the Miinto credentials caused."""
     shops = miinto_connection_start(
         merchant=connection.merchant, environment=connection.environment, username=username, password=password
     )
@@ -150,8 +150,8 @@ def miinto_connection_update_credentials(*, connection: MiintoConnection, userna
         raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
     connection.username, connection.password = username, password
     connection.channel_id = connection.channel_token = ""
-    connection.paused_at, connection.paused_reason = None, ""
-    connection.save(update_fields=["username", "password", "channel_id", "channel_token", "paused_at", "paused_reason"])
+    connection.save(update_fields=["username", "password", "channel_id", "channel_token"])
+    miinto_connection_clear_pause(connection=connection, source=PauseSource.MIINTO_CREDENTIALS)
     return connection
 
 
@@ -165,18 +165,36 @@ def miinto_connection_link_store(*, connection: MiintoConnection, store_connecti
 
 
 @transaction.atomic
-def miinto_connection_pause(*, connection: MiintoConnection, reason: str) -> MiintoConnection:
-    """Stop syncing until someone fixes the cause (e.g. refused credentials); the reason is shown everywhere."""
-    MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=timezone.now(), paused_reason=reason[:1000])
-    connection.refresh_from_db(fields=["paused_at", "paused_reason"])
+def miinto_connection_pause(*, connection: MiintoConnection, reason: str, source: str = PauseSource.MANUAL) -> MiintoConnection:
+    """Stop syncing until someone fixes the cause (e.g. refused credentials); the reason is shown everywhere.
+
+    `source` says what caused it, so that only a successful check of that same thing clears it.
+    """
+    MiintoConnection.objects.filter(pk=connection.pk).update(
+        paused_at=timezone.now(), paused_reason=reason[:1000], paused_source=source
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source"])
     return connection
 
 
 @transaction.atomic
 def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnection:
-    MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=None, paused_reason="", next_sync_at=timezone.now())
-    connection.refresh_from_db(fields=["paused_at", "paused_reason", "next_sync_at"])
+    """Resume by an explicit human decision (button, API, admin), whatever paused the connection."""
+    MiintoConnection.objects.filter(pk=connection.pk).update(
+        paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
     return connection
+
+
+@transaction.atomic
+def miinto_connection_clear_pause(*, connection: MiintoConnection, source: str) -> bool:
+    """A successful check of `source` resumes the connection only if that source paused it; True when it did."""
+    cleared = MiintoConnection.objects.filter(pk=connection.pk, paused_at__isnull=False, paused_source=source).update(
+        paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
+    return bool(cleared)
 
 
 @transaction.atomic
@@ -270,4 +288,10 @@ def store_connection_test(*, store_connection: StoreConnection) -> StoreConnecti
         store_connection.prices_include_tax = info.prices_include_tax
         fields += ["currency", "prices_include_tax"]
     store_connection.save(update_fields=fields)
+    if ok:
+        # The store answered with these credentials: resume the connections that its refused credentials paused.
+        for connection in MiintoConnection.objects.filter(
+            store_connection=store_connection, paused_source=PauseSource.STORE_CREDENTIALS
+        ):
+            miinto_connection_clear_pause(connection=connection, source=PauseSource.STORE_CREDENTIALS)
     return store_connection
