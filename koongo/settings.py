@@ -4,6 +4,7 @@ Embedded defaults: SQLite (WAL) and a filesystem Celery broker. DATABASE_URL swi
 REDIS_URL to Redis for broker, cache and locks.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "django_scopes",
     "csp",
     "auditlog",
+    "axes",
     "koongo",
     "koongo.accounts",
     "connections",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "koongo.accounts.middleware.MerchantScopeMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "koongo.urls"
@@ -154,8 +158,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling by django-axes: failures count per (IP address, username), so an attacker elsewhere cannot lock a
+# merchant out, and a lock-out ends by itself after the cool-off. Axes' backend must come first to refuse early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "koongo.accounts.login_throttle.attempted_username"
+AXES_LOCKOUT_CALLABLE = "koongo.accounts.login_throttle.locked_out"
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT declares the reverse proxies in front of Django. Then
+# it is the right-most X-Forwarded-For entry, the one our nearest proxy appended (the proxies beyond it are listed
+# after the client, hence N - 1 for ipware); a longer, forged header falls back to REMOTE_ADDR, never to its own claim.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"],
+)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PBKDF2 costs ~0.5 s a user here
 
