@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from connections import clients
 from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, PauseSource, StoreConnection
+from connections.store_identity import normalize_store_identity
 from koongo.accounts.models import Feature, Merchant
 from koongo.accounts.services import plan_allows
 from koongo.http import AuthError, HttpError, TransientError
@@ -99,10 +101,22 @@ def miinto_connection_create(
             )
             OrderConfiguration.objects.create(merchant=merchant, connection=connection)
     except IntegrityError:
-        raise ValidationError({"shop_id": f"The Miinto shop {shop_id} is already connected."}) from None
+        raise ValidationError({"shop_id": _miinto_shop_taken(merchant, environment, shop_id)}) from None
     if activate:
         miinto_connection_activate(connection=connection)
     return connection
+
+
+def _miinto_shop_taken(merchant: Merchant, environment: str, shop_id: str) -> str:
+    """Why a Miinto shop cannot be connected, without naming another merchant."""
+    # Allowed: the conflicting row may be another merchant's; only whether it is ours is read, never its content.
+    with scopes_disabled():
+        ours = MiintoConnection.objects.filter(
+            environment=environment, shop_id=shop_id, archived_at__isnull=True, merchant=merchant
+        ).exists()
+    if ours:
+        return f"The Miinto shop {shop_id} is already connected."
+    return f"The Miinto shop {shop_id} is already connected to another Koongo account. A Miinto shop can be connected by one account only."
 
 
 @transaction.atomic
@@ -247,15 +261,40 @@ def credentials_for_storage(credentials) -> dict:
     return data
 
 
+def store_identity_check(*, merchant: Merchant, platform: str, credentials, exclude_pk: int | None = None) -> None:
+    """Refuse a store that is already connected (by this merchant or another), on the field that names the store."""
+    identity = normalize_store_identity(credentials.scope_key())
+    if not identity:
+        return
+    # Allowed: the check spans merchants by design; it reads only whether the store is taken and by whom (us or not).
+    with scopes_disabled():
+        taken = StoreConnection.objects.filter(platform=platform, store_identity=identity, archived_at__isnull=True)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        owner = taken.values_list("merchant_id", flat=True).first()
+    if owner is None:
+        return
+    if owner == merchant.pk:
+        message = "You already have a connection to this store."
+    else:
+        message = "This store is already connected to another Koongo account. A store can be connected by one account only."
+    raise ValidationError({type(credentials).identity_field: message})
+
+
 @transaction.atomic
 def store_connection_create(*, merchant: Merchant, platform: str, name: str, credentials: dict) -> StoreConnection:
     model = credentials_validate(platform, credentials)
+    if StoreConnection.objects.filter(merchant=merchant, name=name).exists():
+        raise ValidationError({"name": "You already have a store connection with this name."})
+    store_identity_check(merchant=merchant, platform=platform, credentials=model)
     try:
         with transaction.atomic():
             return StoreConnection.objects.create(
                 merchant=merchant, platform=platform, name=name, shop_url=model.scope_key(), credentials=credentials_for_storage(model)
             )
     except IntegrityError:
+        # Lost a race with a concurrent create: the constraints decided; say which one.
+        store_identity_check(merchant=merchant, platform=platform, credentials=model)
         raise ValidationError({"name": "You already have a store connection with this name."}) from None
 
 

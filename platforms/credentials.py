@@ -31,6 +31,8 @@ class StoreCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # "form": the merchant types the fields in; "oauth": the UI runs the platform's install flow instead.
     install: ClassVar[Literal["form", "oauth"]] = "form"
+    # The field that names the store (its `scope_key`), where "already connected" errors are shown.
+    identity_field: ClassVar[str] = "__all__"
 
     def scope_key(self) -> str:
         """A stable, secret-free name for this store, used in lock, ledger and rate-limit keys."""

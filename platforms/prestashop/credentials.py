@@ -15,6 +15,8 @@ KEY = re.compile(r"^[A-Za-z0-9]{32}$")
 class PrestaShopCredentials(StoreCredentials):
     """The merchant creates a webservice key (Advanced Parameters › Webservice) and picks a payment module for Miinto."""
 
+    identity_field = "shop_url"
+
     shop_url: str = Field(
         title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
     )

@@ -29,6 +29,7 @@ class ShopifyCredentials(StoreCredentials):
     """The merchant types the shop domain; the OAuth install adds the offline token and its scopes."""
 
     install = "oauth"
+    identity_field = "shop_domain"
 
     shop_domain: str = Field(title="Shop domain", description="The shop's myshopify.com domain, e.g. acme.myshopify.com")
     access_token: SecretStr = system_field(...)

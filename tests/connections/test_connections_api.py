@@ -188,8 +188,9 @@ def test_idempotency_key_replays_the_first_response(api_client, merchant, shopif
     assert second["Idempotent-Replay"] == "true"
     with merchant_scope(merchant):
         assert StoreConnection.objects.count() == 1
+    another_shop = {**payload["credentials"], "shop_domain": "another-shop.myshopify.com"}
     other = api_client.post(
-        "/api/v1/store-connections/", {**payload, "name": "Other"}, format="json", HTTP_IDEMPOTENCY_KEY="abc-456"
+        "/api/v1/store-connections/", {**payload, "name": "Other", "credentials": another_shop}, format="json", HTTP_IDEMPOTENCY_KEY="abc-456"
     )
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
 
