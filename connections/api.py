@@ -8,7 +8,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connections import selectors, services
+from connections import clients, selectors, services
 from connections.api_sync import sync_api_routes
 from connections.idempotency import IdempotentWritesMixin
 from connections.models import PauseSource
@@ -45,8 +45,9 @@ class StoreConnectionViewSet(
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        credentials = {**data["credentials"], **clients.server_location(data["platform"], data["credentials"])}
         store = services.store_connection_create(
-            merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=data["credentials"]
+            merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=credentials
         )
         serializer.instance = services.store_connection_test(store_connection=store)
 

@@ -40,6 +40,19 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
+    def validate(self, data):
+        """Location fields (e.g. `base_url`) say where Koongo connects: set by Koongo's settings, never sent by a client."""
+        from platforms import registry
+
+        try:
+            model = registry.credentials_model(data.get("platform", ""))
+        except registry.UnknownPlatform:
+            return data  # the service reports the platform on its field
+        sent = sorted(set(data.get("credentials", {})) & set(model.location_fields))
+        if sent:
+            raise serializers.ValidationError({name: ["This field is set by Koongo and cannot be sent."] for name in sent})
+        return data
+
 
 class AvailableStoresRequestSerializer(serializers.Serializer):
     environment = serializers.ChoiceField(choices=MiintoEnvironmentName.choices, default=MiintoEnvironmentName.PRODUCTION)

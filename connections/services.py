@@ -17,6 +17,7 @@ from connections.store_identity import normalize_store_identity
 from koongo.accounts.models import Feature, Merchant
 from koongo.accounts.services import plan_allows
 from koongo.http import AuthError, HttpError, TransientError
+from koongo.url_guard import UnsafeUrl
 
 
 class ActivationRefused(Exception):
@@ -288,6 +289,10 @@ def store_connection_create(*, merchant: Merchant, platform: str, name: str, cre
         raise ValidationError({"name": "You already have a store connection with this name."})
     store_identity_check(merchant=merchant, platform=platform, credentials=model)
     try:
+        clients.check_store_urls(platform, model)
+    except UnsafeUrl as error:
+        raise ValidationError({type(model).identity_field: error.message}) from None
+    try:
         with transaction.atomic():
             return StoreConnection.objects.create(
                 merchant=merchant, platform=platform, name=name, shop_url=model.scope_key(), credentials=credentials_for_storage(model)
@@ -298,25 +303,28 @@ def store_connection_create(*, merchant: Merchant, platform: str, name: str, cre
         raise ValidationError({"name": "You already have a store connection with this name."}) from None
 
 
+def _ask_store(store_connection: StoreConnection):
+    """(info, True, message) from the store's own answer; the adapter's errors (and the SSRF guard's) are raised."""
+    with clients.store_adapter(store_connection) as adapter:
+        info = adapter.test_connection()
+    tax = "incl." if info.prices_include_tax else "excl."
+    return info, True, f"Connected to {info.name} ({info.currency}, prices {tax} tax)."
+
+
 def store_connection_test(*, store_connection: StoreConnection) -> StoreConnection:
     """Ask the store who it is; record the shop's currency, tax basis and capabilities, or what is wrong."""
     from platforms import registry
 
-    adapter = clients.store_adapter(store_connection)
     try:
-        info = adapter.test_connection()
-        ok, message = (
-            True,
-            f"Connected to {info.name} ({info.currency}, prices {'incl.' if info.prices_include_tax else 'excl.'} tax).",
-        )
+        info, ok, message = _ask_store(store_connection)
+    except UnsafeUrl as error:
+        info, ok, message = None, False, f"Koongo will not call this store's address: {error.message}"
     except AuthError as error:
         info, ok, message = None, False, f"The store refused the credentials: {error.message}"
     except TransientError as error:
         info, ok, message = None, False, f"The store could not be reached: {error.message}"
     except HttpError as error:
         info, ok, message = None, False, f"The store refused the test: {error.message}"
-    finally:
-        adapter.close()
     store_connection.last_tested_at = timezone.now()
     store_connection.last_test_ok = ok
     store_connection.last_test_message = message

@@ -279,6 +279,9 @@ SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="koongo-dev-app
 MIINTO_ENVIRONMENTS = env.dict("MIINTO_ENVIRONMENTS", default={})
 MIINTO_SIMULATOR_URL = env.str("MIINTO_SIMULATOR_URL", default="http://127.0.0.1:8765")
 STORE_SIMULATOR_URL = env.str("STORE_SIMULATOR_URL", default="http://127.0.0.1:8766")
+# The SSRF guard (koongo/url_guard.py): store URLs must be https and public, except where development says otherwise,
+# which is how the demo and the tests reach the simulators on loopback. Never on in production.
+ALLOW_PRIVATE_STORE_URLS = env.bool("ALLOW_PRIVATE_STORE_URLS", default=not IS_PROD)
 
 # --- logging -------------------------------------------------------------------------------
 LOGGING = {

@@ -61,6 +61,9 @@ class Magento2Credentials(StoreCredentials):
     def scope_key(self) -> str:
         return f"{urlsplit(self.base_url).netloc}/{self.store_code}"
 
+    def outbound_urls(self) -> list[str]:
+        return [self.base_url]
+
     def rest_url(self) -> str:
         return f"{self.base_url}/rest/{self.store_code}"
 

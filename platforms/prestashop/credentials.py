@@ -52,3 +52,6 @@ class PrestaShopCredentials(StoreCredentials):
     def scope_key(self) -> str:
         parts = urlsplit(self.shop_url)
         return f"{parts.netloc}{parts.path}"
+
+    def outbound_urls(self) -> list[str]:
+        return [self.shop_url]

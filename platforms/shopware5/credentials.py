@@ -39,3 +39,6 @@ class Shopware5Credentials(StoreCredentials):
     def scope_key(self) -> str:
         parts = urlsplit(self.shop_url)
         return f"{parts.netloc}{parts.path}"
+
+    def outbound_urls(self) -> list[str]:
+        return [self.shop_url]

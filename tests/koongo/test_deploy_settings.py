@@ -39,3 +39,9 @@ def test_https_settings_default_on_in_prod_and_follow_the_environment():
 
 def test_dev_and_test_never_redirect_or_send_hsts(settings):
     assert (settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS) == (False, 0)
+
+
+def test_private_store_urls_are_refused_in_prod_unless_explicitly_allowed():
+    show = "from django.conf import settings as s; print(s.ALLOW_PRIVATE_STORE_URLS)"
+    assert _run("shell", "--no-imports", "-c", show).stdout.split() == ["False"]
+    assert _run("shell", "--no-imports", "-c", show, ALLOW_PRIVATE_STORE_URLS="true").stdout.split() == ["True"]
