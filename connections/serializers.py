@@ -28,6 +28,7 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             "last_test_ok",
             "last_test_message",
             "created_at",
+            "archived_at",
         ]
         read_only_fields = [
             "shop_url",
@@ -38,6 +39,7 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             "last_test_ok",
             "last_test_message",
             "created_at",
+            "archived_at",
         ]
 
     def validate(self, data):
@@ -96,6 +98,7 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
             "next_sync_at",
             "last_synced",
             "created_at",
+            "archived_at",
         ]
         read_only_fields = [
             "market",
@@ -107,6 +110,7 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
             "next_sync_at",
             "last_synced",
             "created_at",
+            "archived_at",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -115,7 +119,7 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
         merchant = getattr(view, "merchant", None)
         if merchant is not None:
             # Per request, never in the class body: that queryset would be evaluated outside any tenant scope.
-            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant, archived_at__isnull=True)
 
 
 class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
@@ -133,7 +137,7 @@ class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         merchant = getattr(self.context.get("view"), "merchant", None)
         if merchant is not None:
-            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant, archived_at__isnull=True)
 
 
 class CredentialsSerializer(serializers.Serializer):

@@ -137,8 +137,10 @@ def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnect
             "Upgrade your plan or deactivate another connection.",
             upgrade=True,
         )
+    if connection.is_archived:
+        raise ActivationRefused("This connection is archived. Restore it before activating order sync.")
     store = connection.store_connection
-    if store is None or not store.is_tested:
+    if store is None or store.is_archived or not store.is_tested:
         raise ActivationRefused("Link a store connection and test it successfully before activating order sync.")
     connection.status = ConnectionStatus.ACTIVE
     connection.next_sync_at = timezone.now()

@@ -20,7 +20,8 @@ class DecidedBy(models.TextChoices):
 class Transfer(TenantModel):
     """Miinto's offer of pending positions to one shop."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="transfers")
+    # RESTRICT here and on every business record: a connection is archived, never deleted with its history.
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="transfers")
     miinto_id = models.BigIntegerField()
     created_at_miinto = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
@@ -53,7 +54,7 @@ POSITION_TRANSITIONS = {
 class Position(TenantModel):
     """One order line Miinto offers; decided exactly once."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="+")
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="positions")
     miinto_id = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
@@ -113,7 +114,7 @@ class OrderStatus(models.TextChoices):
 class Order(TenantModel):
     """A Miinto order made from accepted positions, with its addresses and its store counterpart."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="orders")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="orders")
     transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
     miinto_id = models.BigIntegerField(help_text="The merchant-level order id")
     parent_order_id = models.BigIntegerField(null=True, blank=True, help_text="The customer-facing order number")
@@ -246,7 +247,7 @@ class ProviderSource(models.TextChoices):
 class Shipment(TenantModel):
     """One shipment of a Miinto order: made in the store (found by polling or webhook) or marked as shipped by hand."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
     source = models.CharField(max_length=10, choices=ShipmentSource.choices)
     store_shipment_id = models.CharField(max_length=200, blank=True, help_text="The store's id; empty for manual shipments")
@@ -347,7 +348,7 @@ def label_upload_to(instance, filename: str) -> str:
 class Label(TenantModel):
     """A Miinto shipping label PDF, stored through Django's storage API."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="+")
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="label")
     file = models.FileField(upload_to=label_upload_to, max_length=300)
     size = models.PositiveIntegerField()

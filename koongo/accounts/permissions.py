@@ -3,6 +3,16 @@
 from rest_framework import permissions
 
 
+class IsOwner(permissions.BasePermission):
+    """Owners only: for what cannot be undone by a staff member's mistake (archiving a connection, say)."""
+
+    message = "Only an owner of this merchant may do this."
+
+    def has_permission(self, request, view):
+        actor = getattr(request, "actor", None)
+        return actor is not None and actor.role == "owner"
+
+
 class IsMerchantMember(permissions.BasePermission):
     message = "This API key or user has read-only access."
 
