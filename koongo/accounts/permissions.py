@@ -4,11 +4,14 @@ from rest_framework import permissions
 
 
 class IsOwner(permissions.BasePermission):
-    """Owners only: for what cannot be undone by a staff member's mistake (archiving a connection, say)."""
+    """Owners only, for what a staff member's mistake must not do (archiving a connection, say).
+
+    Checked on the object, after the lookup, so another merchant's id still answers 404, never 403.
+    """
 
     message = "Only an owner of this merchant may do this."
 
-    def has_permission(self, request, view):
+    def has_object_permission(self, request, view, obj):
         actor = getattr(request, "actor", None)
         return actor is not None and actor.role == "owner"
 

@@ -55,8 +55,12 @@ def test_delete_archives_the_connection_and_keeps_every_business_record(world, l
     assert [c["id"] for c in owner_api.get("/api/v1/miinto-connections/").json()["results"]] == [world.connection.pk]
 
 
-def test_only_an_owner_may_archive(world, labelled):
+def test_only_an_owner_may_archive(world, labelled, other_merchant):
     before = history(world.merchant)
+    foreign_owner = APIClient()
+    foreign_owner.force_login(MembershipFactory(merchant=other_merchant, user__username="boss@b.example").user)
+    assert foreign_owner.delete(f"/api/v1/miinto-connections/{world.connection.pk}/").status_code == 404
+    assert make_api_client(other_merchant, "staff").delete(f"/api/v1/miinto-connections/{world.connection.pk}/").status_code == 404
     staff = make_api_client(world.merchant, "staff")
     answer = staff.delete(f"/api/v1/miinto-connections/{world.connection.pk}/")
     assert (answer.status_code, answer.json()) == (403, {"detail": "Only an owner of this merchant may do this."})
