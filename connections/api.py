@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connections import selectors, services
+from connections import archive, clients, selectors, services
+from connections.archive import ArchiveConflict
 from connections.idempotency import IdempotentWritesMixin
+from connections.models import PauseSource
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,
@@ -20,6 +23,7 @@ from connections.serializers import (
     StoreConnectionSerializer,
 )
 from connections.sync.api import sync_api_routes
+from koongo.accounts.permissions import IsOwner
 from koongo.api import MerchantViewSet
 
 
@@ -27,7 +31,56 @@ def _refusal(refusal: services.ActivationRefused) -> Response:
     return Response({"detail": refusal.message, "upgrade": refusal.upgrade}, status=status.HTTP_409_CONFLICT)
 
 
+ARCHIVED_PARAMETER = OpenApiParameter(
+    "archived", OpenApiTypes.BOOL, description="true: list the archived connections instead (hidden by default)"
+)
+
+
+class ArchiveInsteadOfDeleteMixin:
+    """DELETE archives (owners only) and `POST …/restore/` undoes it; lists hide archived rows unless `?archived=true`.
+
+    Subclasses call their archive and restore services; a refused archive or restore answers 409 with the reason.
+    """
+
+    def archive_object(self, instance):
+        raise NotImplementedError
+
+    def restore_object(self, instance):
+        raise NotImplementedError
+
+    def get_permissions(self):
+        if self.action in ("destroy", "restore"):
+            return [*super().get_permissions(), IsOwner()]
+        return super().get_permissions()
+
+    def archived_filter(self) -> bool | None:
+        """False (live ones) for lists unless `?archived=true`; None (any) for one object, so it can be restored."""
+        if self.action != "list":
+            return None
+        return self.request.query_params.get("archived", "").lower() in ("true", "1", "yes")
+
+    @extend_schema(responses={204: None, 403: None, 404: None, 409: None})
+    def destroy(self, request, *args, **kwargs):
+        """Archive: deactivated and hidden, never deleted; orders, RMAs, refunds and labels are kept."""
+        try:
+            self.archive_object(self.get_object())
+        except ArchiveConflict as conflict:
+            return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: None, 403: None, 404: None, 409: None})
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        """Bring an archived connection back (a Miinto connection comes back disabled)."""
+        try:
+            restored = self.restore_object(self.get_object())
+        except ArchiveConflict as conflict:
+            return Response({"detail": conflict.message}, status=status.HTTP_409_CONFLICT)
+        return Response(self.get_serializer_class()(restored, context=self.get_serializer_context()).data)
+
+
 class StoreConnectionViewSet(
+    ArchiveInsteadOfDeleteMixin,
     IdempotentWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -38,14 +91,24 @@ class StoreConnectionViewSet(
     """The merchant's web stores. Credentials are validated by the platform's model and never returned."""
 
     serializer_class = StoreConnectionSerializer
+    def archive_object(self, instance):
+        return archive.store_connection_archive(store=instance)
+
+    def restore_object(self, instance):
+        return archive.store_connection_restore(store=instance)
 
     def merchant_queryset(self):
-        return selectors.store_connections(self.merchant)
+        return selectors.store_connections(self.merchant, archived=self.archived_filter())
+
+    @extend_schema(parameters=[ARCHIVED_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer):
         data = serializer.validated_data
+        credentials = {**data["credentials"], **clients.server_location(data["platform"], data["credentials"])}
         store = services.store_connection_create(
-            merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=data["credentials"]
+            merchant=self.merchant, platform=data["platform"], name=data["name"], credentials=credentials
         )
         serializer.instance = services.store_connection_test(store_connection=store)
 
@@ -57,6 +120,7 @@ class StoreConnectionViewSet(
 
 
 class MiintoConnectionViewSet(
+    ArchiveInsteadOfDeleteMixin,
     IdempotentWritesMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -68,9 +132,18 @@ class MiintoConnectionViewSet(
     """Miinto shop locations connected to a store; create with the credentials and a shop id from available-stores."""
 
     serializer_class = MiintoConnectionSerializer
+    def archive_object(self, instance):
+        return archive.miinto_connection_archive(connection=instance)
+
+    def restore_object(self, instance):
+        return archive.miinto_connection_restore(connection=instance)
 
     def merchant_queryset(self):
-        return selectors.miinto_connections(self.merchant)
+        return selectors.miinto_connections(self.merchant, archived=self.archived_filter())
+
+    @extend_schema(parameters=[ARCHIVED_PARAMETER])
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -111,7 +184,7 @@ class MiintoConnectionViewSet(
                 activate=data["activate"],
             )
         except services.ActivationRefused as refusal:
-            connection = selectors.miinto_connections(self.merchant).get(shop_id=data["shop_id"])
+            connection = selectors.miinto_connections(self.merchant).get(shop_id=data["shop_id"], environment=data["environment"])
             body = {**self.get_serializer(connection).data, "activation_refused": refusal.message, "upgrade": refusal.upgrade}
             return Response(body, status=status.HTTP_201_CREATED)
         return Response(self.get_serializer(connection).data, status=status.HTTP_201_CREATED)
@@ -152,7 +225,7 @@ class MiintoConnectionViewSet(
     @extend_schema(request=CredentialsSerializer, responses=MiintoConnectionSerializer)
     @action(detail=True, methods=["post"])
     def credentials(self, request, pk=None):
-        """Replace the Miinto credentials (checked with Miinto first); clears a credentials pause."""
+        """Replace the Miinto credentials (checked with Miinto first); clears a pause the Miinto credentials caused."""
         connection = self.get_object()
         payload = CredentialsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -161,15 +234,17 @@ class MiintoConnectionViewSet(
     @extend_schema(request=None, responses=AvailableStoreSerializer(many=True))
     @action(detail=True, methods=["post"])
     def test(self, request, pk=None):
-        """Log in with the saved credentials and confirm the shop is still administered by the account."""
+        """Log in with the saved credentials and confirm the shop is still administered by the account.
+
+        Success clears a pause that refused Miinto credentials caused, and no other (a store or plan pause stays).
+        """
         connection = self.get_object()
         stores = services.miinto_connection_start(
             merchant=self.merchant, environment=connection.environment, username=connection.username, password=connection.password
         )
         if connection.shop_id not in {s.shop_id for s in stores}:
             raise ValidationError({"shop_id": "This Miinto account no longer administers the connected shop location."})
-        if connection.is_paused:
-            services.miinto_connection_unpause(connection=connection)
+        services.miinto_connection_clear_pause(connection=connection, source=PauseSource.MIINTO_CREDENTIALS)
         return Response(AvailableStoreSerializer(stores, many=True).data)
 
     @extend_schema(methods=["GET"], responses=OrderConfigurationSerializer)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 
 from koongo.coordination import locks, rate_limiter
+from koongo.url_guard import check_url
 from miinto.client import MiintoClient, MiintoSession
 from miinto.environments import MiintoEnvironment, available_environments
 
@@ -86,10 +87,38 @@ def miinto_client(connection, *, on_call: Callable | None = None) -> MiintoClien
     )
 
 
-def store_adapter(store_connection, *, on_call: Callable | None = None):
-    """The platform adapter for a store connection, sharing the cross-process limiter and locks."""
+def check_store_urls(platform: str, credentials) -> None:
+    """Raise UnsafeUrl unless every URL these credentials make the adapter call passes the SSRF guard."""
     from platforms import registry
 
+    if isinstance(credentials, dict):
+        credentials = registry.credentials_model(platform).model_validate(credentials)
+    for url in credentials.outbound_urls():
+        check_url(url, allow_private=settings.ALLOW_PRIVATE_STORE_URLS)
+
+
+def server_location(platform: str, credentials: dict) -> dict:
+    """The location fields Koongo itself sets for a new store (the Shopify simulator in development); {} for real stores."""
+    if platform == "shopify" and settings.SHOPIFY_API_BASE_URL and credentials.get("shop_domain"):
+        from platforms.shopify.credentials import normalize_shop_domain
+        from platforms.shopify.oauth import shop_url
+
+        try:
+            return {"base_url": shop_url(normalize_shop_domain(str(credentials["shop_domain"])), settings.SHOPIFY_API_BASE_URL)}
+        except ValueError:
+            return {}  # the credentials model reports the bad domain on its field
+    return {}
+
+
+def store_adapter(store_connection, *, on_call: Callable | None = None):
+    """The platform adapter for a store connection, sharing the cross-process limiter and locks.
+
+    The store's URLs pass the SSRF guard again first: a name that resolved to a public address at connect time may not
+    any more (a cheap lookup per adapter, not per request).
+    """
+    from platforms import registry
+
+    check_store_urls(store_connection.platform, store_connection.credentials)
     return registry.build(
         store_connection.platform,
         store_connection.credentials,

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from koongo.accounts.tenancy import TenantModel
@@ -24,6 +25,11 @@ class StoreConnection(TenantModel):
     name = models.CharField(max_length=100)
     credentials = EncryptedJSONField(help_text="Validated by the adapter's credentials model; never shown again")
     shop_url = models.CharField(max_length=300, blank=True)
+    # Computed by the database, so no write path (a queryset update included) can leave it stale.
+    store_identity = models.GeneratedField(
+        expression=Lower("shop_url"), output_field=models.CharField(max_length=300), db_persist=True,
+        help_text="The normalized shop_url: one merchant per store and platform",
+    )  # fmt: skip
     currency = models.CharField(max_length=3, blank=True)
     prices_include_tax = models.BooleanField(null=True)
     capabilities = models.JSONField(default=list, blank=True)
@@ -31,17 +37,31 @@ class StoreConnection(TenantModel):
     last_test_ok = models.BooleanField(null=True)
     last_test_message = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True, help_text="Archived connections are hidden and never synced")
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "name"], name="store_connection_name_unique_per_merchant")]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "name"], name="store_connection_name_unique_per_merchant"),
+            # A store's webhooks and orders belong to one merchant: nobody else may connect the same store.
+            models.UniqueConstraint(
+                fields=["platform", "store_identity"],
+                condition=~Q(store_identity="") & Q(archived_at__isnull=True),
+                name="store_connected_by_one_merchant",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.platform})"
 
+
     @property
     def is_tested(self) -> bool:
         return bool(self.last_test_ok)
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class MiintoEnvironmentName(models.TextChoices):
@@ -53,6 +73,15 @@ class MiintoEnvironmentName(models.TextChoices):
 class ConnectionStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     DISABLED = "disabled", "Disabled"
+
+
+class PauseSource(models.TextChoices):
+    """What paused a connection; only a successful check of that same thing clears it on its own."""
+
+    MIINTO_CREDENTIALS = "miinto_credentials", "Miinto credentials"
+    STORE_CREDENTIALS = "store_credentials", "Store credentials"
+    PLAN = "plan", "Plan"
+    MANUAL = "manual", "Paused by hand"
 
 
 class MiintoConnection(TenantModel):
@@ -75,16 +104,27 @@ class MiintoConnection(TenantModel):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.TextField(blank=True)
+    paused_source = models.CharField(max_length=20, choices=PauseSource.choices, blank=True)
     last_synced = models.JSONField(default=dict, blank=True, help_text="Last successful sync time per flow (ISO 8601)")
     created_at = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(null=True, blank=True, help_text="Archived: disabled, hidden, restorable; records kept")
 
     class Meta:
         ordering = ["shop_name", "shop_id"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "shop_id"], name="miinto_shop_once_per_merchant")]
+        # A Miinto shop's transfers belong to one merchant: nobody else may connect it in the same environment.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["environment", "shop_id"], condition=Q(archived_at__isnull=True), name="miinto_shop_connected_by_one_merchant"
+            )
+        ]
         indexes = [models.Index(fields=["status", "next_sync_at"], name="miinto_conn_due_idx")]
 
     def __str__(self):
         return f"{self.shop_name or self.shop_id} ({self.market})"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     @property
     def is_active(self) -> bool:

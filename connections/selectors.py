@@ -11,24 +11,28 @@ from connections.models import MiintoConnection, OrderConfiguration, ProblemStat
 from koongo.http import HttpError
 
 
-def miinto_connections(merchant) -> QuerySet[MiintoConnection]:
-    return (
+def miinto_connections(merchant, *, archived: bool | None = False) -> QuerySet[MiintoConnection]:
+    """The merchant's Miinto connections; archived ones only when asked (`archived=True`, or `None` for all)."""
+    connections = (
         MiintoConnection.objects.filter(merchant=merchant)
         .select_related("store_connection", "order_configuration")
         .annotate(open_problems=Count("problems", filter=Q(problems__state=ProblemState.OPEN), distinct=True))
     )
+    return connections if archived is None else connections.filter(archived_at__isnull=not archived)
 
 
 def miinto_connection(merchant, pk) -> MiintoConnection:
-    return get_object_or_404(miinto_connections(merchant), pk=pk)
+    """One connection by id, archived or not (its page offers the restore)."""
+    return get_object_or_404(miinto_connections(merchant, archived=None), pk=pk)
 
 
-def store_connections(merchant) -> QuerySet[StoreConnection]:
-    return StoreConnection.objects.filter(merchant=merchant)
+def store_connections(merchant, *, archived: bool | None = False) -> QuerySet[StoreConnection]:
+    stores = StoreConnection.objects.filter(merchant=merchant)
+    return stores if archived is None else stores.filter(archived_at__isnull=not archived)
 
 
 def store_connection(merchant, pk) -> StoreConnection:
-    return get_object_or_404(store_connections(merchant), pk=pk)
+    return get_object_or_404(store_connections(merchant, archived=None), pk=pk)
 
 
 def order_configuration(merchant, connection_pk) -> OrderConfiguration:

@@ -28,6 +28,7 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             "last_test_ok",
             "last_test_message",
             "created_at",
+            "archived_at",
         ]
         read_only_fields = [
             "shop_url",
@@ -38,7 +39,21 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             "last_test_ok",
             "last_test_message",
             "created_at",
+            "archived_at",
         ]
+
+    def validate(self, data):
+        """Location fields (e.g. `base_url`) say where Koongo connects: set by Koongo's settings, never sent by a client."""
+        from platforms import registry
+
+        try:
+            model = registry.credentials_model(data.get("platform", ""))
+        except registry.UnknownPlatform:
+            return data  # the service reports the platform on its field
+        sent = sorted(set(data.get("credentials", {})) & set(model.location_fields))
+        if sent:
+            raise serializers.ValidationError({name: ["This field is set by Koongo and cannot be sent."] for name in sent})
+        return data
 
 
 class AvailableStoresRequestSerializer(serializers.Serializer):
@@ -79,9 +94,11 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
             "activate",
             "paused",
             "paused_reason",
+            "paused_source",
             "next_sync_at",
             "last_synced",
             "created_at",
+            "archived_at",
         ]
         read_only_fields = [
             "market",
@@ -89,9 +106,11 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
             "currency",
             "status",
             "paused_reason",
+            "paused_source",
             "next_sync_at",
             "last_synced",
             "created_at",
+            "archived_at",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -100,7 +119,7 @@ class MiintoConnectionSerializer(serializers.ModelSerializer):
         merchant = getattr(view, "merchant", None)
         if merchant is not None:
             # Per request, never in the class body: that queryset would be evaluated outside any tenant scope.
-            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant, archived_at__isnull=True)
 
 
 class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
@@ -118,7 +137,7 @@ class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
         super().__init__(*args, **kwargs)
         merchant = getattr(self.context.get("view"), "merchant", None)
         if merchant is not None:
-            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant)
+            self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant, archived_at__isnull=True)
 
 
 class CredentialsSerializer(serializers.Serializer):

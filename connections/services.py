@@ -7,14 +7,17 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from connections import clients
-from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, StoreConnection
+from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, PauseSource, StoreConnection
+from connections.store_identity import normalize_store_identity
 from koongo.accounts.models import Feature, Merchant
 from koongo.accounts.services import plan_allows
 from koongo.http import AuthError, HttpError, TransientError
+from koongo.url_guard import UnsafeUrl
 
 
 class ActivationRefused(Exception):
@@ -99,10 +102,22 @@ def miinto_connection_create(
             )
             OrderConfiguration.objects.create(merchant=merchant, connection=connection)
     except IntegrityError:
-        raise ValidationError({"shop_id": f"The Miinto shop {shop_id} is already connected."}) from None
+        raise ValidationError({"shop_id": _miinto_shop_taken(merchant, environment, shop_id)}) from None
     if activate:
         miinto_connection_activate(connection=connection)
     return connection
+
+
+def _miinto_shop_taken(merchant: Merchant, environment: str, shop_id: str) -> str:
+    """Why a Miinto shop cannot be connected, without naming another merchant."""
+    # Allowed: the conflicting row may be another merchant's; only whether it is ours is read, never its content.
+    with scopes_disabled():
+        ours = MiintoConnection.objects.filter(
+            environment=environment, shop_id=shop_id, archived_at__isnull=True, merchant=merchant
+        ).exists()
+    if ours:
+        return f"The Miinto shop {shop_id} is already connected."
+    return f"The Miinto shop {shop_id} is already connected to another Koongo account. A Miinto shop can be connected by one account only."
 
 
 @transaction.atomic
@@ -122,8 +137,10 @@ def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnect
             "Upgrade your plan or deactivate another connection.",
             upgrade=True,
         )
+    if connection.is_archived:
+        raise ActivationRefused("This connection is archived. Restore it before activating order sync.")
     store = connection.store_connection
-    if store is None or not store.is_tested:
+    if store is None or store.is_archived or not store.is_tested:
         raise ActivationRefused("Link a store connection and test it successfully before activating order sync.")
     connection.status = ConnectionStatus.ACTIVE
     connection.next_sync_at = timezone.now()
@@ -142,7 +159,7 @@ def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConne
 
 @transaction.atomic
 def miinto_connection_update_credentials(*, connection: MiintoConnection, username: str, password: str) -> MiintoConnection:
-    """Replace the credentials after checking them with Miinto; success clears a credentials pause."""
+    """Replace the credentials after checking them with Miinto; success clears a pause the Miinto credentials caused."""
     shops = miinto_connection_start(
         merchant=connection.merchant, environment=connection.environment, username=username, password=password
     )
@@ -150,8 +167,8 @@ def miinto_connection_update_credentials(*, connection: MiintoConnection, userna
         raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
     connection.username, connection.password = username, password
     connection.channel_id = connection.channel_token = ""
-    connection.paused_at, connection.paused_reason = None, ""
-    connection.save(update_fields=["username", "password", "channel_id", "channel_token", "paused_at", "paused_reason"])
+    connection.save(update_fields=["username", "password", "channel_id", "channel_token"])
+    miinto_connection_clear_pause(connection=connection, source=PauseSource.MIINTO_CREDENTIALS)
     return connection
 
 
@@ -165,18 +182,36 @@ def miinto_connection_link_store(*, connection: MiintoConnection, store_connecti
 
 
 @transaction.atomic
-def miinto_connection_pause(*, connection: MiintoConnection, reason: str) -> MiintoConnection:
-    """Stop syncing until someone fixes the cause (e.g. refused credentials); the reason is shown everywhere."""
-    MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=timezone.now(), paused_reason=reason[:1000])
-    connection.refresh_from_db(fields=["paused_at", "paused_reason"])
+def miinto_connection_pause(*, connection: MiintoConnection, reason: str, source: str = PauseSource.MANUAL) -> MiintoConnection:
+    """Stop syncing until someone fixes the cause (e.g. refused credentials); the reason is shown everywhere.
+
+    `source` says what caused it, so that only a successful check of that same thing clears it.
+    """
+    MiintoConnection.objects.filter(pk=connection.pk).update(
+        paused_at=timezone.now(), paused_reason=reason[:1000], paused_source=source
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source"])
     return connection
 
 
 @transaction.atomic
 def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnection:
-    MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=None, paused_reason="", next_sync_at=timezone.now())
-    connection.refresh_from_db(fields=["paused_at", "paused_reason", "next_sync_at"])
+    """Resume by an explicit human decision (button, API, admin), whatever paused the connection."""
+    MiintoConnection.objects.filter(pk=connection.pk).update(
+        paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
     return connection
+
+
+@transaction.atomic
+def miinto_connection_clear_pause(*, connection: MiintoConnection, source: str) -> bool:
+    """A successful check of `source` resumes the connection only if that source paused it; True when it did."""
+    cleared = MiintoConnection.objects.filter(pk=connection.pk, paused_at__isnull=False, paused_source=source).update(
+        paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
+    )
+    connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
+    return bool(cleared)
 
 
 @transaction.atomic
@@ -229,37 +264,69 @@ def credentials_for_storage(credentials) -> dict:
     return data
 
 
+def store_identity_check(*, merchant: Merchant, platform: str, credentials, exclude_pk: int | None = None) -> None:
+    """Refuse a store that is already connected (by this merchant or another), on the field that names the store."""
+    identity = normalize_store_identity(credentials.scope_key())
+    if not identity:
+        return
+    # Allowed: the check spans merchants by design; it reads only whether the store is taken and by whom (us or not).
+    with scopes_disabled():
+        taken = StoreConnection.objects.filter(platform=platform, store_identity=identity, archived_at__isnull=True)
+        if exclude_pk is not None:
+            taken = taken.exclude(pk=exclude_pk)
+        owner = taken.values_list("merchant_id", flat=True).first()
+    if owner is None:
+        return
+    if owner == merchant.pk:
+        message = "You already have a connection to this store."
+    else:
+        message = "This store is already connected to another Koongo account. A store can be connected by one account only."
+    raise ValidationError({type(credentials).identity_field: message})
+
+
 @transaction.atomic
 def store_connection_create(*, merchant: Merchant, platform: str, name: str, credentials: dict) -> StoreConnection:
     model = credentials_validate(platform, credentials)
+    if StoreConnection.objects.filter(merchant=merchant, name=name).exists():
+        raise ValidationError({"name": "You already have a store connection with this name."})
+    store_identity_check(merchant=merchant, platform=platform, credentials=model)
+    try:
+        clients.check_store_urls(platform, model)
+    except UnsafeUrl as error:
+        raise ValidationError({type(model).identity_field: error.message}) from None
     try:
         with transaction.atomic():
             return StoreConnection.objects.create(
                 merchant=merchant, platform=platform, name=name, shop_url=model.scope_key(), credentials=credentials_for_storage(model)
             )
     except IntegrityError:
+        # Lost a race with a concurrent create: the constraints decided; say which one.
+        store_identity_check(merchant=merchant, platform=platform, credentials=model)
         raise ValidationError({"name": "You already have a store connection with this name."}) from None
+
+
+def _ask_store(store_connection: StoreConnection):
+    """(info, True, message) from the store's own answer; the adapter's errors (and the SSRF guard's) are raised."""
+    with clients.store_adapter(store_connection) as adapter:
+        info = adapter.test_connection()
+    tax = "incl." if info.prices_include_tax else "excl."
+    return info, True, f"Connected to {info.name} ({info.currency}, prices {tax} tax)."
 
 
 def store_connection_test(*, store_connection: StoreConnection) -> StoreConnection:
     """Ask the store who it is; record the shop's currency, tax basis and capabilities, or what is wrong."""
     from platforms import registry
 
-    adapter = clients.store_adapter(store_connection)
     try:
-        info = adapter.test_connection()
-        ok, message = (
-            True,
-            f"Connected to {info.name} ({info.currency}, prices {'incl.' if info.prices_include_tax else 'excl.'} tax).",
-        )
+        info, ok, message = _ask_store(store_connection)
+    except UnsafeUrl as error:
+        info, ok, message = None, False, f"Koongo will not call this store's address: {error.message}"
     except AuthError as error:
         info, ok, message = None, False, f"The store refused the credentials: {error.message}"
     except TransientError as error:
         info, ok, message = None, False, f"The store could not be reached: {error.message}"
     except HttpError as error:
         info, ok, message = None, False, f"The store refused the test: {error.message}"
-    finally:
-        adapter.close()
     store_connection.last_tested_at = timezone.now()
     store_connection.last_test_ok = ok
     store_connection.last_test_message = message
@@ -270,4 +337,10 @@ def store_connection_test(*, store_connection: StoreConnection) -> StoreConnecti
         store_connection.prices_include_tax = info.prices_include_tax
         fields += ["currency", "prices_include_tax"]
     store_connection.save(update_fields=fields)
+    if ok:
+        # The store answered with these credentials: resume the connections that its refused credentials paused.
+        for connection in MiintoConnection.objects.filter(
+            store_connection=store_connection, paused_source=PauseSource.STORE_CREDENTIALS
+        ):
+            miinto_connection_clear_pause(connection=connection, source=PauseSource.STORE_CREDENTIALS)
     return store_connection

@@ -68,8 +68,10 @@ def install_complete(*, request, merchant, params) -> StoreConnection:
     grant = oauth.exchange_code(app, shop, params["code"], base_url=base_url, transport=clients.transport_for("shopify"))
     credentials = oauth.install_credentials(app, shop, grant, base_url=base_url)
     with transaction.atomic():
-        store = StoreConnection.objects.filter(merchant=merchant, platform="shopify", shop_url=shop).first()
+        store = StoreConnection.objects.filter(merchant=merchant, platform="shopify", shop_url=shop, archived_at__isnull=True).first()
         if store is None:
+            # A shop installed by another merchant stays theirs: refused here, and by the constraint under a race.
+            services.store_identity_check(merchant=merchant, platform="shopify", credentials=credentials)
             store = StoreConnection(merchant=merchant, platform="shopify", name=shop, shop_url=shop)
         store.credentials = services.credentials_for_storage(credentials)
         store.save()

@@ -26,9 +26,11 @@ def _show_refusal(request, refusal: services.ActivationRefused) -> None:
 
 @merchant_required
 def connection_list(request):
+    archived = request.GET.get("archived") == "1"
     context = {
-        "connections": selectors.miinto_connections(request.merchant),
-        "stores": selectors.store_connections(request.merchant),
+        "connections": selectors.miinto_connections(request.merchant, archived=archived),
+        "stores": selectors.store_connections(request.merchant, archived=archived),
+        "archived": archived,
     }
     return render(request, "connections/list.html", context)
 

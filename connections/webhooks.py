@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 
 from connections import clients
 from connections.models import StoreConnection
+from connections.store_identity import normalize_store_identity
 from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
 from koongo.http import AuthError, PermanentError
@@ -30,14 +31,32 @@ def register_webhook_handler(kind: str, handler: Callable) -> None:
         _handlers[kind].append(handler)
 
 
-def _find_store(platform: str, pk: int | None, headers) -> StoreConnection | None:
-    # Allowed place: a webhook arrives with no session; we scope to the store's merchant once it is found.
+def _candidate_stores(platform: str, pk: int | None, headers) -> list[StoreConnection]:
+    """The live stores a delivery may be for: the one in its URL, or those named by the unsigned shop-domain header."""
+    # Allowed place: a webhook arrives with no session; we scope to the store's merchant once it is verified.
     with scopes_disabled():
-        stores = StoreConnection.objects.filter(platform=platform).select_related("merchant")
+        stores = StoreConnection.objects.filter(platform=platform, archived_at__isnull=True).select_related("merchant")
         if pk is not None:
-            return stores.filter(pk=pk).first()
-        shop = headers.get("X-Shopify-Shop-Domain", "")
-        return stores.filter(shop_url=shop).first() if shop else None
+            return list(stores.filter(pk=pk))
+        identity = normalize_store_identity(headers.get("X-Shopify-Shop-Domain", ""))
+        return list(stores.filter(store_identity=identity).order_by("pk")) if identity else []
+
+
+def _verified(platform: str, candidates: list[StoreConnection], request):
+    """(store, event) for the first candidate whose own secret verifies the delivery; (None, None) when none does.
+
+    The shop-domain header is not signed, so it only narrows the search: the signature decides whose delivery it is.
+    """
+    from platforms.errors import WebhookRejected
+
+    for store in candidates:
+        with merchant_scope(store.merchant):
+            try:
+                with clients.store_adapter(store) as adapter:
+                    return store, adapter.verify_webhook(dict(request.headers), request.body)
+            except (WebhookRejected, AuthError, PermanentError) as error:
+                log.warning("webhook.refused", platform=platform, store=store.pk, error=str(error))
+    return None, None
 
 
 @csrf_exempt
@@ -45,19 +64,15 @@ def _find_store(platform: str, pk: int | None, headers) -> StoreConnection | Non
 def receive(request, platform: str, pk: int | None = None):
     """200 for a verified (or duplicate) delivery, 401 for a bad signature, 404 for an unknown store."""
     from platforms.dedupe import DeliveryDeduper
-    from platforms.errors import WebhookRejected
 
-    store = _find_store(platform, pk, request.headers)
-    if store is None:
+    candidates = _candidate_stores(platform, pk, request.headers)
+    if not candidates:
         return HttpResponse(status=404)
+    store, event = _verified(platform, candidates, request)
+    if store is None:
+        return HttpResponse(status=401)
     with merchant_scope(store.merchant):
-        try:
-            with clients.store_adapter(store) as adapter:
-                event = adapter.verify_webhook(dict(request.headers), request.body)
-        except (WebhookRejected, AuthError, PermanentError) as error:
-            log.warning("webhook.refused", platform=platform, store=store.pk, error=str(error))
-            return HttpResponse(status=401)
-        if not DeliveryDeduper(locks()).first_time(platform, f"{store.pk}:{event.delivery_id}"):
+        if not DeliveryDeduper(locks()).first_time(platform, f"{store.pk}:{event.dedupe_key}"):
             return HttpResponse(status=200)
         for handler in _handlers.get(str(event.kind), []):
             handler(store, event)

@@ -33,6 +33,7 @@ DEFAULT_SECRET_NAMES = frozenset(
         "set-cookie",
         "x-auth-token",
         "x-shopify-access-token",
+        "miinto-api-auth-id",
         "miinto-api-auth-signature",
         "password",
         "secret",
@@ -159,6 +160,26 @@ def redact_json(value, secret_names: frozenset[str] = DEFAULT_SECRET_NAMES):
     return value
 
 
+def scrub_values(value, secrets: Iterable[str]):
+    """A deep copy of a logged value (str, dict, list) with every occurrence of each secret string replaced.
+
+    For identifiers that are secret wherever they appear (in a path, a header, a body or an error message),
+    where redaction by key name cannot reach.
+    """
+    secrets = [s for s in secrets if s]
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, REDACTED)
+        return value
+    if isinstance(value, dict):
+        return {k: scrub_values(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_values(v, secrets) for v in value]
+    return value
+
+
 def redact_body(content: bytes | str | None, secret_names: frozenset[str] = DEFAULT_SECRET_NAMES, limit: int = 4000):
     """A loggable form of a body: redacted JSON when it parses, else a truncated string."""
     if not content:
@@ -253,6 +274,10 @@ class ApiClient:
         """Hook for subclasses to sign or decorate a built request."""
         return request
 
+    def secret_values(self, request: httpx.Request, response: httpx.Response | None) -> Iterable[str]:
+        """Values to scrub from this call's log line and record wherever they appear; subclasses name theirs."""
+        return ()
+
     def check(self, response: httpx.Response) -> None:
         """Raise the mapped error for a failed response; subclasses add platform-specific signals."""
         error = error_for_response(response)
@@ -301,14 +326,15 @@ class ApiClient:
             self._record(request, response, error, started)
 
     def _record(self, request: httpx.Request, response: httpx.Response | None, error: HttpError | None, started: float) -> None:
+        secrets = list(self.secret_values(request, response))
         record = CallRecord(
             method=request.method,
-            url=str(request.url.copy_with(query=None)),
+            url=scrub_values(str(request.url.copy_with(query=None)), secrets),
             status=response.status_code if response is not None else None,
             duration_ms=int((time.monotonic() - started) * 1000),
-            request_body=redact_body(request.content, self.secret_names),
-            response_body=redact_body(response.content, self.secret_names) if response is not None else None,
-            error=str(error) if error else None,
+            request_body=scrub_values(redact_body(request.content, self.secret_names), secrets),
+            response_body=scrub_values(redact_body(response.content, self.secret_names), secrets) if response is not None else None,
+            error=scrub_values(str(error), secrets) if error else None,
         )
         metrics.REMOTE_CALLS.labels(self.remote, call_outcome(error)).inc()
         metrics.REMOTE_CALL_SECONDS.labels(self.remote).observe(record.duration_ms / 1000)
@@ -316,10 +342,10 @@ class ApiClient:
             "http.call",
             method=record.method,
             url=record.url,
-            query=str(request.url.query, "ascii", "replace") if request.url.query else "",
+            query=scrub_values(str(request.url.query, "ascii", "replace"), secrets) if request.url.query else "",
             status=record.status,
             duration_ms=record.duration_ms,
-            request_headers=redact_headers(request.headers.items(), self.secret_names),
+            request_headers=scrub_values(redact_headers(request.headers.items(), self.secret_names), secrets),
             request_body=record.request_body,
             error=record.error,
         )

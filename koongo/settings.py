@@ -5,6 +5,7 @@ REDIS_URL to Redis for broker, cache and locks.
 """
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,6 +49,7 @@ INSTALLED_APPS = [
     "csp",
     "auditlog",
     "django_prometheus",
+    "axes",
     "koongo",
     "koongo.accounts",
     "connections",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "koongo.accounts.middleware.MerchantScopeMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes asks: it turns a lock-out raised during authentication into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "koongo.urls"
@@ -169,8 +173,28 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
+# Login throttling by django-axes: failures count per (IP address, username), so an attacker elsewhere cannot lock a
+# merchant out, and a lock-out ends by itself after the cool-off. Axes' backend must come first to refuse early.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=15 * 60)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "koongo.accounts.login_throttle.attempted_username"
+AXES_LOCKOUT_CALLABLE = "koongo.accounts.login_throttle.locked_out"
+AXES_VERBOSE = False
+# The client's address: REMOTE_ADDR, unless TRUSTED_PROXY_COUNT declares the reverse proxies in front of Django. Then
+# it is the right-most X-Forwarded-For entry, the one our nearest proxy appended (the proxies beyond it are listed
+# after the client, hence N - 1 for ipware); a longer, forged header falls back to REMOTE_ADDR, never to its own claim.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
+AXES_IPWARE_META_PRECEDENCE_ORDER = env.list(
+    "AXES_IPWARE_META_PRECEDENCE_ORDER",
+    default=["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"],
+)
 if DJANGO_ENV == "test":
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # PBKDF2 costs ~0.5 s a user here
 
@@ -228,6 +252,16 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = IS_PROD
 CSRF_COOKIE_SECURE = IS_PROD
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# HTTPS only in production: redirect plain HTTP and send HSTS (a year, subdomains, preload) unless turned off.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=IS_PROD)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if IS_PROD else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=IS_PROD)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=IS_PROD)
+# Load balancers probe the health endpoints over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# Behind a TLS-terminating proxy, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO (trusted as "https").
+if env.str("SECURE_PROXY_SSL_HEADER", default=""):
+    SECURE_PROXY_SSL_HEADER = (env.str("SECURE_PROXY_SSL_HEADER"), "https")
 X_FRAME_OPTIONS = "DENY"
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -279,6 +313,9 @@ SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="koongo-dev-app
 MIINTO_ENVIRONMENTS = env.dict("MIINTO_ENVIRONMENTS", default={})
 MIINTO_SIMULATOR_URL = env.str("MIINTO_SIMULATOR_URL", default="http://127.0.0.1:8765")
 STORE_SIMULATOR_URL = env.str("STORE_SIMULATOR_URL", default="http://127.0.0.1:8766")
+# The SSRF guard (koongo/url_guard.py): store URLs must be https and public, except where development says otherwise,
+# which is how the demo and the tests reach the simulators on loopback. Never on in production.
+ALLOW_PRIVATE_STORE_URLS = env.bool("ALLOW_PRIVATE_STORE_URLS", default=not IS_PROD)
 
 # --- logging -------------------------------------------------------------------------------
 LOGGING = {

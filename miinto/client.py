@@ -146,6 +146,20 @@ class MiintoClient(ApiClient):
         )
         return request
 
+    def secret_values(self, request: httpx.Request, response: httpx.Response | None) -> list[str]:
+        """The channel id is a credential (it names the session the token signs for): scrub it like the token.
+
+        The login answer carries the new channel's id before the session holds it, so it is read from that body.
+        """
+        secrets = [self.session.channel_id] if self.session else []
+        if response is not None and request.method == "POST" and request.url == self._login_url:
+            try:
+                data = response.json().get("data") or {}
+                secrets.append(str(data.get("id") or ""))
+            except (ValueError, AttributeError):
+                pass
+        return secrets
+
     def check(self, response: httpx.Response) -> None:
         """Map failures using Miinto's `meta.message` and `meta.code`, also on a 2xx whose meta says failure."""
         meta: dict = {}

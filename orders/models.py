@@ -20,7 +20,8 @@ class DecidedBy(models.TextChoices):
 class Transfer(TenantModel):
     """Miinto's offer of pending positions to one shop."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="transfers")
+    # RESTRICT here and on every business record: a connection is archived, never deleted with its history.
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="transfers")
     miinto_id = models.BigIntegerField()
     created_at_miinto = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
@@ -53,7 +54,7 @@ POSITION_TRANSITIONS = {
 class Position(TenantModel):
     """One order line Miinto offers; decided exactly once."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="+")
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="positions")
     miinto_id = models.BigIntegerField()
     quantity = models.PositiveIntegerField()
@@ -115,7 +116,7 @@ class OrderStatus(models.TextChoices):
 class Order(TenantModel):
     """A Miinto order made from accepted positions, with its addresses and its store counterpart."""
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="orders")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="orders")
     transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
     miinto_id = models.BigIntegerField(help_text="The merchant-level order id")
     parent_order_id = models.BigIntegerField(null=True, blank=True, help_text="The customer-facing order number")

@@ -31,10 +31,18 @@ class StoreCredentials(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     # "form": the merchant types the fields in; "oauth": the UI runs the platform's install flow instead.
     install: ClassVar[Literal["form", "oauth"]] = "form"
+    # The field that names the store (its `scope_key`), where "already connected" and unsafe-address errors are shown.
+    identity_field: ClassVar[str] = "__all__"
+    # Fields that say where Koongo connects (e.g. a simulator's address): set from settings, never by a merchant.
+    location_fields: ClassVar[tuple[str, ...]] = ()
 
     def scope_key(self) -> str:
         """A stable, secret-free name for this store, used in lock, ledger and rate-limit keys."""
         raise NotImplementedError
+
+    def outbound_urls(self) -> list[str]:
+        """The base URLs the adapter will call with these credentials, for the SSRF guard to check."""
+        return []
 
     @classmethod
     def form_fields(cls) -> list[FormField]:

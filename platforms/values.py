@@ -278,7 +278,7 @@ class WebhookKind(StrEnum):
 
 
 class WebhookEvent(Value):
-    """A verified delivery. `shop` is a routing hint only where the platform does not sign it; dedupe on `delivery_id`."""
+    """A verified delivery. `shop` is a routing hint only where the platform does not sign it; dedupe on `dedupe_key`."""
 
     platform: str
     kind: WebhookKind
@@ -288,3 +288,10 @@ class WebhookEvent(Value):
     order_id: str | None = None
     object_id: str | None = None
     payload: dict[str, Any] = Field(default_factory=dict)
+    # Where the delivery id header is not signed (Shopify), an identity read from the signed body instead.
+    signed_key: str | None = None
+
+    @property
+    def dedupe_key(self) -> str:
+        """What makes two deliveries the same: never an unsigned header, which anyone replaying a body may change."""
+        return self.signed_key or self.delivery_id

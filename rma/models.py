@@ -52,7 +52,8 @@ class Rma(TenantModel):
     cannot hold a refund push for any other RMA, nor two for one.
     """
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="rmas")
+    # RESTRICT: a connection is archived, never deleted with its RMAs and refunds (deleting the merchant still cascades).
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="rmas")
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="rmas")
     miinto_id = models.BigIntegerField(help_text="Miinto's return id")
     miinto_order_id = models.BigIntegerField(help_text="The merchant-level Miinto order id")
@@ -171,8 +172,8 @@ class StoreRefund(TenantModel):
     it, so a refund we pushed can never become an RMA request (no echo), and one of the store's only once.
     """
 
-    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="store_refunds")
-    store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="store_refunds")
+    store_connection = models.ForeignKey(StoreConnection, on_delete=models.RESTRICT, related_name="+")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="store_refunds")
     store_refund_id = models.CharField(max_length=200)
     store_order_id = models.CharField(max_length=200)

@@ -26,6 +26,7 @@ from connections.models import (
     Direction,
     Flow,
     MiintoConnection,
+    PauseSource,
     RunStatus,
     SyncRun,
     Trigger,
@@ -263,7 +264,8 @@ def sync_run_execute(run: SyncRun) -> str:
             spec.runner(ctx)
         except AuthError:
             error = _auth_pause_reason(ctx)
-            miinto_connection_pause(connection=run.connection, reason=error)
+            source = PauseSource.STORE_CREDENTIALS if ctx.refused_by_store() else PauseSource.MIINTO_CREDENTIALS
+            miinto_connection_pause(connection=run.connection, reason=error, source=source)
         except Exception as exc:  # a run always ends with a status; the next scheduled run starts over from the watermark
             log.exception("sync run %s (%s) failed", run.pk, run.flow)
             error = f"{type(exc).__name__}: {exc}"

@@ -22,6 +22,19 @@ def merchant_required(view):
     return wrapper
 
 
+def owner_required(view):
+    """Like merchant_required, for owners only: what a staff member's mistake must not do (archiving a connection)."""
+
+    @merchant_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.membership.role != "owner":
+            raise PermissionDenied("Only an owner of this merchant may do this.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def write_required(view):
     """Like merchant_required, and refuses POSTs from viewers."""
 

@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 
 from koongo.accounts.models import TIMEZONE_CHOICES, ApiKeyRole, Plan, Role
 
 
-def _failure_keys(request, username: str) -> list[str]:
-    ip = request.META.get("REMOTE_ADDR", "unknown") if request else "unknown"
-    return [f"login-fail:ip:{ip}", f"login-fail:user:{(username or '').lower()}"]
-
-
 class RateLimitedLoginForm(AuthenticationForm):
-    """Django's login form, refusing further tries per IP and per username after repeated failures."""
+    """Django's login form; django-axes (settings.AXES_*) counts its failures per IP and username and locks out."""
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "too_many": "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again.",
     }
-
-    def clean(self):
-        username = self.cleaned_data.get("username", "")
-        keys = _failure_keys(self.request, username)
-        limit = settings.LOGIN_FAILURE_LIMIT
-        if any((cache.get(key) or 0) >= limit for key in keys):
-            raise forms.ValidationError(
-                self.error_messages["too_many"], code="too_many", params={"minutes": settings.LOGIN_FAILURE_WINDOW // 60}
-            )
-        try:
-            return super().clean()
-        except forms.ValidationError:
-            for key in keys:
-                cache.add(key, 0, settings.LOGIN_FAILURE_WINDOW)
-                try:
-                    cache.incr(key)
-                except ValueError:
-                    cache.set(key, 1, settings.LOGIN_FAILURE_WINDOW)
-            raise
 
 
 class SignupForm(forms.Form):

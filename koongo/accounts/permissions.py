@@ -3,6 +3,19 @@
 from rest_framework import permissions
 
 
+class IsOwner(permissions.BasePermission):
+    """Owners only, for what a staff member's mistake must not do (archiving a connection, say).
+
+    Checked on the object, after the lookup, so another merchant's id still answers 404, never 403.
+    """
+
+    message = "Only an owner of this merchant may do this."
+
+    def has_object_permission(self, request, view, obj):
+        actor = getattr(request, "actor", None)
+        return actor is not None and actor.role == "owner"
+
+
 class IsMerchantMember(permissions.BasePermission):
     message = "This API key or user has read-only access."
 

@@ -70,7 +70,7 @@ class ProviderSource(models.TextChoices):
 class Shipment(TenantModel):
     """One shipment of a Miinto order: made in the store (found by polling or webhook) or marked as shipped by hand."""
 
-    connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.RESTRICT, related_name="+")
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
     source = models.CharField(max_length=10, choices=ShipmentSource.choices)
     store_shipment_id = models.CharField(max_length=200, blank=True, help_text="The store's id; empty for manual shipments")
@@ -171,7 +171,7 @@ def label_upload_to(instance, filename: str) -> str:
 class Label(TenantModel):
     """A Miinto shipping label PDF, stored through Django's storage API."""
 
-    connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.RESTRICT, related_name="+")
     order = models.OneToOneField("orders.Order", on_delete=models.CASCADE, related_name="label")
     file = models.FileField(upload_to=label_upload_to, max_length=300)
     size = models.PositiveIntegerField()

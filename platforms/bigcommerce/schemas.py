@@ -27,6 +27,9 @@ When = Annotated[datetime, BeforeValidator(_rfc2822)]
 class BigCommerceCredentials(StoreCredentials):
     """A store-level API account: the store hash and access token, plus the client secret that signs webhooks."""
 
+    identity_field = "store_hash"
+    location_fields = ("base_url",)
+
     store_hash: str = Field(title="Store hash", description="The code in the API path, e.g. abc123 in /stores/abc123/v3", min_length=1)
     access_token: SecretStr = Field(title="Access token", description="The API account's access token (X-Auth-Token)")
     client_secret: SecretStr | None = Field(None, title="Client secret", description="The API account's client secret; verifies webhooks")
@@ -44,6 +47,9 @@ class BigCommerceCredentials(StoreCredentials):
 
     def api_url(self) -> str:
         return (self.base_url or API_URL).rstrip("/")
+
+    def outbound_urls(self) -> list[str]:
+        return [self.api_url()]
 
 
 class Payload(BaseModel):

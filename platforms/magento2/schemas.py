@@ -28,6 +28,8 @@ When = Annotated[datetime, BeforeValidator(_utc)]
 class Magento2Credentials(StoreCredentials):
     """The four values of a Magento integration, where to reach the store, and what REST cannot tell us."""
 
+    identity_field = "base_url"
+
     base_url: str = Field(title="Store URL", description="The store's base URL, e.g. https://shop.example.com")
     store_code: str = Field("default", title="Store view code", description="The store view whose prices and currency apply")
     consumer_key: str = Field(title="Consumer key", min_length=1)
@@ -58,6 +60,9 @@ class Magento2Credentials(StoreCredentials):
 
     def scope_key(self) -> str:
         return f"{urlsplit(self.base_url).netloc}/{self.store_code}"
+
+    def outbound_urls(self) -> list[str]:
+        return [self.base_url]
 
     def rest_url(self) -> str:
         return f"{self.base_url}/rest/{self.store_code}"

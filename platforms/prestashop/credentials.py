@@ -15,6 +15,8 @@ KEY = re.compile(r"^[A-Za-z0-9]{32}$")
 class PrestaShopCredentials(StoreCredentials):
     """The merchant creates a webservice key (Advanced Parameters › Webservice) and picks a payment module for Miinto."""
 
+    identity_field = "shop_url"
+
     shop_url: str = Field(
         title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
     )
@@ -50,3 +52,6 @@ class PrestaShopCredentials(StoreCredentials):
     def scope_key(self) -> str:
         parts = urlsplit(self.shop_url)
         return f"{parts.netloc}{parts.path}"
+
+    def outbound_urls(self) -> list[str]:
+        return [self.shop_url]

@@ -29,6 +29,8 @@ class ShopifyCredentials(StoreCredentials):
     """The merchant types the shop domain; the OAuth install adds the offline token and its scopes."""
 
     install = "oauth"
+    identity_field = "shop_domain"
+    location_fields = ("base_url",)
 
     shop_domain: str = Field(title="Shop domain", description="The shop's myshopify.com domain, e.g. acme.myshopify.com")
     access_token: SecretStr = system_field(...)
@@ -51,6 +53,9 @@ class ShopifyCredentials(StoreCredentials):
 
     def shop_url(self) -> str:
         return (self.base_url or f"https://{self.shop_domain}").rstrip("/")
+
+    def outbound_urls(self) -> list[str]:
+        return [self.shop_url()]
 
     def graphql_url(self) -> str:
         return f"{self.shop_url()}/admin/api/{self.api_version}/graphql.json"

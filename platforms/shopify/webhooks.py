@@ -36,6 +36,17 @@ def _gid(kind: str, value) -> str | None:
     return None if value is None else f"gid://shopify/{kind}/{value}"
 
 
+def signed_key(topic: str, payload, body: bytes) -> str:
+    """The delivery's identity from the signed body: the object's id and its change time, else the body's hash.
+
+    X-Shopify-Webhook-Id is not covered by the HMAC, so a replayed body with a fresh id must still dedupe.
+    """
+    if isinstance(payload, dict) and payload.get("id") is not None:
+        changed = payload.get("updated_at") or payload.get("created_at") or ""
+        return f"{topic}:{payload['id']}:{changed}"
+    return f"{topic}:sha256:{hashlib.sha256(body).hexdigest()}"
+
+
 def verify_delivery(headers: Mapping[str, str], body: bytes, *, secrets: Sequence[str]) -> WebhookEvent:
     """The event of a genuine delivery; WebhookRejected otherwise.
 
@@ -75,15 +86,16 @@ def verify_delivery(headers: Mapping[str, str], body: bytes, *, secrets: Sequenc
         order_id=order_id,
         object_id=object_id,
         payload=payload if isinstance(payload, dict) else {"body": payload},
+        signed_key=signed_key(topic, payload, body),
     )
 
 
 def receive_delivery(
     headers: Mapping[str, str], body: bytes, *, secrets: Sequence[str], deduper: DeliveryDeduper
 ) -> WebhookEvent | None:
-    """Verify a delivery and return its event, or None when this delivery id was already received."""
+    """Verify a delivery and return its event, or None when the same signed event was already received."""
     event = verify_delivery(headers, body, secrets=secrets)
-    return event if deduper.first_time(PLATFORM, event.delivery_id) else None
+    return event if deduper.first_time(PLATFORM, event.dedupe_key) else None
 
 
 def register_webhooks(client: ShopifyClient, uri: str, topics: Sequence[str] = DEFAULT_TOPICS) -> dict[str, str]:

@@ -13,6 +13,8 @@ from platforms.credentials import StoreCredentials
 class Shopware5Credentials(StoreCredentials):
     """The merchant enables API access for a backend user (Settings › User administration) and picks the ids below."""
 
+    identity_field = "shop_url"
+
     shop_url: str = Field(
         title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
     )
@@ -37,3 +39,6 @@ class Shopware5Credentials(StoreCredentials):
     def scope_key(self) -> str:
         parts = urlsplit(self.shop_url)
         return f"{parts.netloc}{parts.path}"
+
+    def outbound_urls(self) -> list[str]:
+        return [self.shop_url]

@@ -42,6 +42,18 @@ def shopify_credentials(sim) -> dict:
     return sim.demo_credentials(base_url=f"{settings.STORE_SIMULATOR_URL}/shopify")
 
 
+def shopify_api_credentials(sim) -> dict:
+    """What an integrator sends: no `base_url`, which Koongo sets from SHOPIFY_API_BASE_URL (see `simulated_shopify_api`)."""
+    return {k: v for k, v in shopify_credentials(sim).items() if k != "base_url"}
+
+
+@pytest.fixture
+def simulated_shopify_api(settings, shopify_sim):
+    """Shopify stores created through the API point at the simulator, as the demo's settings make them."""
+    settings.SHOPIFY_API_BASE_URL = settings.STORE_SIMULATOR_URL
+    return shopify_sim
+
+
 @pytest.fixture
 def tested_store(merchant, shopify_sim):
     """A tested Shopify store connection of merchant A."""

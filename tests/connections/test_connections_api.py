@@ -6,15 +6,15 @@ from connections.models import MiintoConnection, StoreConnection
 from koongo.accounts.models import Plan
 from koongo.accounts.tenancy import merchant_scope
 from tests.conftest import make_api_client
-from tests.connections.conftest import DK_SHOP, MIINTO_PASSWORD, MIINTO_USER, shopify_credentials
+from tests.connections.conftest import DK_SHOP, MIINTO_PASSWORD, MIINTO_USER, shopify_api_credentials
 
 LOGIN = {"environment": "simulator", "username": MIINTO_USER, "password": MIINTO_PASSWORD}
 
 
-def test_integrator_journey(api_client, merchant, miinto_sim, shopify_sim):
+def test_integrator_journey(api_client, merchant, miinto_sim, simulated_shopify_api):
     store = api_client.post(
         "/api/v1/store-connections/",
-        {"platform": "shopify", "name": "Web", "credentials": shopify_credentials(shopify_sim)},
+        {"platform": "shopify", "name": "Web", "credentials": shopify_api_credentials(simulated_shopify_api)},
         format="json",
     )
     assert store.status_code == 201, store.json()
@@ -179,8 +179,8 @@ def test_viewer_key_reads_but_cannot_change(connection, merchant):
     assert connection.status == "active"
 
 
-def test_idempotency_key_replays_the_first_response(api_client, merchant, shopify_sim):
-    payload = {"platform": "shopify", "name": "Web", "credentials": shopify_credentials(shopify_sim)}
+def test_idempotency_key_replays_the_first_response(api_client, merchant, simulated_shopify_api):
+    payload = {"platform": "shopify", "name": "Web", "credentials": shopify_api_credentials(simulated_shopify_api)}
     first = api_client.post("/api/v1/store-connections/", payload, format="json", HTTP_IDEMPOTENCY_KEY="abc-123")
     second = api_client.post("/api/v1/store-connections/", payload, format="json", HTTP_IDEMPOTENCY_KEY="abc-123")
     assert (first.status_code, second.status_code) == (201, 201)
@@ -188,8 +188,9 @@ def test_idempotency_key_replays_the_first_response(api_client, merchant, shopif
     assert second["Idempotent-Replay"] == "true"
     with merchant_scope(merchant):
         assert StoreConnection.objects.count() == 1
+    another_shop = {**payload["credentials"], "shop_domain": "another-shop.myshopify.com"}
     other = api_client.post(
-        "/api/v1/store-connections/", {**payload, "name": "Other"}, format="json", HTTP_IDEMPOTENCY_KEY="abc-456"
+        "/api/v1/store-connections/", {**payload, "name": "Other", "credentials": another_shop}, format="json", HTTP_IDEMPOTENCY_KEY="abc-456"
     )
     assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
 

@@ -44,3 +44,11 @@ def test_an_unknown_shop_answers_404(client, tested_store, received, settings):
     body = b"{}"
     assert _deliver(client, tested_store, body, secret=settings.SHOPIFY_CLIENT_SECRET, shop="other.myshopify.com").status_code == 404
     assert received == []
+
+
+def test_a_signed_body_replayed_under_a_fresh_webhook_id_is_deduped(client, tested_store, received, settings):
+    """X-Shopify-Webhook-Id is not signed: a captured body sent again with a new id must not be processed twice."""
+    body = json.dumps({"id": 7, "order_id": 99, "created_at": "2026-03-03T09:30:00+01:00"}).encode()
+    assert _deliver(client, tested_store, body, secret=settings.SHOPIFY_CLIENT_SECRET, delivery="d-1").status_code == 200
+    assert _deliver(client, tested_store, body, secret=settings.SHOPIFY_CLIENT_SECRET, delivery="d-forged").status_code == 200
+    assert received == [(tested_store.pk, "refund_created", "d-1")]

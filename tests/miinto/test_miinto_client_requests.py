@@ -456,3 +456,25 @@ def test_tokens_and_passwords_never_reach_the_log(api):
     text = repr(logs) + repr(records)
     assert "pw-SECRET" not in text and "f" * 40 not in text
     assert [r.url for r in records] == [f"https://{AUTH_HOST}/channels", f"https://{ORDER_HOST}/shops/{SHOP}"]
+
+
+def test_the_channel_id_never_reaches_the_log_or_the_call_records(api):
+    """The channel id names the signed session, so it is redacted like the token: in headers, paths, bodies, errors."""
+    api.post(f"https://{AUTH_HOST}/channels").mock(return_value=ok({"id": CHANNEL, "token": "f" * 40, "privileges": {}}))
+    api.get(f"https://{AUTH_HOST}/channels/{CHANNEL}").mock(return_value=fail(404, "not_found", f"channel {CHANNEL} unknown"))
+    api.get(host=ORDER_HOST).mock(return_value=ok({"id": SHOP, "name": "X"}))
+    records = []
+    client = MiintoClient(MiintoEnvironment.PRODUCTION, "merchant@example.com", "pw-SECRET", on_call=records.append)
+    with structlog.testing.capture_logs() as logs:
+        client.shop(SHOP)
+        with pytest.raises(PermanentError):
+            client.channel()
+    text = repr(logs) + repr(records)
+    assert CHANNEL not in text
+    assert [r.url for r in records] == [
+        f"https://{AUTH_HOST}/channels",
+        f"https://{ORDER_HOST}/shops/{SHOP}",
+        f"https://{AUTH_HOST}/channels/***",
+    ]
+    assert records[0].response_body["data"]["id"] == "***"
+    assert logs[1]["request_headers"]["miinto-api-auth-id"] == "***"

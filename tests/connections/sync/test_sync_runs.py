@@ -134,7 +134,7 @@ def test_refused_miinto_credentials_pause_the_connection(connection, orders_flow
     run.refresh_from_db()
     assert (run.status, run.error_summary) == (RunStatus.FAILED, reason)
     fresh = reload(connection)
-    assert (fresh.paused_at, fresh.paused_reason) == (T0, reason)
+    assert (fresh.paused_at, fresh.paused_reason, fresh.paused_source) == (T0, reason, "miinto_credentials")
     with pytest.raises(SyncRefused):
         request_orders(fresh)
 
@@ -149,6 +149,7 @@ def test_refused_store_credentials_say_it_was_the_store(connection, orders_flow,
     with django_capture_on_commit_callbacks(execute=True):
         request_orders(connection)
     assert reload(connection).paused_reason.startswith("The store rejected the credentials on 2026-03-02 09:00 UTC.")
+    assert reload(connection).paused_source == "store_credentials"
     with merchant_scope(connection.merchant):
         from connections.models import ActivityEntry
 

@@ -55,12 +55,25 @@ def test_the_previous_secret_verifies_while_a_rotation_applies():
     assert verify_delivery(_headers(secret="old-secret"), BODY, secrets=[SECRET, "old-secret"]).delivery_id
 
 
-def test_a_replayed_delivery_is_deduped_by_its_webhook_id():
+def test_a_replayed_delivery_is_deduped_on_its_signed_body_not_the_unsigned_webhook_id():
     deduper = DeliveryDeduper(Locks(MemoryBackend()))
     first = receive_delivery(_headers(), BODY, secrets=[SECRET], deduper=deduper)
     replay = receive_delivery(_headers(), BODY, secrets=[SECRET], deduper=deduper)
-    other = receive_delivery(_headers(delivery="another-delivery"), BODY, secrets=[SECRET], deduper=deduper)
-    assert (first.object_id, replay, other.delivery_id) == ("gid://shopify/Refund/929361462", None, "another-delivery")
+    # The webhook id header is not signed: the same signed body under a fresh id is still the same delivery.
+    renamed = receive_delivery(_headers(delivery="another-delivery"), BODY, secrets=[SECRET], deduper=deduper)
+    assert (first.object_id, replay, renamed) == ("gid://shopify/Refund/929361462", None, None)
+    assert first.dedupe_key == "refunds/create:929361462:2026-03-03T09:30:00+01:00"
+
+
+def test_a_changed_object_is_a_new_delivery():
+    deduper = DeliveryDeduper(Locks(MemoryBackend()))
+    order = {"id": 450789469, "updated_at": "2026-03-20T10:00:00Z"}
+    later = {**order, "updated_at": "2026-03-20T11:00:00Z"}
+    first, second = (json.dumps(order).encode(), json.dumps(later).encode())
+    headers = {**_headers(first), "X-Shopify-Topic": "orders/updated"}
+    assert receive_delivery(headers, first, secrets=[SECRET], deduper=deduper).signed_key == "orders/updated:450789469:2026-03-20T10:00:00Z"
+    headers = {**_headers(second), "X-Shopify-Topic": "orders/updated"}
+    assert receive_delivery(headers, second, secrets=[SECRET], deduper=deduper).signed_key == "orders/updated:450789469:2026-03-20T11:00:00Z"
 
 
 def test_registration_creates_only_the_missing_subscriptions(shop, adapter):

@@ -9,8 +9,7 @@ class Migration(migrations.Migration):
     atomic = False  # concurrent index builds run outside a transaction
 
     dependencies = [
-        ('accounts', '0002_seed_plans'),
-        ('connections', '0001_initial'),
+        ('connections', '0003_store_identity_and_archive'),
     ]
 
     operations = [

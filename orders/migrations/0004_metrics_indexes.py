@@ -9,10 +9,8 @@ class Migration(migrations.Migration):
     atomic = False  # concurrent index builds run outside a transaction
 
     dependencies = [
-        ('accounts', '0002_seed_plans'),
-        ('catalog', '0002_feed_settings_product_map_and_stock_problems'),
-        ('connections', '0002_metrics_indexes'),
-        ('orders', '0002_shipments_and_labels'),
+        ('connections', '0004_metrics_indexes'),
+        ('orders', '0003_business_records_survive_connections'),
     ]
 
     operations = [

@@ -1,0 +1,65 @@
+"""Dashboard archive and restore of Miinto and store connections: owners only, after a confirmation page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from connections import archive, selectors
+from koongo.accounts.decorators import owner_required
+
+
+def _confirm_or_archive(request, *, subject, archive_it, back, kind: str):
+    """GET: the confirmation page saying what is kept; POST: archive, or show why not."""
+    if request.method != "POST":
+        return render(request, "connections/archive_confirm.html", {"subject": subject, "back": back, "kind": kind})
+    try:
+        archive_it()
+    except archive.ArchiveConflict as conflict:
+        messages.error(request, conflict.message)
+        return redirect(back)
+    messages.success(request, f"{subject} archived. Its orders, returns, refunds and labels are kept; restore it any time.")
+    return redirect("connections:list")
+
+
+@owner_required
+def connection_archive(request, pk):
+    connection = selectors.miinto_connection(request.merchant, pk)
+    return _confirm_or_archive(
+        request, subject=connection, kind="Miinto connection", back=f"/connections/{pk}/",
+        archive_it=lambda: archive.miinto_connection_archive(connection=connection),
+    )  # fmt: skip
+
+
+@owner_required
+@require_POST
+def connection_restore(request, pk):
+    connection = selectors.miinto_connection(request.merchant, pk)
+    try:
+        archive.miinto_connection_restore(connection=connection)
+        messages.success(request, f"{connection} restored. It stays disabled until you activate it.")
+    except archive.ArchiveConflict as conflict:
+        messages.error(request, conflict.message)
+    return redirect("connections:detail", pk=pk)
+
+
+@owner_required
+def store_archive(request, pk):
+    store = selectors.store_connection(request.merchant, pk)
+    return _confirm_or_archive(
+        request, subject=store, kind="store connection", back=f"/stores/{pk}/",
+        archive_it=lambda: archive.store_connection_archive(store=store),
+    )  # fmt: skip
+
+
+@owner_required
+@require_POST
+def store_restore(request, pk):
+    store = selectors.store_connection(request.merchant, pk)
+    try:
+        archive.store_connection_restore(store=store)
+        messages.success(request, f"{store} restored.")
+    except archive.ArchiveConflict as conflict:
+        messages.error(request, conflict.message)
+    return redirect("connections:store-detail", pk=pk)
