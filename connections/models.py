@@ -198,6 +198,7 @@ class SyncRun(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
     total = models.PositiveIntegerField(null=True, blank=True, help_text="Expected items, when known, for progress")
     seen = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)

@@ -136,6 +136,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
+# dispatcher tick (60 s) bounds how long a killed worker stalls a connection's flow (target: 120 s).
+SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
+SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Beat names tasks by dotted path, so no app imports a later one to schedule it. Apps add entries here.
 CELERY_BEAT_SCHEDULE: dict = {
