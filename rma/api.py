@@ -13,7 +13,6 @@ from koongo.api import MerchantViewSet
 from rma import selectors
 from rma.decisions import rma_decide
 from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequestPush, RmaStatus, StoreRefund, StoreRefundStatus
-from rma.outbox import rma_rows_execute
 from rma.requests import rma_request_create
 from rma.serializers import (
     RmaDecisionRequestSerializer,
@@ -63,7 +62,7 @@ class RmaViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveMo
         payload = RmaDecisionRequestSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         rma_decide(merchant=self.merchant, rma=rma, outcome=outcome, reason=payload.validated_data["reason"], actor=actor_name(request))
-        rma_rows_execute(rma.connection)
+        # Its push was queued on commit; the answer shows the RMA as decided here and the push's state.
         return Response(RmaSerializer(selectors.rma(self.merchant, rma.pk)).data)
 
     @extend_schema(request=RmaDecisionRequestSerializer, responses=RmaSerializer)
@@ -121,7 +120,6 @@ class OrderRmaRequestViewSet(IdempotentWritesMixin, mixins.ListModelMixin, Merch
             merchant=self.merchant, order=order, quantities=quantities, reason=payload.validated_data.get("reason", ""),
             actor=actor_name(request),
         )
-        rma_rows_execute(order.connection)
         push = RmaRequestPush.objects.select_related("rma", "store_refund").get(pk=push.pk)
         return Response(RmaRequestSerializer(push).data, status=status.HTTP_201_CREATED)
 

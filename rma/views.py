@@ -19,7 +19,6 @@ from rma.configuration import digest_opt_out_set, rma_settings_for, rma_settings
 from rma.decisions import ACTIVE_PUSH_STATES, rma_decide
 from rma.forms import DecisionForm, RmaRequestForm, RmaSettingsForm
 from rma.models import DecisionOutcome, StoreRefundStatus
-from rma.outbox import rma_rows_execute
 from rma.refunds import manual_refund_done
 from rma.requests import rma_request_create
 from rma.scope import refund_sync_scope, rma_scope
@@ -111,12 +110,8 @@ def rma_decision(request, pk, outcome):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect("rma:detail", pk=rma.pk)
-    rma_rows_execute(rma.connection)
-    rma = selectors.rma(request.merchant, pk)
-    if rma.is_pending:
-        messages.warning(request, "The decision is recorded and will be sent to Miinto when it answers.")
-    else:
-        messages.success(request, f"RMA {rma.miinto_id} {rma.status}.")
+    # The push to Miinto was queued when the decision committed; the page shows its state.
+    messages.success(request, f"RMA {rma.miinto_id}: the decision is recorded and is being sent to Miinto.")
     return redirect("rma:detail", pk=rma.pk)
 
 
@@ -163,7 +158,6 @@ def store_refund_action(request, pk, action):
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        rma_rows_execute(store_refund.connection)
         messages.success(request, "Done.")
     return redirect("rma:store-refund", pk=store_refund.pk)
 
@@ -197,8 +191,7 @@ def order_rma_request(request, order_pk):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back)
-    rma_rows_execute(order.connection)
-    messages.success(request, "The RMA request was sent to Miinto.")
+    messages.success(request, "The RMA request is recorded and is being sent to Miinto.")
     return redirect(back)
 
 
