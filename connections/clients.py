@@ -87,7 +87,9 @@ def miinto_client(connection, *, on_call: Callable | None = None) -> MiintoClien
 
 
 def store_adapter(store_connection, *, on_call: Callable | None = None):
-    """The platform adapter for a store connection, sharing the cross-process limiter and locks."""
+    """The platform adapter for a store connection, sharing the cross-process limiter and locks; its stock ledger
+    keeps its marks in PostgreSQL."""
+    from connections.stock_ledger import DatabaseLedgerRecords
     from platforms import registry
 
     return registry.build(
@@ -96,5 +98,6 @@ def store_adapter(store_connection, *, on_call: Callable | None = None):
         transport=_transports.get(store_connection.platform),
         limiter=rate_limiter(),
         locks=locks(),
+        ledger_records=DatabaseLedgerRecords(store_connection.merchant_id),
         on_call=on_call,
     )

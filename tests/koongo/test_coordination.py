@@ -127,15 +127,15 @@ def test_database_cache_extend_renews_only_our_own_live_lock():
 @pytest.mark.django_db
 def test_a_lease_outlives_its_short_ttl_while_it_is_renewed_and_expires_once_it_is_not():
     locks = Locks(backend())
-    with locks.lease("sync:7:orders", ttl=1) as lease:
+    with locks.lease("sync:7:orders", ttl=2) as lease:
         assert lease is not None
-        for _ in range(3):
-            time.sleep(0.6)
+        for _ in range(3):  # 3 s in all: past the 2 s ttl, held only by the renewals
+            time.sleep(1.0)
             assert lease.renew() is True
-        with locks.lease("sync:7:orders", ttl=1) as rival:
+        with locks.lease("sync:7:orders", ttl=2) as rival:
             assert rival is None
-        time.sleep(1.3)  # no renewal: the holder died
-        with locks.lease("sync:7:orders", ttl=1) as successor:
+        time.sleep(2.5)  # no renewal: the holder died
+        with locks.lease("sync:7:orders", ttl=2) as successor:
             assert successor is not None
             assert lease.renew() is False  # the dead holder can never take it back
 
