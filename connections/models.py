@@ -410,3 +410,16 @@ class StockChangeMark(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "namespace", "key"], name="stock_change_mark_once")]
+
+
+class SyncRunDailyCount(TenantModel):
+    """How many idle successful runs a connection's flow had on a day, kept when those runs are pruned."""
+
+    connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    day = models.DateField()
+    runs = models.PositiveIntegerField(default=0)
+    seen = models.PositiveIntegerField(default=0, help_text="Items those runs read")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "flow", "day"], name="one_run_count_per_flow_and_day")]

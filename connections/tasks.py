@@ -9,7 +9,7 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from connections import activity, outbox, runs
+from connections import activity, outbox, run_pruning, runs
 from connections.models import SyncRun
 from koongo.accounts.tenancy import merchant_scope
 
@@ -44,3 +44,8 @@ def dispatch_due_connections() -> int:
 @shared_task(name="connections.tasks.prune_activity")
 def prune_activity() -> int:
     return activity.activity_prune()
+
+
+@shared_task(name="connections.tasks.prune_sync_runs")
+def prune_sync_runs() -> int:
+    return run_pruning.sync_runs_prune()

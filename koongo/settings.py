@@ -140,6 +140,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # dispatcher tick (60 s) bounds how long a killed worker stalls a connection's flow (target: 120 s).
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
+SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Beat names tasks by dotted path, so no app imports a later one to schedule it. Apps add entries here.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -147,6 +148,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
     "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": 60.0},
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
+    # Idle successful sync runs older than SYNC_RUN_RETENTION_DAYS become per-day counts (connections.run_pruning).
+    "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
 }
 
 # --- auth ----------------------------------------------------------------------------------
