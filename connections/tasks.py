@@ -9,9 +9,10 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from connections import activity, outbox, run_pruning, runs
-from connections.models import SyncRun
+from connections import activity, outbox, remote_choices, run_pruning, runs
+from connections.models import MiintoConnection, StoreConnection, SyncRun
 from koongo.accounts.tenancy import merchant_scope
+from koongo.http import HttpError
 
 
 @shared_task(name="connections.tasks.run_flow")
@@ -49,3 +50,32 @@ def prune_activity() -> int:
 @shared_task(name="connections.tasks.prune_sync_runs")
 def prune_sync_runs() -> int:
     return run_pruning.sync_runs_prune()
+
+
+@shared_task(name="connections.tasks.refresh_market_providers")
+def refresh_market_providers(connection_id: int) -> str:
+    # A task's first load by id; the refresh runs in the connection's merchant scope.
+    with scopes_disabled():
+        connection = MiintoConnection.objects.select_related("merchant").filter(pk=connection_id).first()
+    if connection is None:
+        return "missing"
+    with merchant_scope(connection.merchant):
+        try:
+            remote_choices.market_providers_refresh(connection)
+        except HttpError:
+            return "failed"  # recorded on the cache entry; the next stale read queues another try
+    return "refreshed"
+
+
+@shared_task(name="connections.tasks.refresh_identifier_attributes")
+def refresh_identifier_attributes(store_id: int) -> str:
+    with scopes_disabled():
+        store = StoreConnection.objects.select_related("merchant").filter(pk=store_id).first()
+    if store is None:
+        return "missing"
+    with merchant_scope(store.merchant):
+        try:
+            remote_choices.identifier_attributes_refresh(store)
+        except (HttpError, ValueError):
+            return "failed"
+    return "refreshed"
