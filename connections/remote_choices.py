@@ -20,6 +20,8 @@ PROVIDERS_FRESH_SECONDS = 3600
 ATTRIBUTES_FRESH_SECONDS = 600
 KEEP_SECONDS = 7 * 24 * 3600
 REFRESH_GUARD_SECONDS = 60  # at most one queued refresh per key a minute
+RETRY_FAILED_SECONDS = 60  # a list never fetched because the remote failed is asked for again after this
+KEY_NAMESPACE = "remote-lists"  # tests give each test its own
 
 
 @dataclass(frozen=True)
@@ -34,15 +36,17 @@ class Cached:
 
 def providers_key(connection: MiintoConnection) -> str:
     # Per market: every shop of a market offers the same providers.
-    return f"miinto-market-providers:{connection.environment}:{connection.market or connection.shop_id}"
+    return f"{KEY_NAMESPACE}:miinto-market-providers:{connection.environment}:{connection.market or connection.shop_id}"
 
 
 def attributes_key(store: StoreConnection) -> str:
-    return f"identifier-attributes:{store.pk}"
+    return f"{KEY_NAMESPACE}:identifier-attributes:{store.pk}"
 
 
 def _read(key: str, fresh_seconds: int, enqueue) -> Cached:
     entry = cache.get(key) or {}
+    if entry and entry.get("items") is None:
+        fresh_seconds = RETRY_FAILED_SECONDS
     stale = not entry or time.time() - entry.get("checked_at", 0) > fresh_seconds
     refreshing = False
     if stale and cache.add(f"{key}:refreshing", 1, timeout=REFRESH_GUARD_SECONDS):

@@ -96,3 +96,21 @@ def test_the_providers_endpoint_answers_from_the_cache_and_never_waits_on_miinto
     assert warm.status_code == 200
     assert {"id": "gls-dk", "name": "GLS"} in warm.json()
     assert counted["miinto"] == []
+
+
+def test_a_list_never_fetched_because_miinto_failed_is_asked_for_again_after_a_minute(world, counted, cold_cache, busy_workers):
+    import time
+
+    import time_machine
+
+    from koongo.http import HttpError
+
+    world.miinto_transport.timeout_before = 10
+    with pytest.raises(HttpError):
+        remote_choices.market_providers_refresh(world.connection)
+    assert remote_choices.market_providers(world.connection).items is None
+    assert busy_workers == []  # just checked: not asked again at once
+    with time_machine.travel(time.time() + remote_choices.RETRY_FAILED_SECONDS + 1, tick=False):
+        cache.delete(f"{remote_choices.providers_key(world.connection)}:refreshing")  # the guard's Redis TTL is real time
+        remote_choices.market_providers(world.connection)
+    assert busy_workers == [("providers", world.connection.pk)]
