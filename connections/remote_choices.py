@@ -103,6 +103,35 @@ def identifier_attributes_refresh(store: StoreConnection) -> list[tuple[str, str
     return items
 
 
+def _cached_items(key: str) -> list[tuple[str, str]] | None:
+    return (cache.get(key) or {}).get("items")
+
+
+def providers_now(connection: MiintoConnection) -> list[tuple[str, str]]:
+    """For a write that validates against the list: the cached list, else Miinto's answer now; [] if it cannot answer."""
+    cached = _cached_items(providers_key(connection))
+    if cached is not None:
+        return cached
+    try:
+        return market_providers_refresh(connection)
+    except HttpError:
+        return []
+
+
+def attributes_now(store: StoreConnection | None) -> list[tuple[str, str]]:
+    """For a write: the store's cached identifier attributes, else its answer now; `id` when it cannot answer."""
+    fallback = [("id", "Product id")]
+    if store is None:
+        return fallback
+    cached = _cached_items(attributes_key(store))
+    if cached is not None:
+        return cached
+    try:
+        return identifier_attributes_refresh(store)
+    except (HttpError, ValueError):
+        return fallback
+
+
 def connection_check(connection: MiintoConnection) -> list[str]:
     """The explicit live test of a connection: ask Miinto and the store now; returns what failed (empty when all answered)."""
     failures = []
