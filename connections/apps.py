@@ -10,6 +10,7 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from connections import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
         from connections.sync import (  # noqa: F401  (registers the dead-outbox problem kind)
             outbox,

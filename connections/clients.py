@@ -111,11 +111,13 @@ def server_location(platform: str, credentials: dict) -> dict:
 
 
 def store_adapter(store_connection, *, on_call: Callable | None = None):
-    """The platform adapter for a store connection, sharing the cross-process limiter and locks.
+    """The platform adapter for a store connection, sharing the cross-process limiter and locks; its stock ledger
+    keeps its marks in PostgreSQL.
 
     The store's URLs pass the SSRF guard again first: a name that resolved to a public address at connect time may not
     any more (a cheap lookup per adapter, not per request).
     """
+    from connections.stock_ledger import DatabaseLedgerRecords
     from platforms import registry
 
     check_store_urls(store_connection.platform, store_connection.credentials)
@@ -125,5 +127,6 @@ def store_adapter(store_connection, *, on_call: Callable | None = None):
         transport=_transports.get(store_connection.platform),
         limiter=rate_limiter(),
         locks=locks(),
+        ledger_records=DatabaseLedgerRecords(store_connection.merchant_id),
         on_call=on_call,
     )

@@ -216,5 +216,21 @@ from connections.sync.models import (  # noqa: E402,F401
     ProblemState,
     RunStatus,
     SyncRun,
+    SyncRunDailyCount,
     Trigger,
 )
+
+
+class StockChangeMark(TenantModel):
+    """The stock ledger's durable memory: a stock change (by our key) was sent to a store, or confirmed applied.
+
+    In PostgreSQL rather than Redis, so a retry after Redis lost its data still knows not to lower stock twice.
+    """
+
+    namespace = models.CharField(max_length=200, help_text="The store: platform and store scope")
+    key = models.CharField(max_length=200)
+    state = models.CharField(max_length=4, choices=[("sent", "Sent"), ("done", "Done")])
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "namespace", "key"], name="stock_change_mark_once")]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from connections import clients
+from connections import remote_choices
 from connections.models import MiintoConnection, OrderConfiguration, ProblemState, StoreConnection
-from koongo.http import HttpError
 
 
 def miinto_connections(merchant, *, archived: bool | None = False) -> QuerySet[MiintoConnection]:
@@ -42,32 +40,11 @@ def order_configuration(merchant, connection_pk) -> OrderConfiguration:
 
 
 def identifier_attribute_choices(store: StoreConnection | None) -> list[tuple[str, str]]:
-    """The store's identifier attributes for the chooser, cached for 10 minutes; `id` when the store cannot answer."""
-    fallback = [("id", "Product id")]
-    if store is None:
-        return fallback
-    tested = int(store.last_tested_at.timestamp()) if store.last_tested_at else 0
-    key = f"identifier-attributes:{store.pk}:{tested}"
-    cached = cache.get(key)
-    if cached is None:
-        try:
-            with clients.store_adapter(store) as adapter:
-                cached = [(a.code, a.label) for a in adapter.identifier_attributes()]
-        except (HttpError, ValueError):
-            return fallback
-        cache.set(key, cached, 600)
-    return cached
+    """The store's identifier attributes for a write's validation (cached, else asked now); `id` when it cannot answer."""
+    return remote_choices.attributes_now(store)
 
 
 def shipping_provider_choices(connection: MiintoConnection) -> list[tuple[str, str]]:
-    """Miinto's shipping providers for the shop's market, cached for an hour; empty when Miinto cannot answer."""
-    key = f"miinto-providers:{connection.pk}"
-    cached = cache.get(key)
-    if cached is None:
-        try:
-            with clients.miinto_client(connection) as client:
-                cached = [(str(p.id), p.name or str(p.id)) for p in client.shop_shipping_providers(connection.shop_id)]
-        except HttpError:
-            return []
-        cache.set(key, cached, 3600)
-    return cached
+    """Miinto's shipping providers of the shop's market for a write's validation (cached, else asked now); empty when
+    Miinto cannot answer."""
+    return remote_choices.providers_now(connection)

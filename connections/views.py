@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connections import selectors, services
+from connections import remote_choices, selectors, services
 from connections.forms import CredentialsForm, LinkStoreForm, MiintoLoginForm, MiintoStoreForm, OrderConfigurationForm, PauseForm
 from koongo.accounts.decorators import merchant_required, write_required
 from koongo.accounts.models import Feature
@@ -108,20 +108,24 @@ def _stores_from_post(request):
 
 @merchant_required
 def connection_detail(request, pk):
+    """The connection page calls no remote: its lists come from the cache (refreshed in the background), its health from
+    the last test and run; "Check connection now" is the explicit live test."""
     connection = selectors.miinto_connection(request.merchant, pk)
     configuration = connection.order_configuration
+    providers = remote_choices.market_providers(connection)
+    store = connection.store_connection
+    attributes = remote_choices.identifier_attributes(store) if store else remote_choices.Cached(None)
     form = OrderConfigurationForm(
-        instance=configuration,
-        attributes=selectors.identifier_attribute_choices(connection.store_connection),
-        providers=selectors.shipping_provider_choices(connection),
+        instance=configuration, attributes=attributes.items or [("id", "Product id")], providers=providers.items or []
     )
-    return _render_detail(request, connection, form)
+    return _render_detail(request, connection, form, remote={"providers": providers, "attributes": attributes if store else None})
 
 
-def _render_detail(request, connection, form, status=200):
+def _render_detail(request, connection, form, status=200, remote=None):
     runs = list(connection.sync_runs.all()[:20])
     context = {
         "connection": connection,
+        "remote": remote,
         "form": form,
         "runs": runs,
         "latest_run": next((run for run in runs if run.flow == "orders"), None),
@@ -175,6 +179,12 @@ def connection_action(request, pk, action):
         elif action == "unpause":
             services.miinto_connection_unpause(connection=connection)
             messages.success(request, "Sync resumed.")
+        elif action == "check":
+            failures = remote_choices.connection_check(connection)
+            for failure in failures:
+                messages.error(request, failure)
+            if not failures:
+                messages.success(request, "Miinto and the store answered; their lists are up to date.")
         elif action == "credentials":
             form = CredentialsForm(request.POST)
             if not form.is_valid():

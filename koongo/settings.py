@@ -153,6 +153,11 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
+# dispatcher tick (60 s) bounds how long a killed worker stalls a connection's flow (target: 120 s).
+SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
+SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
+SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Beat names tasks by dotted path, so no app imports a later one to schedule it. Apps add entries here.
 CELERY_BEAT_SCHEDULE: dict = {
@@ -162,6 +167,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
     # koongo: beat's liveness tick, the koongo_beat_last_tick_timestamp_seconds gauge.
     "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},
+    # Idle successful sync runs older than SYNC_RUN_RETENTION_DAYS become per-day counts (connections.sync.pruning).
+    "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
 }
 
 # --- auth ----------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
 from orders import selectors
 from orders.decisions import positions_decide
-from orders.flow import execute_pending_pushes
 from orders.models import Order, OrderStatus, Position, PositionStatus
 from orders.serializers import (
     DecideRequestSerializer,
@@ -84,7 +83,7 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
         for outcome, ids in (("accept", payload.validated_data["accept"]), ("decline", payload.validated_data["decline"])):
             if ids:
                 positions_decide(merchant=self.merchant, positions=[by_id[i] for i in ids], outcome=outcome, actor=actor, reason=reason)
-        execute_pending_pushes(transfer.connection)
+        # The decision's push was queued on commit; the answer's `decision_push` says how far it got.
         return Response(TransferSerializer(selectors.transfer(self.merchant, transfer.pk)).data)
 
 
@@ -113,7 +112,6 @@ class PositionViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
         if position.status != PositionStatus.PENDING:
             raise ValidationError({"status": [f"Position {position.miinto_id} is already {position.status}; a position is decided exactly once."]})
         positions_decide(merchant=self.merchant, positions=[position], outcome=outcome, actor=actor_name(request), reason=payload.validated_data.get("reason", ""))
-        execute_pending_pushes(position.connection)
         return Response(PositionSerializer(Position.objects.select_related("decision", "product", "transfer").get(pk=position.pk)).data)
 
     @extend_schema(request=DecideRequestSerializer, responses=PositionSerializer)

@@ -1,4 +1,8 @@
-"""The orders flow: read pending transfers, match and refresh stock, decide, and execute the resulting pushes."""
+"""The orders flow: read pending transfers, match and refresh stock, and decide.
+
+The resulting pushes (tell Miinto, fetch the order, put it in the store) run in their own outbox tasks, enqueued when
+each page's decisions commit, so a slow store never holds up reading and deciding the next transfers.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,10 @@ from catalog.models import Product
 from catalog.selectors import product_map_for
 from connections import clients
 from connections.models import Direction
-from connections.sync.outbox import outbox_execute
 from connections.sync.runs import RunContext
 from orders import ingest
 from orders.decisions import decision_push_for, positions_auto_decide
-from orders.models import Decision, DecisionPush, Position, PositionStatus, StorePush, Transfer
+from orders.models import Decision, Position, PositionStatus, Transfer
 
 PAGE_SIZE = 50
 
@@ -44,7 +47,6 @@ def orders_flow(ctx: RunContext) -> None:
         push_unsent(connection)
     if adapter is not None:
         adapter.close()
-    ctx.bump(pushed=execute_pending_pushes(connection))
 
 
 def stock_refresh(adapter, attribute: str, positions: list[Position]) -> None:
@@ -78,14 +80,3 @@ def push_unsent(connection) -> None:
     unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
     for transfer in Transfer.objects.filter(pk__in=set(unsent)):
         decision_push_for(connection, transfer)
-
-
-def execute_pending_pushes(connection) -> int:
-    """Run this connection's due pushes now (the claim makes it safe beside the queued tasks); returns how many ran."""
-    done = 0
-    # Decisions first: they fetch the orders, whose store pushes the second pass then runs.
-    for model in (DecisionPush, StorePush):
-        label = model._meta.label_lower
-        for pk in model.objects.filter(connection=connection, state__in=["pending", "failed"]).values_list("pk", flat=True):
-            done += outbox_execute(label, pk) == "done"
-    return done

@@ -49,6 +49,12 @@ POSITION_TRANSITIONS = {
     PositionStatus.ACCEPTED: set(),
     PositionStatus.DECLINED: set(),
 }
+# The one way a decided position changes: Miinto's back office decided it otherwise before our decision reached
+# Miinto. Allowed only while our decision is unsent, and Miinto's decision then stands.
+MIINTO_OVERRULES = {
+    PositionStatus.ACCEPTED: {PositionStatus.DECLINED},
+    PositionStatus.DECLINED: {PositionStatus.ACCEPTED},
+}
 
 
 class Position(TenantModel):
@@ -85,6 +91,15 @@ class Position(TenantModel):
         if status not in POSITION_TRANSITIONS[self.status]:
             raise IllegalTransition(f"a position cannot go from {self.status} to {status}")
         self.status = status
+
+    def overrule(self, status: str, decision: Decision) -> None:
+        """Miinto decided this position otherwise before our `decision` reached it: take Miinto's status."""
+        if decision.sent_at is not None:
+            raise IllegalTransition(f"position {self.miinto_id}: our decision was already confirmed by Miinto")
+        if status not in MIINTO_OVERRULES.get(self.status, set()):
+            raise IllegalTransition(f"Miinto cannot overrule a position from {self.status} to {status}")
+        self.status = status
+        self.awaiting_store = status == PositionStatus.ACCEPTED
 
 
 class Decision(TenantModel):

@@ -65,17 +65,23 @@ def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None
     statuses = {p.id: p.status for p in detail.positions}
     now = timezone.now()
     with transaction.atomic():
-        for decision in Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"):
+        unsent = Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True)
+        for decision in unsent.select_related("position").select_for_update(of=("self", "position")):
             status = statuses.get(decision.position.miinto_id, "pending")
             if status == "pending":
                 continue  # not applied: the next PATCH sends it
             miinto_outcome = "accept" if status == "accepted" else "decline"
             if miinto_outcome != decision.outcome:
-                # Miinto decided otherwise (in its own back office): its decision stands, and ours records that.
+                # Miinto decided otherwise (in its own back office): its decision stands, through the model's checks,
+                # and the decision keeps what we had decided and why.
+                position = decision.position
+                position.overrule(status, decision)
+                position.save(update_fields=["status", "awaiting_store"])
+                overruled = {"outcome": decision.outcome, "reason": decision.reason, "decided_by": decision.decided_by, "actor": decision.actor}
+                decision.inputs = {**decision.inputs, "overruled": overruled}
                 decision.outcome, decision.decided_by, decision.reason = miinto_outcome, "miinto", "decided_in_miinto"
-                Position.objects.filter(pk=decision.position_id).update(status=status, awaiting_store=status == "accepted")
             decision.sent_at = now
-            decision.save(update_fields=["outcome", "decided_by", "reason", "sent_at"])
+            decision.save(update_fields=["outcome", "decided_by", "reason", "inputs", "sent_at"])
         record_miinto_decisions(connection, transfer, detail)
 
 

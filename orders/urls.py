@@ -8,6 +8,7 @@ dashboard_urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/needs-attention/", views.needs_attention, name="needs-attention"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
+    path("orders/<int:pk>/pushes/", views.transfer_pushes, name="pushes"),
     path("positions/<int:pk>/<slug:outcome>/", views.position_action, name="position-action"),
 ]
 

@@ -11,8 +11,8 @@ from connections.selectors import miinto_connections
 from koongo.accounts.decorators import merchant_required, write_required
 from orders import selectors
 from orders.decisions import positions_decide
-from orders.flow import execute_pending_pushes
 from orders.models import PositionStatus
+from orders.push_state import still_moving, transfer_push_lines
 
 PAGE_SIZE = 50
 
@@ -46,14 +46,25 @@ def order_list(request):
 @merchant_required
 def order_detail(request, pk):
     transfer = selectors.transfer(request.merchant, pk)
+    push_lines = transfer_push_lines(transfer)
     context = {
         "transfer": transfer,
+        "push_lines": push_lines,
+        "moving": still_moving(push_lines),
         "positions": transfer.positions.all(),
         "order": next(iter(transfer.orders.all()), None),
         "activity": selectors.communications(request.merchant, transfer),
         "tab": request.GET.get("tab", "positions"),
     }
     return render(request, "orders/detail.html", context)
+
+
+@merchant_required
+def transfer_pushes(request, pk):
+    """The live push panel of the order page (htmx polls it while a push is on its way)."""
+    transfer = selectors.transfer(request.merchant, pk)
+    push_lines = transfer_push_lines(transfer)
+    return render(request, "orders/_pushes.html", {"transfer": transfer, "push_lines": push_lines, "moving": still_moving(push_lines)})
 
 
 @write_required
@@ -71,9 +82,8 @@ def position_action(request, pk, outcome):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        # Tell Miinto now rather than at the next sync, so the merchant sees the outcome on this page.
-        execute_pending_pushes(position.connection)
-        messages.success(request, f"{len(targets)} position(s) {outcome}ed.")
+        # The push to Miinto was queued when the decision committed; the page follows its state live.
+        messages.success(request, f"{len(targets)} position(s) {outcome}ed. Miinto is being told now.")
     return redirect("orders:detail", pk=position.transfer_id)
 
 

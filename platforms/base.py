@@ -21,6 +21,7 @@ from platforms.capabilities import DESCRIPTIONS, Capability
 from platforms.credentials import FormField, StoreCredentials, system_field
 from platforms.errors import MissingScope, OrderNotFound, ProductNotFound, Unsupported, WebhookRejected
 from platforms.mechanics import (
+    LedgerRecords,
     LedgerState,
     StockLedger,
     append_note,
@@ -146,6 +147,7 @@ class StoreAdapter(abc.ABC):
         transport: httpx.BaseTransport | None = None,
         limiter=None,
         locks: Locks | None = None,
+        ledger_records: LedgerRecords | None = None,
         on_call: Callable | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ):
@@ -158,7 +160,8 @@ class StoreAdapter(abc.ABC):
         self.on_call = on_call
         self.sleep = sleep
         self.scope = credentials.scope_key()
-        self.ledger = StockLedger(self.locks, f"{self.code}:{self.scope}")
+        # Durable marks from the app layer when given, so a stock change is never applied twice after Redis lost its data.
+        self.ledger = StockLedger(self.locks, f"{self.code}:{self.scope}", records=ledger_records)
         self._clients: list[ApiClient] = []
 
     # --- construction helpers --------------------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from itertools import islice
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from koongo.coordination import Locks
 from koongo.http import PermanentError
@@ -90,23 +90,34 @@ class LedgerState(StrEnum):
     DONE = "done"
 
 
-class StockLedger:
-    """Remembers, per stock-change key, whether a write was sent and whether it was confirmed.
+class LedgerRecords(Protocol):
+    """Where the stock ledger keeps its marks: the app passes a durable one (PostgreSQL); platforms never import it."""
 
-    Kept in the shared coordination backend (Redis or the database cache), so a retry in another worker
-    knows that an earlier attempt reached the wire. The backend offers only set-if-absent with a TTL,
-    so presence is probed by setting and at once releasing a marker; `guard` keeps the probe race-free.
+    def state(self, namespace: str, key: str) -> LedgerState: ...
+
+    def mark(self, namespace: str, key: str, state: LedgerState) -> None:
+        """Record SENT (if nothing is recorded yet) or DONE (always wins)."""
+
+    def forget_sent(self, namespace: str, key: str) -> None:
+        """Drop a SENT mark (a DONE mark stays)."""
+
+
+class CoordinationLedgerRecords:
+    """Marks in the shared coordination backend (Redis or the database cache), for library use and unit tests.
+
+    The backend offers only set-if-absent with a TTL, so presence is probed by setting and at once releasing a marker;
+    the ledger's `guard` keeps the probe race-free. Redis losing its data loses these marks: production passes
+    durable records instead (see `connections.stock_ledger`).
     """
 
     MARK = "1"
 
-    def __init__(self, locks: Locks, namespace: str, *, ttl: float = 30 * 24 * 3600):
+    def __init__(self, locks: Locks, *, ttl: float = 30 * 24 * 3600):
         self.locks = locks
-        self.namespace = namespace
         self.ttl = ttl
 
-    def _name(self, key: str, what: str) -> str:
-        return f"stock-ledger:{self.namespace}:{key}:{what}"
+    def _name(self, namespace: str, key: str, what: str) -> str:
+        return f"stock-ledger:{namespace}:{key}:{what}"
 
     def _present(self, name: str) -> bool:
         probe = uuid.uuid4().hex
@@ -115,26 +126,48 @@ class StockLedger:
             return False
         return True
 
+    def state(self, namespace: str, key: str) -> LedgerState:
+        if self._present(self._name(namespace, key, "done")):
+            return LedgerState.DONE
+        if self._present(self._name(namespace, key, "sent")):
+            return LedgerState.SENT
+        return LedgerState.NEW
+
+    def mark(self, namespace: str, key: str, state: LedgerState) -> None:
+        self.locks.backend.acquire(self._name(namespace, key, str(state)), self.MARK, self.ttl)
+
+    def forget_sent(self, namespace: str, key: str) -> None:
+        self.locks.backend.release(self._name(namespace, key, "sent"), self.MARK)
+
+
+class StockLedger:
+    """Remembers, per stock-change key, whether a write was sent and whether it was confirmed.
+
+    A retry in another worker thus knows that an earlier attempt reached the wire. The marks live in `records`
+    (durable ones from the app, else the coordination backend); `guard` serialises the examination of one key.
+    """
+
+    def __init__(self, locks: Locks, namespace: str, *, records: LedgerRecords | None = None):
+        self.locks = locks
+        self.namespace = namespace
+        self.records = records if records is not None else CoordinationLedgerRecords(locks)
+
     def guard(self, key: str):
         """Hold the per-key lock while one change is examined and applied."""
         return self.locks.wait_for(f"stock-change:{self.namespace}:{key}", ttl=120, timeout=60)
 
     def state(self, key: str) -> LedgerState:
-        if self._present(self._name(key, "done")):
-            return LedgerState.DONE
-        if self._present(self._name(key, "sent")):
-            return LedgerState.SENT
-        return LedgerState.NEW
+        return self.records.state(self.namespace, key)
 
     def mark_sent(self, key: str) -> None:
-        self.locks.backend.acquire(self._name(key, "sent"), self.MARK, self.ttl)
+        self.records.mark(self.namespace, key, LedgerState.SENT)
 
     def mark_done(self, key: str) -> None:
-        self.locks.backend.acquire(self._name(key, "done"), self.MARK, self.ttl)
+        self.records.mark(self.namespace, key, LedgerState.DONE)
 
     def forget_sent(self, key: str) -> None:
         """The write definitely did not apply (refused, throttled): a later retry may send it again."""
-        self.locks.backend.release(self._name(key, "sent"), self.MARK)
+        self.records.forget_sent(self.namespace, key)
 
 
 def remaining_lines(ordered: Iterable[RefundLine], refunded: Iterable[RefundLine]) -> list[RefundLine]:

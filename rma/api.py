@@ -62,6 +62,7 @@ class RmaViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveMo
         services.rma_decide(
             merchant=self.merchant, rma=rma, outcome=outcome, reason=payload.validated_data["reason"], actor=actor_name(request)
         )
+        # Its push was queued on commit; the answer shows the RMA as decided here and the push's state.
         return Response(RmaSerializer(selectors.rma(self.merchant, rma.pk)).data)
 
     @extend_schema(request=RmaDecisionRequestSerializer, responses=RmaSerializer)

@@ -23,7 +23,6 @@ from orders.models import Order
 from platforms.values import WebhookEvent
 from rma import attention, configuration, decisions, imports, refunds, requests, store_refunds
 from rma.models import RefundPush, Rma, RmaRequestPush, RmaSettings, StoreRefund
-from rma.outbox import rma_rows_execute
 
 # --- import returns ------------------------------------------------------------------------
 
@@ -47,12 +46,11 @@ def rma_reimport(*, rma: Rma) -> None:
 
 
 def rma_decide(*, merchant, rma: Rma, outcome: str, reason: str, actor: str) -> None:
-    """Accept or decline a pending RMA with a reason, and send the decision to Miinto now.
+    """Accept or decline a pending RMA with a reason; its push to Miinto is queued when the decision commits.
 
     Raises ValidationError when the RMA cannot be decided (not pending, a decision already on its way ...).
     """
     decisions.rma_decide(merchant=merchant, rma=rma, outcome=outcome, reason=reason, actor=actor)
-    rma_rows_execute(rma.connection)
 
 
 # --- refund into the store -------------------------------------------------------------------
@@ -88,17 +86,13 @@ def store_refund_received(store: StoreConnection, event: WebhookEvent) -> None:
 
 def store_refund_resolve(*, merchant, store_refund: StoreRefund, action: str, by: str, rma: Rma | None = None) -> StoreRefund:
     """The merchant's answer to a store refund that needs attention (accept an RMA with it, request one, ignore it,
-    or mark it done), sent to Miinto now. Raises ValidationError when the action does not fit."""
-    resolved = attention.store_refund_resolve(merchant=merchant, store_refund=store_refund, action=action, by=by, rma=rma)
-    rma_rows_execute(store_refund.connection)
-    return resolved
+    or mark it done), queued for Miinto when it commits. Raises ValidationError when the action does not fit."""
+    return attention.store_refund_resolve(merchant=merchant, store_refund=store_refund, action=action, by=by, rma=rma)
 
 
 def rma_request_create(*, merchant, order: Order, quantities: dict[int, int], reason: str, actor: str) -> RmaRequestPush:
-    """An RMA request on Miinto made by hand for some of an order's items (keyed by Miinto position id), sent now."""
-    push = requests.rma_request_create(merchant=merchant, order=order, quantities=quantities, reason=reason, actor=actor)
-    rma_rows_execute(order.connection)
-    return push
+    """An RMA request on Miinto made by hand for some of an order's items (keyed by Miinto position id), queued."""
+    return requests.rma_request_create(merchant=merchant, order=order, quantities=quantities, reason=reason, actor=actor)
 
 
 def rma_request_done(*, merchant, push: RmaRequestPush, by: str) -> None:

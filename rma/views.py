@@ -101,11 +101,8 @@ def rma_decision(request, pk, outcome):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect("rma:detail", pk=rma.pk)
-    rma = selectors.rma(request.merchant, pk)
-    if rma.is_pending:
-        messages.warning(request, "The decision is recorded and will be sent to Miinto when it answers.")
-    else:
-        messages.success(request, f"RMA {rma.miinto_id} {rma.status}.")
+    # The push to Miinto was queued when the decision committed; the page shows its state.
+    messages.success(request, f"RMA {rma.miinto_id}: the decision is recorded and is being sent to Miinto.")
     return redirect("rma:detail", pk=rma.pk)
 
 
@@ -187,7 +184,7 @@ def order_rma_request(request, order_pk):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back)
-    messages.success(request, "The RMA request was sent to Miinto.")
+    messages.success(request, "The RMA request is recorded and is being sent to Miinto.")
     return redirect(back)
 
 

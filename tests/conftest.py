@@ -31,6 +31,16 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line("NOTICE: PostgreSQL-only tests were deselected because the suite ran on SQLite.")
 
 
+@pytest.fixture(autouse=True)
+def _own_remote_lists(monkeypatch):
+    """Each test its own cached remote lists (the test cache outlives a test), so no test sees another's providers."""
+    import uuid
+
+    from connections import remote_choices
+
+    monkeypatch.setattr(remote_choices, "KEY_NAMESPACE", f"remote-lists-{uuid.uuid4().hex[:8]}")
+
+
 @pytest.fixture
 def merchant(db):
     from tests.factories import MerchantFactory

@@ -9,6 +9,8 @@ from celery.result import AsyncResult
 # moved into connections/sync/, so messages already queued in a deployed broker still resolve.
 RUN_FLOW = "connections.tasks.run_flow"
 OUTBOX_EXECUTE = "connections.tasks.outbox_execute"
+REFRESH_PROVIDERS = "connections.tasks.refresh_market_providers"
+REFRESH_ATTRIBUTES = "connections.tasks.refresh_identifier_attributes"
 
 
 def enqueue(task_name: str, *args) -> AsyncResult:

@@ -63,6 +63,7 @@ class SyncRun(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of the worker running it")
     total = models.PositiveIntegerField(null=True, blank=True, help_text="Expected items, when known, for progress")
     seen = models.PositiveIntegerField(default=0)
     accepted = models.PositiveIntegerField(default=0)
@@ -249,3 +250,16 @@ class OutboxRow(TenantModel):
         if state not in OUTBOX_TRANSITIONS[self.state]:
             raise IllegalTransition(f"an outbox row cannot go from {self.state} to {state}")
         self.state = state
+
+
+class SyncRunDailyCount(TenantModel):
+    """How many idle successful runs a connection's flow had on a day, kept when those runs are pruned."""
+
+    connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="+")
+    flow = models.CharField(max_length=20, choices=Flow.choices)
+    day = models.DateField()
+    runs = models.PositiveIntegerField(default=0)
+    seen = models.PositiveIntegerField(default=0, help_text="Items those runs read")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["connection", "flow", "day"], name="one_run_count_per_flow_and_day")]

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -34,6 +33,7 @@ from connections.models import (
 from connections.services import miinto_connection_pause
 from connections.sync.activity import ActivityRecorder
 from connections.sync.enqueue import RUN_FLOW, enqueue
+from connections.sync.heartbeat import Heartbeat, lease_seconds
 from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
 from koongo.http import AuthError
@@ -135,8 +135,35 @@ class RunContext:
 # --- requesting a run ----------------------------------------------------------------------
 
 
+LOST_IN_QUEUE = "No worker picked this run up; the next one will."
+LOST_WORKER = "The worker stopped before finishing this run."
+
+
+def _lost(now) -> dict[str, tuple[Q, str]]:
+    """Per active status, which runs no worker will finish, and why: a running run is lost once it misses its heartbeat."""
+    stale = now - timedelta(seconds=lease_seconds())
+    last_sign_of_life = Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, started_at__lt=stale)
+    return {
+        RunStatus.QUEUED: (Q(created_at__lt=now - QUEUED_TIMEOUT), LOST_IN_QUEUE),
+        RunStatus.RUNNING: (last_sign_of_life, LOST_WORKER),
+    }
+
+
+def _end_lost(runs_query, now) -> list[SyncRun]:
+    """Fail the lost runs among `runs_query`, each with a conditional UPDATE (a beat in between keeps a run alive)."""
+    ended = []
+    for status, (lost, why) in _lost(now).items():
+        for run in runs_query.filter(lost, status=status):
+            if SyncRun.objects.filter(lost, pk=run.pk, status=status).update(status=RunStatus.FAILED, finished_at=now, error_summary=why):
+                ended.append(run)
+    return ended
+
+
 def _active_run(connection: MiintoConnection, flow: str) -> SyncRun | None:
-    return SyncRun.objects.filter(connection=connection, flow=flow, status__in=ACTIVE_RUN_STATUSES).first()
+    """The flow's queued or running run, unless it is lost: that one is failed here, so a new run can start at once."""
+    active = SyncRun.objects.filter(connection=connection, flow=flow, status__in=ACTIVE_RUN_STATUSES)
+    _end_lost(active, timezone.now())
+    return active.first()
 
 
 def sync_request(*, connection: MiintoConnection, flow: str, trigger: str) -> SyncRun:
@@ -177,9 +204,11 @@ def _enqueue_run(run_id: int) -> None:
 def sync_run_start(run: SyncRun) -> bool:
     """Queued → running, as a conditional UPDATE so a redelivered task cannot start the run twice."""
     now = timezone.now()
-    started = SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(status=RunStatus.RUNNING, started_at=now)
+    started = SyncRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+        status=RunStatus.RUNNING, started_at=now, heartbeat_at=now
+    )
     if started:
-        run.status, run.started_at = RunStatus.RUNNING, now
+        run.status, run.started_at, run.heartbeat_at = RunStatus.RUNNING, now, now
     return bool(started)
 
 
@@ -240,19 +269,17 @@ def _auth_pause_reason(ctx: RunContext) -> str:
     return f"{party} rejected the credentials on {timezone.now():%Y-%m-%d %H:%M} UTC. Update them to resume synchronization."
 
 
-def _lock_seconds() -> int:
-    # Outlives the task's hard time limit, so a killed worker's lock expires by the time its run is declared lost.
-    return int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 900)) + 60
-
-
 def sync_run_execute(run: SyncRun) -> str:
-    """Start the run under its (connection, flow) lock, call the flow's runner and finish the run; returns the outcome."""
+    """Start the run under its (connection, flow) lock, call the flow's runner and finish the run; returns the outcome.
+
+    The lock is a short lease that the run's heartbeat renews, so a killed worker's lock expires within a lease.
+    """
     spec = _flows.get(run.flow)
     with log_context(run_id=run.pk, flow=run.flow, connection_id=run.connection_id), \
-            locks().hold(f"sync:{run.connection_id}:{run.flow}", ttl=_lock_seconds()) as ours:
-        if not ours:
+            locks().lease(f"sync:{run.connection_id}:{run.flow}", ttl=lease_seconds()) as lease:
+        if lease is None:
             # Another worker is still in this flow (e.g. a run declared lost that is still going); this run stays queued
-            # until the dispatcher's stale-run check ends it.
+            # and the dispatcher hands it to a worker again (`sync_runs_fail_stale`).
             return "busy"
         if not sync_run_start(run):
             return "not_queued"
@@ -261,7 +288,8 @@ def sync_run_execute(run: SyncRun) -> str:
         try:
             if spec is None:
                 raise RuntimeError(f"no runner is registered for the {run.flow} flow")
-            spec.runner(ctx)
+            with Heartbeat(run.pk, lease):
+                spec.runner(ctx)
         except AuthError:
             error = _auth_pause_reason(ctx)
             source = PauseSource.STORE_CREDENTIALS if ctx.refused_by_store() else PauseSource.MIINTO_CREDENTIALS
@@ -279,21 +307,32 @@ def sync_run_execute(run: SyncRun) -> str:
 
 
 def sync_runs_fail_stale() -> int:
-    """End runs no worker will finish: queued too long (the broker lost the task) or running past the time limit."""
+    """End runs no worker will finish: queued too long (the broker lost the task) or running without a heartbeat.
+
+    A run whose worker died is replaced at once by a new run of the same flow, so the connection waits about one lease
+    and one dispatcher tick, not a whole sync interval. A run still queued after a lease (it found the lock busy) is
+    handed to a worker again; a duplicate task is harmless, since only one can start the run.
+    """
     now = timezone.now()
-    running_limit = timedelta(seconds=_lock_seconds() + 300)
-    lost = {
-        RunStatus.QUEUED: (Q(created_at__lt=now - QUEUED_TIMEOUT), "No worker picked this run up; the next one will."),
-        RunStatus.RUNNING: (Q(started_at__lt=now - running_limit), "The worker stopped before finishing this run."),
-    }
-    ended = 0
-    # A beat dispatcher across merchants: an allowed place for scopes_disabled.
+    # A beat dispatcher across merchants: an allowed place for scopes_disabled; replacements are requested in scope.
     with scopes_disabled():
-        for status, (too_old, why) in lost.items():
-            ended += SyncRun.objects.filter(too_old, status=status).update(
-                status=RunStatus.FAILED, finished_at=now, error_summary=why
-            )
-    return ended
+        ended = _end_lost(SyncRun.objects.select_related("connection__merchant"), now)
+        waiting = SyncRun.objects.filter(status=RunStatus.QUEUED, created_at__lt=now - timedelta(seconds=lease_seconds()))
+        for run_id in waiting.values_list("pk", flat=True):
+            transaction.on_commit(partial(_enqueue_run, run_id))
+    for run in ended:
+        if run.status == RunStatus.RUNNING:
+            _replace_lost_run(run)
+    return len(ended)
+
+
+def _replace_lost_run(run: SyncRun) -> None:
+    connection = run.connection
+    with merchant_scope(connection.merchant):
+        try:
+            sync_request(connection=connection, flow=run.flow, trigger=Trigger.SCHEDULE)
+        except SyncRefused:
+            pass  # disabled, paused or unregistered since: nothing to replace
 
 
 def _claim_due_connections(now, batch_size: int) -> list[MiintoConnection]:

@@ -13,7 +13,7 @@ from celery import shared_task
 from django_scopes import scopes_disabled
 
 from connections.models import SyncRun
-from connections.sync import activity, outbox, runs
+from connections.sync import activity, outbox, pruning, runs
 from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW
 from koongo.accounts.tenancy import merchant_scope
 
@@ -48,3 +48,8 @@ def dispatch_due_connections() -> int:
 @shared_task(name="connections.tasks.prune_activity")
 def prune_activity() -> int:
     return activity.activity_prune()
+
+
+@shared_task(name="connections.tasks.prune_sync_runs")
+def prune_sync_runs() -> int:
+    return pruning.sync_runs_prune()

@@ -8,12 +8,12 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from connections import remote_choices
 from connections.idempotency import IdempotentWritesMixin
 from connections.selectors import miinto_connections, shipping_provider_choices
 from koongo.api import MerchantViewSet
 from koongo.http import HttpError
 from orders.comments import comment_add
-from orders.shipments import selectors
 from orders.shipments.carrier_mapping import carrier_mapping_delete, carrier_mapping_set
 from orders.shipments.labels import label_link_revoke
 from orders.shipments.serializers import (
@@ -24,7 +24,7 @@ from orders.shipments.serializers import (
     ProviderSerializer,
     ShipmentSerializer,
 )
-from orders.shipments.services import mark_as_shipped_check, shipment_mark, shipment_send_now
+from orders.shipments.services import mark_as_shipped_check, selectors, shipment_mark, shipment_send_now
 
 
 def actor_name(request) -> str:
@@ -36,6 +36,13 @@ class MiintoUnavailable(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "Miinto did not answer with the shipping providers of this order; try again shortly."
     default_code = "miinto_unavailable"
+
+
+class ProvidersNotReady(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "Miinto's shipping providers for this market are being fetched; try again in a few seconds."
+    default_code = "providers_not_ready"
+    wait = 5  # DRF's handler turns this into Retry-After
 
 
 class OrderChildMixin:
@@ -88,15 +95,18 @@ class OrderShipmentViewSet(IdempotentWritesMixin, OrderChildMixin, mixins.ListMo
         )
         return Response(ShipmentSerializer(shipment_send_now(shipment)).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=ProviderSerializer(many=True))
+    @extend_schema(responses={200: ProviderSerializer(many=True), 503: None})
     @action(detail=False, methods=["get"], pagination_class=None)
     def providers(self, request, *args, **kwargs):
-        """Miinto's shipping providers for this order: what Mark as shipped accepts."""
-        try:
-            providers = selectors.order_providers(self.get_order())
-        except HttpError as error:
-            raise MiintoUnavailable() from error
-        return Response([{"id": p.id, "name": p.name} for p in providers])
+        """Miinto's shipping providers of the order's market: what Mark as shipped accepts.
+
+        Answered from a cache refreshed in the background, never by a call to Miinto while the client waits. Before the
+        first refresh has answered it is 503 with Retry-After (the refresh is queued), so clients simply retry.
+        """
+        cached = remote_choices.market_providers(self.get_order().connection)
+        if cached.items is None:
+            raise ProvidersNotReady()
+        return Response([{"id": provider_id, "name": name} for provider_id, name in cached.items])
 
 
 class OrderLabelViewSet(OrderChildMixin, mixins.ListModelMixin, MerchantViewSet):

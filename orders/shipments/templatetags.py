@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import template
 
+from connections import remote_choices
 from connections.models import SyncLevel
-from koongo.http import HttpError
-from orders.shipments import selectors
+from orders.shipments.carrier_mapping import Provider
 from orders.shipments.forms import CommentForm, MarkShippedForm
 from orders.shipments.labels import label_url
+from orders.shipments.services import selectors
 
 register = template.Library()
 
@@ -26,11 +27,12 @@ def shipments_tab(context, order) -> dict:
     form, providers_error = None, ""
     membership = getattr(request, "membership", None)
     if stock_only and unsent and membership is not None and membership.can_write:
-        try:
-            providers = selectors.order_providers(order)
-        except HttpError:
-            providers_error = "Miinto did not answer with the shipping providers of this order; reload the page to try again."
+        # From the market's cached list: rendering the tab never waits on Miinto (the POST checks the order's own list).
+        cached = remote_choices.market_providers(order.connection)
+        if cached.items is None:
+            providers_error = "Miinto's shipping providers are being fetched; reload the page in a few seconds."
         else:
+            providers = [Provider(provider_id, name) for provider_id, name in cached.items]
             choices = [
                 (line.miinto_position_id, f"{line.miinto_position_id} · {line.title or line.sku} × {line.quantity}")
                 for line in unsent

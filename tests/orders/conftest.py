@@ -46,15 +46,31 @@ class World:
             services.order_configuration_update(configuration=configuration, **changes)
             self.connection.refresh_from_db()
 
-    def sync(self):
-        """One orders run, executed here as a worker would: request, then run it."""
+    def sync(self, *, pushes: bool = True):
+        """One orders run, executed here as a worker would: request, then run it; then, unless `pushes=False`, the
+        push tasks its commits enqueued (eager Celery runs them when the captured on-commit callbacks fire)."""
+        from django.test import TestCase
+
         from connections.models import SyncRun
         from connections.sync.runs import sync_request, sync_run_execute
 
-        with merchant_scope(self.merchant):
+        with merchant_scope(self.merchant), TestCase.captureOnCommitCallbacks(execute=pushes):
             run = sync_request(connection=self.connection, flow="orders", trigger="button")
             sync_run_execute(run)
+        with merchant_scope(self.merchant):
             return SyncRun.objects.get(pk=run.pk)
+
+    def run_due_pushes(self) -> list[str]:
+        """What the outbox tasks and sweeper do for this connection: run each due push, decisions first."""
+        from connections.sync.outbox import outbox_execute
+        from orders.models import DecisionPush, StorePush
+
+        outcomes = []
+        for model in (DecisionPush, StorePush):
+            with merchant_scope(self.merchant):
+                due = list(model.objects.filter(connection=self.connection, state__in=["pending", "failed"]).values_list("pk", flat=True))
+            outcomes += [outbox_execute(model._meta.label_lower, pk) for pk in due]
+        return outcomes
 
     def decisions_on_miinto(self) -> list[dict]:
         return self.miinto.state.effects["decisions"]

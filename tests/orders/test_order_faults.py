@@ -9,15 +9,20 @@ from django.utils import timezone
 
 from connections.models import MiintoConnection
 from connections.sync.outbox import outbox_execute
-from orders.flow import execute_pending_pushes
 from orders.models import Decision, DecisionPush, Order, Position, StorePush
 from tests.orders.conftest import GTIN_TEE_M
 
 
 def _make_due():
-    """Time passes: every failed row is due again."""
-    DecisionPush.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-    StorePush.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    """Time passes: every failed row is due again, and the beat's outbox sweeper hands it to a (eager) worker."""
+    from django.test import TestCase
+
+    from connections.sync.outbox import outbox_sweep
+
+    DecisionPush.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1), swept_at=None)
+    StorePush.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1), swept_at=None)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        outbox_sweep()
 
 
 def _sent_per_position(world) -> dict[int, int]:
@@ -86,7 +91,7 @@ def test_a_killed_workers_lease_expires_and_the_next_worker_finishes(world):
     # A worker claimed it and died: in flight, with a lease that has now run out.
     DecisionPush.objects.filter(pk=push.pk).update(state="in_flight", attempts=1, lease_expires_at=timezone.now() - timedelta(seconds=1))
     assert outbox_execute(push._meta.label_lower, push.pk) == "done"
-    execute_pending_pushes(world.connection)  # the store push the decision queued
+    world.run_due_pushes()  # the store push the decision queued
     assert len(world.decisions_on_miinto()) == 1 and len(world.store_orders()) == 1
 
 

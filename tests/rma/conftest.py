@@ -102,12 +102,18 @@ class RmaWorld:
 
     # --- running flows as a worker does --------------------------------------------------------------
     def run(self, flow: str) -> SyncRun:
+        """Request and execute a run, then what the outbox tasks would do next: run the connection's due pushes."""
+        from connections.sync.outbox import outbox_execute
         from connections.sync.runs import sync_request, sync_run_execute
+        from orders.models import DecisionPush, StorePush
 
         with merchant_scope(self.merchant):
             self.connection.refresh_from_db()
             run = sync_request(connection=self.connection, flow=flow, trigger="button")
             sync_run_execute(run)
+            for model in (DecisionPush, StorePush):  # decisions first: they fetch the orders the store pushes need
+                for pk in model.objects.filter(connection=self.connection, state__in=["pending", "failed"]).values_list("pk", flat=True):
+                    outbox_execute(model._meta.label_lower, pk)
             return SyncRun.objects.get(pk=run.pk)
 
     def sync_rmas(self) -> SyncRun:

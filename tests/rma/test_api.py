@@ -42,28 +42,34 @@ def test_filters_on_status_origin_age_and_connection(rma_world, pending):
     assert api.get("/api/v1/rmas/?status=bogus").status_code == 400
 
 
-def test_accept_in_the_api_with_an_idempotency_key_refunds_once(rma_world, pending):
+def test_accept_in_the_api_with_an_idempotency_key_refunds_once(rma_world, pending, django_capture_on_commit_callbacks):
     order, rma = pending
     api = make_api_client(rma_world.merchant, "staff")
-    first = api.post(f"/api/v1/rmas/{rma.pk}/accept/", {"reason": "Received"}, format="json", HTTP_IDEMPOTENCY_KEY="rma-k-1")
-    second = api.post(f"/api/v1/rmas/{rma.pk}/accept/", {"reason": "Received"}, format="json", HTTP_IDEMPOTENCY_KEY="rma-k-1")
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs once the request has committed
+        first = api.post(f"/api/v1/rmas/{rma.pk}/accept/", {"reason": "Received"}, format="json", HTTP_IDEMPOTENCY_KEY="rma-k-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = api.post(f"/api/v1/rmas/{rma.pk}/accept/", {"reason": "Received"}, format="json", HTTP_IDEMPOTENCY_KEY="rma-k-1")
     assert first.status_code == second.status_code == 200, first.json()
     assert first.json() == second.json() and second.headers["Idempotent-Replay"] == "true"
-    body = first.json()
+    # The answer came at once, with the decision on its way; the push then told Miinto and refunded in the store.
+    assert (first.json()["status"], first.json()["pending_decision"]["state"]) == ("pending", "pending")
+    body = api.get(f"/api/v1/rmas/{rma.pk}/").json()
     assert (body["status"], body["decided_by"], body["decision_reason"]) == ("accepted", "merchant", "Received")
     assert body["actor"].startswith("api-key:") and body["refund_push"]["state"] == "done"
     assert len(rma_world.effects("returnDecisions")) == 1 and len(rma_world.store_refunds(order)) == 1
 
 
-def test_decline_without_a_reason_is_a_field_error_and_sends_nothing(rma_world, pending):
+def test_decline_without_a_reason_is_a_field_error_and_sends_nothing(rma_world, pending, django_capture_on_commit_callbacks):
     _, rma = pending
     api = make_api_client(rma_world.merchant, "staff")
     for body in ({}, {"reason": ""}):
         response = api.post(f"/api/v1/rmas/{rma.pk}/decline/", body, format="json")
         assert response.status_code == 400 and response.json() == {"reason": ["A reason is required."]}
     assert not RmaDecisionPush.objects.exists() and rma_world.effects("returnDecisions") == []
-    ok = api.post(f"/api/v1/rmas/{rma.pk}/decline/", {"reason": "Worn"}, format="json")
-    assert (ok.status_code, ok.json()["status"]) == (200, "declined")
+    with django_capture_on_commit_callbacks(execute=True):
+        ok = api.post(f"/api/v1/rmas/{rma.pk}/decline/", {"reason": "Worn"}, format="json")
+    assert (ok.status_code, ok.json()["pending_decision"]["outcome"]) == (200, "declined")
+    assert api.get(f"/api/v1/rmas/{rma.pk}/").json()["status"] == "declined"
     again = api.post(f"/api/v1/rmas/{rma.pk}/accept/", {"reason": "Changed my mind"}, format="json")
     assert again.status_code == 400 and "already declined" in again.json()["status"][0]
 
@@ -111,7 +117,7 @@ def test_refunds_list_shows_ours_and_the_stores(rma_world, pending):
     assert [r["origin"] for r in api.get("/api/v1/refunds/?origin=store").json()["results"]] == ["store"]
 
 
-def test_a_manual_rma_request_in_the_api(rma_world, pending):
+def test_a_manual_rma_request_in_the_api(rma_world, pending, django_capture_on_commit_callbacks):
     order, _ = pending
     api = make_api_client(rma_world.merchant, "staff")
     jeans = order.lines.get(sku="JEANS-32").miinto_position_id
@@ -120,16 +126,18 @@ def test_a_manual_rma_request_in_the_api(rma_world, pending):
     unknown = api.post(f"/api/v1/orders/{order.pk}/rma-requests/", {"lines": [{"miinto_position_id": 1, "quantity": 1}]}, format="json")
     assert unknown.status_code == 400 and "Not positions of Miinto order" in unknown.json()["lines"][0]
     assert api.post(f"/api/v1/orders/{order.pk}/rma-requests/", {"lines": []}, format="json").status_code == 400
-    made = api.post(
-        f"/api/v1/orders/{order.pk}/rma-requests/", {"lines": [{"miinto_position_id": jeans, "quantity": 1}], "reason": "Returned to the shop"},
-        format="json", HTTP_IDEMPOTENCY_KEY="req-1",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        made = api.post(
+            f"/api/v1/orders/{order.pk}/rma-requests/", {"lines": [{"miinto_position_id": jeans, "quantity": 1}], "reason": "Returned to the shop"},
+            format="json", HTTP_IDEMPOTENCY_KEY="req-1",
+        )
     replay = api.post(
         f"/api/v1/orders/{order.pk}/rma-requests/", {"lines": [{"miinto_position_id": jeans, "quantity": 1}], "reason": "Returned to the shop"},
         format="json", HTTP_IDEMPOTENCY_KEY="req-1",
     )
     assert made.status_code == replay.status_code == 201 and made.json() == replay.json()
-    body = made.json()
+    assert made.json()["state"] == "pending"  # answered at once; the request's push ran after the commit
+    [body] = api.get(f"/api/v1/orders/{order.pk}/rma-requests/").json()["results"]
     assert (body["state"], body["positions"][0]["quantity"], body["store_refund"]) == ("done", 1, None)
     [request] = rma_world.effects("rmaRequests")
     assert (request["id"], request["reason"]) == (body["rma_miinto_id"], "Returned to the shop")

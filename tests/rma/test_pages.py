@@ -47,9 +47,10 @@ def test_the_list_costs_the_same_queries_for_one_rma_or_many(rma_world, pending,
     assert len(two) == len(one)
 
 
-def test_accept_on_the_detail_page_refunds_in_the_store(rma_world, pending, owner_client):
+def test_accept_on_the_detail_page_refunds_in_the_store(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     order, rma = pending
-    response = owner_client.post(f"/rmas/{rma.pk}/accept/", {"reason": "Both items back"})
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        response = owner_client.post(f"/rmas/{rma.pk}/accept/", {"reason": "Both items back"})
     assert response.status_code == 302
     rma.refresh_from_db()
     assert (rma.status, rma.decided_by, rma.actor) == ("accepted", "merchant", "user:owner@a.example")
@@ -58,22 +59,24 @@ def test_accept_on_the_detail_page_refunds_in_the_store(rma_world, pending, owne
     assert "Both items back" in page and "Store refund: Done" in page and 'id="accept-form"' not in page
 
 
-def test_a_decline_without_a_reason_shows_a_field_error_and_sends_nothing(rma_world, pending, owner_client):
+def test_a_decline_without_a_reason_shows_a_field_error_and_sends_nothing(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     _, rma = pending
     response = owner_client.post(f"/rmas/{rma.pk}/decline/", {"reason": ""})
     assert response.status_code == 400
     assert 'data-field="reason">A reason is required to accept or decline an RMA.' in response.content.decode()
     assert not RmaDecisionPush.objects.exists() and rma_world.effects("returnDecisions") == []
-    owner_client.post(f"/rmas/{rma.pk}/decline/", {"reason": "Worn"})
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        owner_client.post(f"/rmas/{rma.pk}/decline/", {"reason": "Worn"})
     rma.refresh_from_db()
     assert rma.status == "declined"
     tab = owner_client.get(f"/orders/{rma.order.transfer_id}/?tab=rma").content.decode()
     assert "Worn" in tab and "send the goods back to the buyer" in tab
 
 
-def test_the_order_page_has_rma_and_refunds_tabs_with_their_communications(rma_world, pending, owner_client):
+def test_the_order_page_has_rma_and_refunds_tabs_with_their_communications(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     order, rma = pending
-    owner_client.post(f"/rmas/{rma.pk}/accept/", {"reason": "ok"})
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        owner_client.post(f"/rmas/{rma.pk}/accept/", {"reason": "ok"})
     page = owner_client.get(f"/orders/{order.transfer_id}/").content.decode()
     assert "?tab=rma" in page and "?tab=refunds" in page
     rma_tab = owner_client.get(f"/orders/{order.transfer_id}/?tab=rma").content.decode()
@@ -84,7 +87,7 @@ def test_the_order_page_has_rma_and_refunds_tabs_with_their_communications(rma_w
     assert f"create_refund for RMA {rma.miinto_id}" in refunds_tab
 
 
-def test_a_partial_match_is_resolved_on_the_store_refund_page(rma_world, pending, owner_client):
+def test_a_partial_match_is_resolved_on_the_store_refund_page(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     order, rma = pending
     rma_world.refund_in_store(order, {"TEE-BLK-M": 1})
     rma_world.sync_refunds()
@@ -93,7 +96,8 @@ def test_a_partial_match_is_resolved_on_the_store_refund_page(rma_world, pending
     assert f'data-rma="{rma.miinto_id}"' in attention and "Store refund does not match an RMA" in attention
     page = owner_client.get(f"/refunds/{refund.pk}/").content.decode()
     assert 'id="pending-rmas"' in page and 'data-action="accept"' in page
-    owner_client.post(f"/refunds/{refund.pk}/accept/", {"rma": rma.pk})
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        owner_client.post(f"/refunds/{refund.pk}/accept/", {"rma": rma.pk})
     rma.refresh_from_db()
     refund.refresh_from_db()
     assert (rma.status, rma.decided_by, refund.status) == ("accepted", "store_refund", "accepted_rma")
@@ -101,13 +105,14 @@ def test_a_partial_match_is_resolved_on_the_store_refund_page(rma_world, pending
     assert Problem.objects.get(kind="rma_refund_mismatch").state == "handled"
 
 
-def test_a_partial_match_can_become_a_request_or_be_ignored(rma_world, pending, owner_client):
+def test_a_partial_match_can_become_a_request_or_be_ignored(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     order, rma = pending
     rma_world.refund_in_store(order, {"TEE-BLK-M": 1})
     rma_world.refund_in_store(order, {"JEANS-32": 1})
     rma_world.sync_refunds()
     first, second = StoreRefund.objects.order_by("pk")
-    owner_client.post(f"/refunds/{first.pk}/request/")
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        owner_client.post(f"/refunds/{first.pk}/request/")
     owner_client.post(f"/refunds/{second.pk}/ignore/")
     first.refresh_from_db()
     second.refresh_from_db()
@@ -132,13 +137,14 @@ def test_the_back_office_item_has_a_done_button(rma_world, owner_client):
     assert Problem.objects.get(kind="rma_back_office").state == "handled"
 
 
-def test_a_manual_rma_request_from_the_order_tab(rma_world, pending, owner_client):
+def test_a_manual_rma_request_from_the_order_tab(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
     order, _ = pending
     jeans = order.lines.get(sku="JEANS-32").miinto_position_id
     tee = order.lines.get(sku="TEE-BLK-M").miinto_position_id
     form = owner_client.get(f"/orders/{order.transfer_id}/?tab=rma").content.decode()
     assert f'name="qty_{tee}"' in form
-    owner_client.post(f"/orders/{order.pk}/rma-request/", {f"qty_{tee}": "1", f"qty_{jeans}": "0", "reason": "Came back by post"})
+    with django_capture_on_commit_callbacks(execute=True):  # the queued push runs after the commit
+        owner_client.post(f"/orders/{order.pk}/rma-request/", {f"qty_{tee}": "1", f"qty_{jeans}": "0", "reason": "Came back by post"})
     [request] = rma_world.effects("rmaRequests")
     assert [(p["orderPositionId"], p["quantity"]) for p in request["positions"]] == [(tee, 1)]
     assert RmaRequestPush.objects.get().actor == "user:owner@a.example"
@@ -198,3 +204,22 @@ def test_another_merchants_pages_answer_404_and_nothing_changes(rma_world, pendi
     rma.refresh_from_db()
     refund.refresh_from_db()
     assert (rma.status, refund.status) == ("pending", "needs_attention") and not RmaDecisionPush.objects.exists()
+
+
+def test_a_decision_answers_at_once_and_the_page_follows_its_push(rma_world, pending, owner_client, django_capture_on_commit_callbacks):
+    from rma.outbox import rma_rows_execute
+
+    order, rma = pending
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        response = owner_client.post(f"/rmas/{rma.pk}/accept/", {"reason": "Both items back"})
+    assert response.status_code == 302 and len(queued) >= 1
+    # Nothing reached Miinto or the store inside the request.
+    assert rma_world.effects("returnDecisions") == [] and rma_world.store_refunds(order) == []
+    page = owner_client.get(f"/rmas/{rma.pk}/").content.decode()
+    assert 'data-deciding="1"' in page and f'hx-get="/rmas/{rma.pk}/" hx-select="#rma-decision-state"' in page
+    assert "is on its way to Miinto (pending)" in page
+    rma_rows_execute(rma_world.connection)  # the queued task, as a worker runs it
+    page = owner_client.get(f"/rmas/{rma.pk}/").content.decode()
+    assert 'data-deciding="0"' in page and 'hx-select="#rma-decision-state"' not in page
+    assert "Store refund: Done" in page
+    assert len(rma_world.effects("returnDecisions")) == 1 and len(rma_world.store_refunds(order)) == 1

@@ -216,11 +216,13 @@ def test_stale_runs_are_failed_and_fresh_ones_left_alone(connection, merchant, o
             started_at=T0 - timedelta(hours=1),
         )
     assert runs.sync_runs_fail_stale() == 2
-    statuses = {run.pk: (run.status, run.error_summary) for run in all_runs()}
+    statuses = {run.pk: (run.connection_id, run.status, run.error_summary) for run in all_runs()}
+    replacement = max(statuses)  # the lost worker's flow is queued again at once
     assert statuses == {
-        lost_in_queue.pk: ("failed", "No worker picked this run up; the next one will."),
-        waiting.pk: ("queued", ""),
-        hung.pk: ("failed", "The worker stopped before finishing this run."),
+        lost_in_queue.pk: (connection.pk, "failed", "No worker picked this run up; the next one will."),
+        waiting.pk: (connection.pk, "queued", ""),
+        hung.pk: (other.pk, "failed", "The worker stopped before finishing this run."),
+        replacement: (other.pk, "queued", ""),
     }
 
 
