@@ -14,6 +14,7 @@ from connections.selectors import miinto_connections, shipping_provider_choices
 from koongo.api import MerchantViewSet
 from koongo.http import HttpError
 from orders.comments import comment_add
+from orders.shipments import selectors
 from orders.shipments.carrier_mapping import carrier_mapping_delete, carrier_mapping_set
 from orders.shipments.labels import label_link_revoke
 from orders.shipments.serializers import (
@@ -24,7 +25,7 @@ from orders.shipments.serializers import (
     ProviderSerializer,
     ShipmentSerializer,
 )
-from orders.shipments.services import mark_as_shipped_check, selectors, shipment_mark, shipment_send_now
+from orders.shipments.services import mark_as_shipped_check, shipment_mark, shipment_send_now
 
 
 def actor_name(request) -> str:

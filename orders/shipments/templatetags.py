@@ -6,10 +6,10 @@ from django import template
 
 from connections import remote_choices
 from connections.models import SyncLevel
+from orders.shipments import selectors
 from orders.shipments.carrier_mapping import Provider
 from orders.shipments.forms import CommentForm, MarkShippedForm
 from orders.shipments.labels import label_url
-from orders.shipments.services import selectors
 
 register = template.Library()
 
