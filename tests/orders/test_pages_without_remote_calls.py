@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from connections import remote_choices
-from connections.sync import tasks
+from connections import remote_choices, tasks
+from connections.sync.enqueue import REFRESH_ATTRIBUTES, REFRESH_PROVIDERS
 from tests.conftest import make_api_client
 from tests.orders.shipments.shipping import accepted_order
 
@@ -33,8 +33,8 @@ def cold_cache(world):
 def busy_workers(monkeypatch):
     """Refresh tasks are queued but no worker has run them yet (eager Celery would run them inside the request)."""
     queued = []
-    monkeypatch.setattr(tasks.refresh_market_providers, "delay", lambda pk: queued.append(("providers", pk)))
-    monkeypatch.setattr(tasks.refresh_identifier_attributes, "delay", lambda pk: queued.append(("attributes", pk)))
+    names = {REFRESH_PROVIDERS: "providers", REFRESH_ATTRIBUTES: "attributes"}
+    monkeypatch.setattr(remote_choices, "enqueue", lambda name, pk: queued.append((names[name], pk)))
     return queued
 
 
@@ -82,7 +82,7 @@ def test_the_providers_endpoint_answers_from_the_cache_and_never_waits_on_miinto
     url = f"/api/v1/orders/{order.pk}/shipments/providers/"
     api = make_api_client(world.merchant, "staff")
     queued = []
-    monkeypatch.setattr(tasks.refresh_market_providers, "delay", lambda pk: queued.append(pk))
+    monkeypatch.setattr(remote_choices, "enqueue", lambda name, pk: queued.append(pk))
     counted["miinto"].clear()
 
     cold = api.get(url)
