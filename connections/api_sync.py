@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from connections import selectors_sync as selectors
+from connections.idempotency import IdempotentWritesMixin
 from connections.models import ActivityEntry, Direction, Flow, Problem, ProblemState, RunStatus, SyncRun
 from connections.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
 from koongo.accounts.api_auth import ApiKeyPrincipal
@@ -172,7 +173,7 @@ PROBLEM_ACTION_SCHEMA = extend_schema(
 )
 
 
-class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
+class ProblemViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
     """The errors inbox: what needs a human, and the actions retry, handle (manually) and ignore."""
 
     serializer_class = ProblemSerializer
