@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from connections import selectors, services
 from connections.api_sync import sync_api_routes
 from connections.idempotency import IdempotentWritesMixin
+from connections.models import MiintoConnection
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,
@@ -103,7 +104,7 @@ class MiintoConnectionViewSet(
         try:
             connection = services.miinto_connection_create(
                 merchant=self.merchant,
-                environment=data["environment"],
+                environment=data.get("environment", MiintoConnection._meta.get_field("environment").default),
                 username=data["username"],
                 password=data["password"],
                 shop_id=data["shop_id"],

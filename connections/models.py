@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from connections.configuration_rules import SYNC_INTERVAL_VALIDATORS
 from koongo.accounts.tenancy import TenantModel
 from koongo.crypto import EncryptedJSONField, EncryptedTextField
 
@@ -71,7 +73,7 @@ class MiintoConnection(TenantModel):
         StoreConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="miinto_connections"
     )
     status = models.CharField(max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.DISABLED)
-    sync_interval_minutes = models.PositiveSmallIntegerField(default=5)
+    sync_interval_minutes = models.PositiveSmallIntegerField(default=5, validators=SYNC_INTERVAL_VALIDATORS)
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.TextField(blank=True)
@@ -143,6 +145,14 @@ class OrderConfiguration(TenantModel):
 
     def __str__(self):
         return f"Order configuration of {self.connection}"
+
+    def clean(self):
+        # The admin (and any ModelForm) runs this; the API serializer runs the same rules (configuration_rules).
+        from connections.configuration_rules import configuration_choice_errors  # reads selectors, which import models
+
+        super().clean()
+        if self.connection_id and (errors := configuration_choice_errors(self)):
+            raise ValidationError(errors)
 
 
 # --- sync machinery ------------------------------------------------------------------------

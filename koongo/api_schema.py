@@ -7,9 +7,11 @@ only `list` actions are paginated (a custom action that answers a list answers a
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -22,7 +24,7 @@ _DETAIL = {
 _FIELD_ERRORS = {"type": "object", "additionalProperties": True, "description": "Field name → messages, or `detail`."}
 
 _ERRORS = {
-    "400": ("Invalid input: field-level messages.", _FIELD_ERRORS),
+    "400": ("Invalid input: field-level messages (or `detail` for a body or query that is not accepted).", _FIELD_ERRORS),
     "401": ("No valid API key or session.", _DETAIL),
     "403": ("The key's or member's role may not do this.", _DETAIL),
     "404": ("No such object for this merchant.", _DETAIL),
@@ -62,16 +64,27 @@ class KoongoAutoSchema(AutoSchema):
             return None
         return super()._get_paginator()
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, serializers.ChoiceField) and field.read_only and _model_field_allows_blank(field):
+            # DRF drops `allow_blank` from read-only model fields, but a blank choice is still answered as "".
+            inner = {key: value for key, value in schema.items() if key != "readOnly"}
+            if list(inner) == ["allOf"] and len(inner["allOf"]) == 1:
+                inner = inner["allOf"][0]
+            schema = {"oneOf": [inner, {"type": "string", "enum": [""]}], "readOnly": True}
+        return schema
+
     def _error_codes(self) -> list[str]:
-        codes = ["401", "403"]
-        if self.method in UNSAFE_METHODS or self._get_filter_parameters():
-            codes.append("400")
-        if "{" in self.path:
-            codes.append("404")
+        codes = ["400", "401", "403"]  # 400 for any operation: a NUL in the query (koongo.middleware)
+        if "{" in self.path or self._get_paginator():
+            codes.append("404")  # an unknown id, or a cursor that is not one of ours (DRF answers "Invalid cursor")
         if self.method in UNSAFE_METHODS:
             codes.append("413")
+        if self.method == "DELETE":
+            codes.append("409")  # business records still refer to the object
         if self._is_idempotent_write():
             codes += ["409", "422"]
+        codes = list(dict.fromkeys(codes))
         return codes
 
     def _get_response_bodies(self, direction="response"):
@@ -83,3 +96,13 @@ class KoongoAutoSchema(AutoSchema):
                 description, schema = _ERRORS[code]
                 responses[code] = {"description": description, "content": {"application/json": {"schema": schema}}}
         return responses
+
+
+def _model_field_allows_blank(field) -> bool:
+    model = getattr(getattr(field.parent, "Meta", None), "model", None)
+    if model is None or not field.source or "." in field.source:
+        return False
+    try:
+        return model._meta.get_field(field.source).blank
+    except FieldDoesNotExist:
+        return False
