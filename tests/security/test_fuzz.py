@@ -30,7 +30,7 @@ from tests.rma.conftest import build_world
 from tests.security.conftest import populate
 from tests.security.schema_tools import PARAM, Ids, api_schema
 
-EXAMPLES_PER_OPERATION = 8
+EXAMPLES_PER_OPERATION = 6
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
 
