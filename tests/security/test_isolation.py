@@ -56,6 +56,7 @@ def test_another_merchant_reaches_nothing_of_merchant_a(populated, stranger, aut
             if foreign := mine & {row["id"] for row in response.json()["results"]}:
                 leaks[f"{path} {params}"] = sorted(foreign)
 
+    print(f"\nisolation ({auth}): {len(targets)} object operations probed, {len(lists)} lists checked")
     assert len(targets) >= 40 and len(lists) >= 15  # the schema was read: every operation of the API
     assert not_404 == {}
     assert leaks == {}
