@@ -7,6 +7,7 @@ JSON that is invalid, nested too deep or holds NUL, and a NUL in a query or form
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 
 from koongo.json_input import JSONInputError, contains_nul, parse_untrusted_json
@@ -48,11 +49,13 @@ class UntrustedInputGuard:
         if limit is not None and _declared_length(request) > limit:
             return _refuse(f"The request body is over the limit of {limit} bytes.", "body_too_large", 413)
         content_type = request.content_type or ""
-        if "json" in content_type or (request.path.startswith("/webhooks/") and request.body.strip()):
-            if not request.body.strip():
-                return None  # an empty body is the view's business (most actions take none)
+        try:
+            body = request.body if "json" in content_type or request.path.startswith("/webhooks/") else b""
+        except RequestDataTooBig:  # no Content-Length (chunked), but over the limit once read
+            return _refuse(f"The request body is over the limit of {limit} bytes.", "body_too_large", 413)
+        if body.strip():  # an empty body is the view's business (most actions take none)
             try:
-                parse_untrusted_json(request.body)
+                parse_untrusted_json(body)
             except JSONInputError as error:
                 return _refuse(str(error), "invalid_json", 400)
         elif content_type == "application/x-www-form-urlencoded":
