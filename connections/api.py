@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from connections import archive, clients, selectors, services
 from connections.archive import ArchiveConflict
 from connections.idempotency import IdempotentWritesMixin
-from connections.models import PauseSource
+from connections.models import MiintoConnection, PauseSource
 from connections.serializers import (
     AvailableStoreSerializer,
     AvailableStoresRequestSerializer,
@@ -176,7 +176,7 @@ class MiintoConnectionViewSet(
         try:
             connection = services.miinto_connection_create(
                 merchant=self.merchant,
-                environment=data["environment"],
+                environment=data.get("environment", MiintoConnection._meta.get_field("environment").default),
                 username=data["username"],
                 password=data["password"],
                 shop_id=data["shop_id"],

@@ -11,6 +11,7 @@ class ConnectionsConfig(AppConfig):
         from auditlog.registry import auditlog
 
         from connections import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
+        from connections.configuration_checks import configuration_choice_errors
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
         from connections.sync import (  # noqa: F401  (registers the dead-outbox problem kind)
             outbox,
@@ -20,6 +21,8 @@ class ConnectionsConfig(AppConfig):
         from connections.sync.selectors import sync_overview
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
 
+        # The model's clean() (admin, ModelForms) checks choices against the store's and Miinto's lists.
+        OrderConfiguration.choice_errors = staticmethod(configuration_choice_errors)
         # Secrets are excluded outright: auditlog's mask_fields would still keep half of each value.
         auditlog.register(
             MiintoConnection, exclude_fields=["password", "channel_id", "channel_token", "next_sync_at", "last_synced"]

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from connections.configuration_rules import YesNoField
 from connections.models import MiintoEnvironmentName, OrderConfiguration
 
 THRESHOLD_ERROR = "Enter a threshold greater than 0 and at most 2, e.g. 0.97."
@@ -74,6 +75,8 @@ class OrderConfigurationForm(forms.ModelForm):
         error_messages={"invalid": DATE_ERROR},
         help_text="Only orders and RMAs created from this date are synced. Format YYYY-MM-DD, e.g. 2021-03-20.",
     )
+    auto_accept = YesNoField(label="Accept Orders Automatically", required=False)
+    use_billing_for_shipping = YesNoField(label="Use Billing Address For Shipping", required=False)
     product_identification_attribute = forms.ChoiceField(
         label="Product Identification Attribute",
         help_text="The store attribute that identifies products on Miinto. By default the id attribute is used.",
@@ -115,8 +118,6 @@ class OrderConfigurationForm(forms.ModelForm):
             providers = [*providers, (provider, self.instance.default_shipping_provider_name or provider)]
         self.fields["default_shipping_provider_id"].choices = [("", "— none —"), *providers]
         self.provider_names = dict(providers)
-        self.fields["auto_accept"].widget = forms.Select(choices=[(False, "No"), (True, "Yes")])
-        self.fields["use_billing_for_shipping"].widget = forms.Select(choices=[(False, "No"), (True, "Yes")])
 
     def clean_price_threshold(self):
         value = self.cleaned_data["price_threshold"]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from connections.configuration_rules import SYNC_INTERVAL_VALIDATORS
 from koongo.accounts.tenancy import TenantModel
 from koongo.crypto import EncryptedJSONField, EncryptedTextField
 
@@ -100,7 +102,7 @@ class MiintoConnection(TenantModel):
         StoreConnection, on_delete=models.PROTECT, null=True, blank=True, related_name="miinto_connections"
     )
     status = models.CharField(max_length=10, choices=ConnectionStatus.choices, default=ConnectionStatus.DISABLED)
-    sync_interval_minutes = models.PositiveSmallIntegerField(default=5)
+    sync_interval_minutes = models.PositiveSmallIntegerField(default=5, validators=SYNC_INTERVAL_VALIDATORS)
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.TextField(blank=True)
@@ -184,14 +186,29 @@ class OrderConfiguration(TenantModel):
     def __str__(self):
         return f"Order configuration of {self.connection}"
 
+    # Field → messages for an attribute or provider the store or Miinto does not offer. Set by connections.apps to
+    # connections.configuration_checks, which reads the lists through selectors (they import these models).
+    choice_errors = staticmethod(lambda configuration: {})
+
+    def clean(self):
+        # The admin (and any ModelForm) runs this; the API serializer runs the same rules (configuration_rules).
+        super().clean()
+        if self.connection_id and (errors := type(self).choice_errors(self)):
+            raise ValidationError(errors)
+
 
 class IdempotentResponse(TenantModel):
-    """A write API response kept for 24 h under the client's Idempotency-Key, so a retried POST answers the same."""
+    """A write API response kept for 24 h under the client's Idempotency-Key, so a retried request answers the same.
+
+    The row is inserted before the request runs (the unique constraint makes a concurrent twin fail); `status_code`
+    stays empty until the first request has answered.
+    """
 
     key = models.CharField(max_length=200)
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=500)
-    status_code = models.PositiveSmallIntegerField()
+    request_hash = models.CharField(max_length=64, default="", help_text="SHA-256 of the request's canonical body.")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while the first request runs.")
     body = models.JSONField(null=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from connections.configuration_rules import SYNC_INTERVAL_VALIDATORS, check_identification_attribute, check_shipping_provider
 from connections.forms import DATE_ERROR, THRESHOLD_ERROR
 from connections.models import MiintoConnection, MiintoEnvironmentName, OrderConfiguration, StoreConnection
 
@@ -128,6 +129,8 @@ class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
     store_connection = serializers.PrimaryKeyRelatedField(
         queryset=StoreConnection._base_manager.none(), allow_null=True, required=False
     )
+    # Declared so the model's own validators (and their message) apply, not DRF's generic min_value.
+    sync_interval_minutes = serializers.IntegerField(required=False, max_value=32767, validators=SYNC_INTERVAL_VALIDATORS)
 
     class Meta:
         model = MiintoConnection
@@ -179,15 +182,11 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
         return value
 
     def validate_product_identification_attribute(self, value):
-        attributes = dict(self.context["attributes"])
-        if value not in attributes:
-            raise serializers.ValidationError(f"Unknown attribute {value!r}. Choose one of: {', '.join(attributes)}.")
+        check_identification_attribute(value, self.context["attributes"])
         return value
 
     def validate_default_shipping_provider_id(self, value):
-        providers = dict(self.context["providers"])
-        if value and value not in providers:
-            raise serializers.ValidationError(f"Unknown shipping provider {value!r} for this Miinto market.")
+        check_shipping_provider(value, self.context["providers"])
         return value
 
     def validate(self, data):

@@ -1,8 +1,10 @@
 """The API's error format: DRF's, plus our service errors mapped to field-level 400s, 403s and 404s."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
 from django.http import Http404
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from koongo.accounts.services import PermissionDenied
@@ -17,4 +19,12 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
+    elif isinstance(exc, ProtectedError):
+        return Response({"detail": _protected_message(exc)}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)
+
+
+def _protected_message(exc: ProtectedError) -> str:
+    """A delete refused because business records still point at the object: name what holds it, count nothing secret."""
+    holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
+    return f"This cannot be deleted while {', '.join(holders)} still refer to it."

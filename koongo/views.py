@@ -92,9 +92,18 @@ def readyz(request):
     return JsonResponse({"status": "ok", "checks": sorted(READINESS_CHECKS)})
 
 
+def _wants_json(request) -> bool:
+    # API clients and webhook senders read JSON; an HTML error page is noise to them.
+    return request.path.startswith(("/api/", "/webhooks/"))
+
+
 def error_404(request, exception=None):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", status=404)
 
 
 def error_500(request):
+    if _wants_json(request):
+        return JsonResponse({"detail": "Internal server error."}, status=500)
     return render(request, "500.html", status=500)

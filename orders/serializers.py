@@ -12,8 +12,8 @@ class DecisionSerializer(serializers.ModelSerializer):
 
 
 class PositionSerializer(serializers.ModelSerializer):
-    decision = DecisionSerializer(read_only=True)
-    product_sku = serializers.CharField(source="product.sku", default=None, read_only=True)
+    decision = DecisionSerializer(read_only=True, allow_null=True)
+    product_sku = serializers.CharField(source="product.sku", default=None, allow_null=True, read_only=True)
     transfer_id = serializers.IntegerField(source="transfer.miinto_id", read_only=True)
 
     class Meta:
@@ -34,7 +34,7 @@ class TransferSerializer(serializers.ModelSerializer):
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
-    decision = DecisionSerializer(source="position.decision", read_only=True, default=None)
+    decision = DecisionSerializer(source="position.decision", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = OrderLine

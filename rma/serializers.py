@@ -12,7 +12,7 @@ class RmaStatusField(serializers.CharField):
 
 
 class RmaLineSerializer(serializers.ModelSerializer):
-    sku = serializers.CharField(source="order_line.sku", default=None, read_only=True)
+    sku = serializers.CharField(source="order_line.sku", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = RmaLine
@@ -61,7 +61,7 @@ class RmaDecisionRequestSerializer(serializers.Serializer):
 
 
 class StoreRefundSerializer(serializers.ModelSerializer):
-    rma_miinto_id = serializers.IntegerField(source="rma.miinto_id", default=None, read_only=True)
+    rma_miinto_id = serializers.IntegerField(source="rma.miinto_id", default=None, allow_null=True, read_only=True)
     order_miinto_id = serializers.IntegerField(source="order.miinto_id", read_only=True)
 
     class Meta:
@@ -85,8 +85,8 @@ class RmaRequestCreateSerializer(serializers.Serializer):
 
 class RmaRequestSerializer(serializers.ModelSerializer):
     # The relation points at the refund's request key, not its id: the API shows the id.
-    store_refund = serializers.IntegerField(source="store_refund.pk", default=None, read_only=True)
-    rma_miinto_id = serializers.IntegerField(source="rma.miinto_id", default=None, read_only=True)
+    store_refund = serializers.IntegerField(source="store_refund.pk", default=None, allow_null=True, read_only=True)
+    rma_miinto_id = serializers.IntegerField(source="rma.miinto_id", default=None, allow_null=True, read_only=True)
     miinto_unsupported = serializers.BooleanField(read_only=True)
 
     class Meta:

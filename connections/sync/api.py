@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from connections.idempotency import IdempotentWritesMixin
 from connections.models import ActivityEntry, Direction, Flow, Problem, ProblemState, RunStatus, SyncRun
 from connections.sync import selectors
 from connections.sync.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
@@ -172,7 +173,7 @@ PROBLEM_ACTION_SCHEMA = extend_schema(
 )
 
 
-class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
+class ProblemViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
     """The errors inbox: what needs a human, and the actions retry, handle (manually) and ignore."""
 
     serializer_class = ProblemSerializer

@@ -8,7 +8,7 @@ from orders.models import CarrierMapping, LabelLink, OrderComment, Shipment
 
 
 class ShipmentSerializer(serializers.ModelSerializer):
-    push_state = serializers.CharField(source="push.state", default=None, read_only=True)
+    push_state = serializers.CharField(source="push.state", default=None, allow_null=True, read_only=True)
     last_error = serializers.CharField(source="push.last_error", default="", read_only=True)
 
     class Meta:
@@ -62,7 +62,7 @@ class LabelLinkSerializer(serializers.ModelSerializer):
     revoked = serializers.BooleanField(source="is_revoked", read_only=True)
     size = serializers.IntegerField(source="label.size", read_only=True)
     fetched_at = serializers.DateTimeField(source="label.fetched_at", read_only=True)
-    store_note = serializers.CharField(source="note_push.state", default=None, read_only=True)
+    store_note = serializers.CharField(source="note_push.state", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = LabelLink
