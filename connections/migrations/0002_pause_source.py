@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='miintoconnection',
             name='paused_source',
-            field=models.CharField(blank=True, choices=[('miinto_credentials', 'Miinto credentials'), ('store_credentials', 'Store credentials'), ('plan', 'Plan'), ('manual', 'Paused by hand')], max_length=20),
+            field=models.CharField(blank=True, choices=[('miinto_credentials', 'Miinto credentials'), ('store_credentials', 'Store credentials'), ('plan', 'Plan'), ('manual', 'Paused by hand')], db_default='', max_length=20),
         ),
         migrations.RunPython(sources_from_reasons, migrations.RunPython.noop),
     ]

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='idempotentresponse',
             name='request_hash',
-            field=models.CharField(default='', help_text="SHA-256 of the request's canonical body.", max_length=64),
+            field=models.CharField(db_default='', default='', help_text="SHA-256 of the request's canonical body.", max_length=64),
         ),
         migrations.AlterField(
             model_name='idempotentresponse',

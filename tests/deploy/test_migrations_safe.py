@@ -10,11 +10,6 @@ REVIEWED = {
         "catalog: shipped with the first wave, before any deployment held data, so its NOT NULL columns and "
         "indexes were added to empty tables"
     ),
-    "0002_pause_source": (
-        "connections: a column with a constant default on the connections table (one row per Miinto connection, "
-        "thousands at most), which PostgreSQL 11+ adds without rewriting it; only the rarely used connection wizard "
-        "inserts there, so old code during the deploy window is a non-issue"
-    ),
     "0003_store_identity_and_archive": (
         "connections: the unique constraints and their indexes are on the two connection tables, one row per "
         "connection, built in well under a second"

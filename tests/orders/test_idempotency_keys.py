@@ -54,18 +54,20 @@ def test_the_same_key_with_another_body_answers_422(world):
     assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
 
 
-def test_a_retry_replays_the_first_answer_even_with_keys_reordered(world):
+def test_a_retry_replays_the_first_answer_even_with_keys_reordered(world, django_capture_on_commit_callbacks):
     first, _ = _two_pending(world)
     api = make_api_client(world.merchant, "staff")
     url = f"/api/v1/positions/{first.pk}/accept/"
-    made = api.post(url, '{"reason": "ok", "x": 1}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="K3")
-    again = api.post(url, '{"x": 1,  "reason": "ok"}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="K3")
+    # The decision's push runs once its transaction commits, as a worker would run it.
+    with django_capture_on_commit_callbacks(execute=True):
+        made = api.post(url, '{"reason": "ok", "x": 1}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="K3")
+        again = api.post(url, '{"x": 1,  "reason": "ok"}', content_type="application/json", HTTP_IDEMPOTENCY_KEY="K3")
     assert made.status_code == again.status_code == 200
     assert again.headers["Idempotent-Replay"] == "true" and again.json() == made.json()
     assert len(world.decisions_on_miinto()) == 1
 
 
-def test_a_second_request_while_the_first_runs_answers_409(world, monkeypatch):
+def test_a_second_request_while_the_first_runs_answers_409(world, monkeypatch, django_capture_on_commit_callbacks):
     first, _ = _two_pending(world)
     api = make_api_client(world.merchant, "staff")
     url = f"/api/v1/positions/{first.pk}/accept/"
@@ -77,7 +79,8 @@ def test_a_second_request_while_the_first_runs_answers_409(world, monkeypatch):
         return real_decide(**kwargs)
 
     monkeypatch.setattr(orders_api, "positions_decide", decide_while_a_twin_arrives)
-    made = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="K4")
+    with django_capture_on_commit_callbacks(execute=True):
+        made = api.post(url, {}, format="json", HTTP_IDEMPOTENCY_KEY="K4")
 
     assert made.status_code == 200
     assert during["twin"].status_code == 409
