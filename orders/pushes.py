@@ -16,6 +16,7 @@ from miinto.client import DECIDED
 from miinto.schemas import Order as WireOrder
 from orders.ingest import record_miinto_decisions
 from orders.labels import label_fetch_schedule
+from orders.matching import lines_rematch
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
@@ -178,8 +179,10 @@ def store_push_execute(push: StorePush) -> None:
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
     recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
-    lines = list(order.lines.select_related("product"))
+    lines = list(order.lines.select_related("product", "position"))
     with clients.store_adapter(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
+        # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
+        lines_rematch(connection, lines, adapter)
         if push.kind == StorePushKind.CREATE_ORDER:
             ref = adapter.create_order(order_draft(order, lines, connection.order_configuration.product_identification_attribute))
             result = {"store_order_id": ref.id, "name": ref.name or ""}

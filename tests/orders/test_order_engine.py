@@ -220,5 +220,7 @@ def test_the_identification_attribute_decides_what_the_product_map_matches(world
     world.configure(product_identification_attribute="id")  # the feed id is then read as a variant id: no product
     world.offer(("9999999999999", 10000, 1))
     world.sync()
-    unmatched = Position.objects.exclude(pk=matched.pk).select_related("decision").get()
-    assert (unmatched.product_id, unmatched.decision.reason) == (None, "product_not_found")
+    # The map's id matches by SKU, so this is a configuration mismatch: the position waits, it is never declined.
+    unmatched = Position.objects.exclude(pk=matched.pk).get()
+    assert (unmatched.product_id, unmatched.status, unmatched.wait_reason) == (None, "pending", "identification_mismatch")
+    assert not Decision.objects.filter(position=unmatched).exists()
