@@ -191,13 +191,13 @@ def candidate_attributes(store_connection_id: int) -> list[str]:
     return list(BUILTIN_ATTRIBUTES) + sorted(custom - set(BUILTIN_ATTRIBUTES))
 
 
-def attribute_rates(connection: MiintoConnection, sample: list[str]) -> list[AttributeRate]:
+def attribute_rates(connection: MiintoConnection, sample: list[str], candidates: list[str] | None = None) -> list[AttributeRate]:
     """Each candidate attribute's match rate for `sample` (Product Map ids) in the catalog, best first; one query each."""
     sample = sorted({s for s in sample if s})[:SAMPLE_SIZE]
     if not sample or connection.store_connection_id is None:
         return []
     rates = []
-    for attribute in candidate_attributes(connection.store_connection_id):
+    for attribute in candidates or candidate_attributes(connection.store_connection_id):
         found = products_by_identifier(connection.merchant, connection.store_connection_id, attribute, sample)
         rates.append(AttributeRate(attribute, sum(1 for value in sample if value in found), len(sample)))
     return sorted(rates, key=lambda rate: -rate.matched)

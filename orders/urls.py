@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from orders import views
+from orders import views, views_matching
 
 dashboard_urlpatterns = [
     path("orders/", views.order_list, name="list"),
     path("orders/needs-attention/", views.needs_attention, name="needs-attention"),
     path("orders/<int:pk>/", views.order_detail, name="detail"),
     path("positions/<int:pk>/<slug:outcome>/", views.position_action, name="position-action"),
+    path("orders/identification/<int:pk>/", views_matching.identification_check, name="identification-check"),
+    path("orders/identification/<int:pk>/apply/", views_matching.identification_apply, name="identification-apply"),
 ]
 
 from orders.urls_shipments import shipment_urlpatterns  # noqa: E402

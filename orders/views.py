@@ -66,6 +66,11 @@ def position_action(request, pk, outcome):
     targets = [position]
     if request.POST.get("all") == "1":
         targets = list(selectors.positions(request.merchant).filter(transfer_id=position.transfer_id, status=PositionStatus.PENDING))
+    unmatched = [p for p in targets if p.product_id is None and p.status == PositionStatus.PENDING]
+    if outcome == "accept" and unmatched and request.POST.get("confirm_unmatched") != "1":
+        # Miinto turns an accepted position into an order at once; one we cannot put in the store needs a deliberate yes.
+        context = {"position": position, "unmatched": unmatched, "all": request.POST.get("all", ""), "reason": request.POST.get("reason", "")}
+        return render(request, "orders/confirm_unmatched.html", context, status=409)
     try:
         positions_decide(merchant=request.merchant, positions=targets, outcome=outcome, actor=actor_name(request), reason=request.POST.get("reason", ""))
     except ValidationError as error:

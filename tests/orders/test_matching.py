@@ -163,3 +163,64 @@ def test_a_retried_store_push_re_matches_with_the_current_attribute(world):
     assert (line.product.sku, line.sku) == ("TEE-BLK-M", "TEE-BLK-M")
     assert Position.objects.get().product.sku == "TEE-BLK-M"
     assert Decimal(store_order["lines"][0]["unit_price"]) == Decimal("100.00")
+
+
+# --- the dashboard: accepting an unmatched position warns first; the identification check proposes an attribute ---------
+
+
+def test_accepting_an_unmatched_position_asks_first_and_decides_nothing(world, owner_client):
+    _map_skus(world)
+    world.offer(("9900000000011", 10000, 1))
+    world.sync()
+    position = Position.objects.get()
+    answer = owner_client.post(f"/positions/{position.pk}/accept/")
+    assert answer.status_code == 409
+    body = answer.content.decode()
+    assert "Accept a position without a store product?" in body and f"Position {position.miinto_id}" in body
+    assert 'name="confirm_unmatched" value="1"' in body
+    assert Decision.objects.count() == 0 and world.decisions_on_miinto() == []
+    answer = owner_client.post(f"/positions/{position.pk}/accept/", {"confirm_unmatched": "1"})
+    assert answer.status_code == 302
+    assert Decision.objects.get().outcome == "accept"
+
+
+def test_accepting_a_matched_position_or_declining_an_unmatched_one_needs_no_confirmation(world, owner_client):
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer(("0000000000000", 10000, 1))
+    world.sync()
+    matched, unmatched = Position.objects.get(gtin=GTIN_TEE_M), Position.objects.get(gtin="0000000000000")
+    assert owner_client.post(f"/positions/{matched.pk}/accept/").status_code == 302
+    assert owner_client.post(f"/positions/{unmatched.pk}/decline/").status_code == 302
+    assert sorted(Decision.objects.values_list("outcome", flat=True)) == ["accept", "decline"]
+
+
+def test_identification_check_shows_match_rates_and_proposes_the_matching_attribute(world, owner_client):
+    _map_skus(world)
+    world.configure(product_identification_attribute="id")
+    page = owner_client.get(f"/orders/identification/{world.connection.pk}/", HTTP_HX_REQUEST="true")
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "3 ids from Miinto's Product Map tried against your store catalog" in body
+    assert 'data-attribute="sku"' in body and "3 of 3" in body and 'aria-valuenow="100"' in body
+    assert 'id="identification-proposal"' in body and 'value="sku"' in body
+    answer = owner_client.post(f"/orders/identification/{world.connection.pk}/apply/", {"attribute": "sku"})
+    assert answer.status_code == 302
+    world.connection.order_configuration.refresh_from_db()
+    assert world.connection.order_configuration.product_identification_attribute == "sku"
+    body = owner_client.get(f"/orders/identification/{world.connection.pk}/").content.decode()
+    assert 'id="identification-proposal"' not in body and "The attribute in use matches best." in body
+
+
+def test_identification_apply_refuses_an_attribute_the_store_does_not_have(world, owner_client):
+    world.configure(product_identification_attribute="id")
+    owner_client.post(f"/orders/identification/{world.connection.pk}/apply/", {"attribute": "shoe_size"})
+    world.connection.order_configuration.refresh_from_db()
+    assert world.connection.order_configuration.product_identification_attribute == "id"
+
+
+def test_identification_check_of_another_merchant_is_404(world, client, other_merchant):
+    from tests.factories import MembershipFactory
+
+    client.force_login(MembershipFactory(merchant=other_merchant).user)
+    assert client.get(f"/orders/identification/{world.connection.pk}/").status_code == 404
+    assert client.post(f"/orders/identification/{world.connection.pk}/apply/", {"attribute": "sku"}).status_code == 404
