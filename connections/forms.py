@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 
+from connections import thresholds
 from connections.models import MiintoEnvironmentName, OrderConfiguration
 
-THRESHOLD_ERROR = "Enter a threshold greater than 0 and at most 2, e.g. 0.97."
 DATE_ERROR = "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."
 
 
@@ -60,9 +58,7 @@ class OrderConfigurationForm(forms.ModelForm):
 
     price_threshold = forms.DecimalField(
         label="Auto Accept Orders – Price Attribute Threshold",
-        max_digits=4,
-        decimal_places=3,
-        error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR},
+        error_messages=thresholds.ERROR_MESSAGES,
         help_text="Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported "
         "yet). 0.97 accepts an order whose item price is at least 97% of that price.",
     )
@@ -120,9 +116,9 @@ class OrderConfigurationForm(forms.ModelForm):
 
     def clean_price_threshold(self):
         value = self.cleaned_data["price_threshold"]
-        if value is None or not (Decimal("0") < value <= Decimal("2")):
-            raise forms.ValidationError(THRESHOLD_ERROR)
-        return value
+        if error := thresholds.threshold_error(value):
+            raise forms.ValidationError(error)
+        return thresholds.normalized(value)
 
     def clean(self):
         data = super().clean()

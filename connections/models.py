@@ -119,8 +119,8 @@ class OrderConfiguration(TenantModel):
     auto_accept = models.BooleanField("Accept Orders Automatically", default=False)
     price_threshold = models.DecimalField(
         "Auto Accept Orders – Price Attribute Threshold",
-        max_digits=4,
-        decimal_places=3,
+        max_digits=5,
+        decimal_places=4,
         default=Decimal("0.970"),
         validators=[MaxValueValidator(Decimal("2"))],
     )

@@ -21,7 +21,9 @@ def test_connection_page_shows_status_configuration_and_runs(owner_client, conne
     [
         ("price_threshold", "0", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
         ("price_threshold", "2.01", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
-        ("price_threshold", "x", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
+        ("price_threshold", "x", "Enter the threshold as a number, e.g. 0.97."),
+        ("price_threshold", "0.97255", "Use at most 4 decimals, e.g. 0.9725."),
+        ("price_threshold", "10.5", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
         ("sync_from_date", "2021-13-01", "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."),
         ("sync_from_date", "01/03/2021", "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."),
         ("product_identification_attribute", "colour", "Select a valid choice. colour is not one of the available choices."),
@@ -38,11 +40,11 @@ def test_configuration_form_field_errors_save_nothing(owner_client, connection, 
 
 
 def test_configuration_form_saves_good_values(owner_client, connection):
-    data = {"sync_level": "stock_only", "auto_accept": "True", "price_threshold": "1.250", "reference_price_attribute": "original_price",
+    data = {"sync_level": "stock_only", "auto_accept": "True", "price_threshold": "1.2525", "reference_price_attribute": "original_price",
             "default_shipping_provider_id": "", "use_billing_for_shipping": "True", "product_identification_attribute": "sku", "sync_from_date": "2021-03-20"}
     assert owner_client.post(f"/connections/{connection.pk}/configuration/", data).status_code == 302
     saved = OrderConfiguration.objects.get(connection=connection)
-    assert (saved.sync_level, saved.auto_accept, str(saved.price_threshold), saved.reference_price_attribute) == ("stock_only", True, "1.250", "original_price")
+    assert (saved.sync_level, saved.auto_accept, str(saved.price_threshold), saved.reference_price_attribute) == ("stock_only", True, "1.2525", "original_price")
     assert (saved.use_billing_for_shipping, saved.product_identification_attribute, saved.sync_from_date.isoformat()) == (True, "sku", "2021-03-20")
 
 

@@ -61,7 +61,7 @@ def test_wizard_saves_and_activates(owner_client, merchant, miinto_sim, tested_s
     assert (configuration.sync_level, configuration.auto_accept, str(configuration.price_threshold)) == (
         "orders_and_stock",
         False,
-        "0.970",
+        "0.9700",
     )
     assert (configuration.reference_price_attribute, configuration.product_identification_attribute) == ("final_price", "id")
     with db.cursor() as cursor:
