@@ -25,6 +25,12 @@ class ConnectionsConfig(AppConfig):
         from koongo.accounts.management.commands.seed_demo import demo_seeded
 
         demo_seeded.connect(seed_demo_connections, dispatch_uid="connections-demo")
+        from django.db.models.signals import post_save
+
+        from connections.plan_limits import on_merchant_saved
+        from koongo.accounts.models import Merchant
+
+        post_save.connect(on_merchant_saved, sender=Merchant, dispatch_uid="connections-plan-limits")
         register_nav_item(NavItem("Connections", "connections:list", order=10))
         register_nav_item(NavItem("Problems", "connections:problems", order=40))
         register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))

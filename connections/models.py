@@ -75,6 +75,7 @@ class MiintoConnection(TenantModel):
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     paused_at = models.DateTimeField(null=True, blank=True)
     paused_reason = models.TextField(blank=True)
+    paused_by_plan = models.BooleanField(default=False, help_text="Paused because the plan no longer allows it; resumed on upgrade")
     last_synced = models.JSONField(default=dict, blank=True, help_text="Last successful sync time per flow (ISO 8601)")
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -134,9 +134,14 @@ def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnect
 @transaction.atomic
 def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConnection:
     """Stop every flow for this connection; its configuration stays."""
+    from connections.plan_limits import plan_enforce
+
     connection.status = ConnectionStatus.DISABLED
     connection.next_sync_at = None
-    connection.save(update_fields=["status", "next_sync_at"])
+    if connection.paused_by_plan:  # a disabled connection takes no slot, so the plan's pause no longer applies
+        connection.paused_at, connection.paused_by_plan, connection.paused_reason = None, False, ""
+    connection.save(update_fields=["status", "next_sync_at", "paused_at", "paused_by_plan", "paused_reason"])
+    plan_enforce(connection.merchant)  # a freed slot resumes a connection the plan had paused
     return connection
 
 
@@ -150,7 +155,8 @@ def miinto_connection_update_credentials(*, connection: MiintoConnection, userna
         raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
     connection.username, connection.password = username, password
     connection.channel_id = connection.channel_token = ""
-    connection.paused_at, connection.paused_reason = None, ""
+    if not connection.paused_by_plan:  # new credentials lift a credentials pause, never the plan's
+        connection.paused_at, connection.paused_reason = None, ""
     connection.save(update_fields=["username", "password", "channel_id", "channel_token", "paused_at", "paused_reason"])
     return connection
 
@@ -174,6 +180,8 @@ def miinto_connection_pause(*, connection: MiintoConnection, reason: str) -> Mii
 
 @transaction.atomic
 def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnection:
+    if connection.paused_by_plan:
+        raise ActivationRefused(connection.paused_reason, upgrade=True)
     MiintoConnection.objects.filter(pk=connection.pk).update(paused_at=None, paused_reason="", next_sync_at=timezone.now())
     connection.refresh_from_db(fields=["paused_at", "paused_reason", "next_sync_at"])
     return connection

@@ -168,3 +168,10 @@ def test_the_from_date_filters_rmas_too(rma_world):
     run = rma_world.sync_rmas()
     assert (run.seen, run.skipped) == (1, 1)
     assert list(Rma.objects.values_list("miinto_id", flat=True)) == [new]
+
+
+def test_a_plan_without_rma_shows_why_on_the_rma_settings_page_with_a_link_to_the_plan_page(rma_world, owner_client):
+    rma_world.merchant.plan = Plan.objects.get(code="starter")
+    rma_world.merchant.save()
+    body = owner_client.get(f"/rmas/settings/{rma_world.connection.pk}/").content.decode()
+    assert "Your plan does not include RMA." in body and '<a href="/plan/" class="plan-link">See plans</a>' in body
