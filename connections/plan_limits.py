@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from connections.models import ConnectionStatus, MiintoConnection
 from koongo.accounts.models import Feature, Merchant
+from koongo.accounts.tenancy import merchant_scope
 
 
 def plan_pause_reason(merchant: Merchant, *, feature_missing: bool) -> str:
@@ -43,4 +44,5 @@ def plan_enforce(merchant: Merchant) -> tuple[list[int], list[int]]:
 def on_merchant_saved(sender, instance: Merchant, created: bool, raw: bool = False, **kwargs) -> None:
     if created or raw:
         return
-    plan_enforce(instance)
+    with merchant_scope(instance):  # the admin saves merchants outside any tenant scope
+        plan_enforce(instance)

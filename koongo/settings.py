@@ -79,7 +79,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "koongo.accounts.context.merchant_context",
                 "koongo.dashboard.nav_context",
-            ]
+            ],
+            "builtins": ["koongo.timefmt"],
         },
     }
 ]

@@ -15,6 +15,7 @@ from orders.flow import execute_pending_pushes
 from orders.models import PositionStatus
 
 PAGE_SIZE = 50
+PAST_TENSE = {"accept": "accepted", "decline": "declined"}
 
 
 def actor_name(request) -> str:
@@ -78,7 +79,7 @@ def position_action(request, pk, outcome):
     else:
         # Tell Miinto now rather than at the next sync, so the merchant sees the outcome on this page.
         execute_pending_pushes(position.connection)
-        messages.success(request, f"{len(targets)} position(s) {outcome}ed.")
+        messages.success(request, f"{len(targets)} position(s) {PAST_TENSE[outcome]}.")
     return redirect("orders:detail", pk=position.transfer_id)
 
 

@@ -81,3 +81,12 @@ def test_the_connection_page_shows_the_reason_with_a_link_to_the_plan_page(two_a
     assert '<a href="/plan/" id="plan-link">See plans</a>' in body
     listing = owner_client.get("/connections/").content.decode()
     assert "Your Starter plan allows 1 active connection(s)" in listing and 'href="/plan/"' in listing
+
+
+
+def test_saving_a_merchant_outside_any_tenant_scope_works(merchant):
+    """As the admin does: the plan check enters the merchant's scope itself (no ScopeError)."""
+    merchant.plan = Plan.objects.get(code="free")
+    merchant.save()
+    merchant.refresh_from_db()
+    assert merchant.plan.code == "free"

@@ -224,3 +224,11 @@ def test_identification_check_of_another_merchant_is_404(world, client, other_me
     client.force_login(MembershipFactory(merchant=other_merchant).user)
     assert client.get(f"/orders/identification/{world.connection.pk}/").status_code == 404
     assert client.post(f"/orders/identification/{world.connection.pk}/apply/", {"attribute": "sku"}).status_code == 404
+
+
+def test_the_decline_message_is_spelled_right(world, owner_client):
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    position = Position.objects.get()
+    answer = owner_client.post(f"/positions/{position.pk}/decline/", follow=True)
+    assert [str(m) for m in answer.context["messages"]] == ["1 position(s) declined."]
