@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 
 from connections import thresholds
 from connections.models import MiintoEnvironmentName, OrderConfiguration
@@ -11,11 +12,16 @@ DATE_ERROR = "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."
 
 
 class MiintoLoginForm(forms.Form):
-    """Step 2 of the wizard: the Miinto account; the password is kept in the page only until the wizard is saved."""
+    """Step 2 of the wizard: the Miinto account; the password stays server-side between steps (`wizard_session`)."""
 
-    environment = forms.ChoiceField(choices=MiintoEnvironmentName.choices, initial=MiintoEnvironmentName.PRODUCTION)
+    environment = forms.ChoiceField(choices=MiintoEnvironmentName.choices)
     username = forms.CharField(max_length=200, label="Miinto username")
-    password = forms.CharField(widget=forms.PasswordInput(render_value=True), strip=False, label="Miinto password")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, label="Miinto password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The demo runs against the simulator, where production would fail with a DNS error.
+        self.fields["environment"].initial = settings.MIINTO_DEFAULT_ENVIRONMENT
 
 
 class MiintoStoreForm(MiintoLoginForm):
