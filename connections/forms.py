@@ -62,6 +62,15 @@ class LinkStoreForm(forms.Form):
 class OrderConfigurationForm(forms.ModelForm):
     """The seed's Orders configuration; attribute and provider choices come from the store and from Miinto."""
 
+    order_sync_active = forms.TypedChoiceField(
+        label="Activate Order Synchronization",
+        choices=[("0", "Disabled"), ("1", "Active")],
+        coerce=lambda v: v in ("1", True, "True"),
+        required=False,
+        empty_value=None,  # not posted: leave the status as it is
+        help_text="Active reads and decides Miinto orders every few minutes; Disabled stops every flow and keeps this configuration.",
+    )
+
     price_threshold = forms.DecimalField(
         label="Auto Accept Orders – Price Attribute Threshold",
         error_messages=thresholds.ERROR_MESSAGES,
@@ -108,6 +117,8 @@ class OrderConfigurationForm(forms.ModelForm):
 
     def __init__(self, *args, attributes: list[tuple[str, str]], providers: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["order_sync_active"].initial = "1" if self.instance.order_sync_active else "0"
+        self.order_fields(["order_sync_active", *self.Meta.fields])
         current = self.instance.product_identification_attribute
         if current and current not in dict(attributes):
             attributes = [*attributes, (current, current)]

@@ -145,6 +145,11 @@ class OrderConfiguration(TenantModel):
     def __str__(self):
         return f"Order configuration of {self.connection}"
 
+    @property
+    def order_sync_active(self) -> bool:
+        """"Activate Order Synchronization", shown and changed with the configuration (the connection's status)."""
+        return self.connection.is_active
+
 
 # --- sync machinery ------------------------------------------------------------------------
 

@@ -141,6 +141,7 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
     """The Orders configuration; attribute and provider are checked against the store's and Miinto's lists."""
 
     price_threshold = ThresholdField()
+    order_sync_active = serializers.BooleanField(required=False, help_text="Activate Order Synchronization (the connection's status).")
     sync_from_date = serializers.DateField(
         required=False, allow_null=True, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_ERROR}
     )
@@ -150,6 +151,7 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
         fields = [
             "sync_level",
             "auto_accept",
+            "order_sync_active",
             "price_threshold",
             "reference_price_attribute",
             "default_shipping_provider_id",

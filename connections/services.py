@@ -188,6 +188,23 @@ def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnecti
 
 
 @transaction.atomic
+@transaction.atomic
+def order_configuration_apply(*, configuration: OrderConfiguration, order_sync_active: bool | None = None, **changes) -> OrderConfiguration:
+    """The Orders configuration with its "Activate Order Synchronization" switch, all or nothing: a refused activation
+    (plan, untested store) is a field error on the switch and saves none of the other changes."""
+    order_configuration_update(configuration=configuration, **changes)
+    connection = configuration.connection
+    if order_sync_active is not None and order_sync_active != connection.is_active:
+        try:
+            if order_sync_active:
+                miinto_connection_activate(connection=connection)
+            else:
+                miinto_connection_deactivate(connection=connection)
+        except ActivationRefused as refusal:
+            raise ValidationError({"order_sync_active": refusal.message}) from None
+    return configuration
+
+
 def order_configuration_update(*, configuration: OrderConfiguration, **changes) -> OrderConfiguration:
     """Apply validated changes (forms and serializers validate first); the model's full_clean is the last guard."""
     for field, value in changes.items():

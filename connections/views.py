@@ -161,7 +161,14 @@ def configuration_update(request, pk):
         messages.error(request, "The configuration was not saved. Check the fields marked below.")
         configuration.refresh_from_db()
         return _render_detail(request, connection, form, status=400)
-    services.order_configuration_update(configuration=configuration, **form.cleaned_data)
+    try:
+        services.order_configuration_apply(configuration=configuration, **form.cleaned_data)
+    except ValidationError as error:
+        _apply_errors(form, error)
+        messages.error(request, "The configuration was not saved. Check the fields marked below.")
+        configuration.refresh_from_db()
+        connection.refresh_from_db()
+        return _render_detail(request, connection, form, status=400)
     messages.success(request, "Orders configuration saved.")
     return redirect("connections:detail", pk=pk)
 

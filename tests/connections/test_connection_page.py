@@ -81,3 +81,35 @@ def test_viewer_sees_the_page_without_buttons_and_cannot_post(client, connection
     assert client.post(f"/connections/{connection.pk}/deactivate/").status_code == 403
     connection.refresh_from_db()
     assert connection.status == "active"
+
+
+def test_activate_order_synchronization_is_part_of_the_configuration_form(owner_client, connection):
+    body = owner_client.get(f"/connections/{connection.pk}/").content.decode()
+    assert "Activate Order Synchronization" in body and '<option value="1" selected>Active</option>' in body
+    data = {"order_sync_active": "0", "sync_level": "orders_and_stock", "auto_accept": "False", "price_threshold": "0.97",
+            "reference_price_attribute": "final_price", "default_shipping_provider_id": "", "use_billing_for_shipping": "False",
+            "product_identification_attribute": "id", "sync_from_date": ""}
+    assert owner_client.post(f"/connections/{connection.pk}/configuration/", data).status_code == 302
+    connection.refresh_from_db()
+    assert connection.status == "disabled"
+    assert owner_client.post(f"/connections/{connection.pk}/configuration/", {**data, "order_sync_active": "1"}).status_code == 302
+    connection.refresh_from_db()
+    assert connection.status == "active"
+
+
+def test_a_refused_activation_is_a_field_error_and_saves_nothing(owner_client, connection):
+    from connections import services
+    from koongo.accounts.models import Plan
+
+    services.miinto_connection_deactivate(connection=connection)
+    connection.merchant.plan = Plan.objects.get(code="free")
+    connection.merchant.save()
+    data = {"order_sync_active": "1", "sync_level": "orders_and_stock", "auto_accept": "True", "price_threshold": "0.97",
+            "reference_price_attribute": "final_price", "default_shipping_provider_id": "", "use_billing_for_shipping": "False",
+            "product_identification_attribute": "id", "sync_from_date": ""}
+    response = owner_client.post(f"/connections/{connection.pk}/configuration/", data)
+    assert response.status_code == 400
+    assert response.context["form"].errors["order_sync_active"] == [
+        "Your Free plan does not include Miinto order sync. Upgrade your plan to activate this connection."]
+    connection.refresh_from_db()
+    assert connection.status == "disabled" and OrderConfiguration.objects.get(connection=connection).auto_accept is False

@@ -224,3 +224,26 @@ def test_credentials_with_decimals_are_stored(merchant):
 
     json.dumps(stored)  # the encrypted JSON column must be able to store it
     assert all(not str(v).startswith("**") for v in stored.values())
+
+
+def test_order_sync_active_is_read_and_changed_with_the_configuration(api_client, connection):
+    url = f"/api/v1/miinto-connections/{connection.pk}/order-configuration/"
+    assert api_client.get(url).json()["order_sync_active"] is True
+    answer = api_client.patch(url, {"order_sync_active": False, "auto_accept": True}, format="json")
+    assert answer.status_code == 200 and (answer.json()["order_sync_active"], answer.json()["auto_accept"]) == (False, True)
+    connection.refresh_from_db()
+    assert connection.status == "disabled"
+
+
+def test_a_refused_activation_through_the_api_is_a_field_error_and_saves_nothing(api_client, connection):
+    from connections import services
+    from koongo.accounts.models import Plan
+
+    services.miinto_connection_deactivate(connection=connection)
+    connection.merchant.plan = Plan.objects.get(code="free")
+    connection.merchant.save()
+    url = f"/api/v1/miinto-connections/{connection.pk}/order-configuration/"
+    answer = api_client.patch(url, {"order_sync_active": True, "auto_accept": True}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["order_sync_active"] == ["Your Free plan does not include Miinto order sync. Upgrade your plan to activate this connection."]
+    assert api_client.get(url).json()["auto_accept"] is False
