@@ -80,7 +80,7 @@ TEMPLATES = [
                 "koongo.accounts.context.merchant_context",
                 "koongo.dashboard.nav_context",
             ],
-            "builtins": ["koongo.timefmt"],
+            "builtins": ["koongo.timefmt", "koongo.money"],
         },
     }
 ]
