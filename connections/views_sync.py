@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from connections import selectors_sync as selectors
 from connections.forms_sync import ActivityFilterForm, ProblemFilterForm
 from connections.models import Flow, ProblemState, Trigger
+from connections.problem_links import attach_links
 from connections.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
 from connections.runs import SyncRefused, sync_request
 from koongo.accounts.decorators import merchant_required, write_required
@@ -51,6 +52,7 @@ def problem_list(request):
         kind = kinds.get(problem.kind)
         problem.kind_label = kind.label if kind else problem.kind
         problem.retryable = bool(kind and kind.retryable)
+    attach_links(request.merchant, page)
     retry_all = [
         {"kind": code, "label": kinds[code].label, "count": count}
         for code, count in selectors.open_problem_counts(request.merchant).items()

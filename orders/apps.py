@@ -23,6 +23,9 @@ class OrdersConfig(AppConfig):
         register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
         register_problem_kind(matching.IDENTIFICATION_MISMATCH, label="Product Identification Attribute does not match")
+        from orders import problem_links
+
+        problem_links.register()
         register_nav_item(NavItem("Orders", "orders:list", order=20))
         register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))
         from orders import setup_shipments  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
