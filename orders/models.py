@@ -167,6 +167,9 @@ class DecisionPush(OutboxRow):
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="decision_pushes")
 
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "decision pushes"
+
 
 class StorePushKind(models.TextChoices):
     CREATE_ORDER = "create_order", "Create the store order"
@@ -182,6 +185,7 @@ class StorePush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "store pushes"
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_store_push_per_order_and_kind")]
 
 
@@ -290,6 +294,9 @@ class ShipmentPush(OutboxRow):
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
     shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, related_name="push")
 
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "shipment pushes"
+
 
 class ShipmentPoll(TenantModel):
     """Where the shipments flow of one connection reads the store from next: its watermark and last wide sweep."""
@@ -328,6 +335,7 @@ class LabelFetch(TenantModel):
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "label fetches"
         indexes = [models.Index(fields=["connection", "state", "next_attempt_at"], name="label_fetch_due_idx")]
 
     def __str__(self):
@@ -387,6 +395,9 @@ class LabelNotePush(OutboxRow):
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
     link = models.OneToOneField(LabelLink, on_delete=models.CASCADE, related_name="note_push")
     result = models.JSONField(default=dict, blank=True)
+
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "label note pushes"
 
 
 class OrderComment(TenantModel):

@@ -249,6 +249,7 @@ class RmaDecisionPush(OutboxRow):
     store_refund = models.ForeignKey(StoreRefund, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "RMA decision pushes"
         verbose_name = "RMA decision push"
 
 
@@ -266,6 +267,7 @@ class RefundPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "refund pushes"
         verbose_name = "refund push"
 
 
@@ -289,6 +291,7 @@ class RmaRequestPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "RMA request pushes"
         verbose_name = "RMA request push"
 
     @property
