@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from connections import services
+from connections.demo_tour import seed_demo_tour
 from connections.models import MiintoConnection, StoreConnection
 from koongo.accounts.tenancy import merchant_scope
 
@@ -83,4 +84,6 @@ def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> st
             )
             services.order_configuration_update(configuration=connection.order_configuration, auto_accept=True)
         feed = demo_catalog_prepare(connection=connection)
-    return f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})\n{feed}"
+    tour = seed_demo_tour(merchant, username=DEMO_USERNAME, password=DEMO_PASSWORD,
+                          refresh=lambda c: demo_catalog_prepare(connection=c, simulate_pull=False))
+    return "\n".join([f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})", feed, *tour])
