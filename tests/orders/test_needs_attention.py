@@ -46,3 +46,16 @@ def test_an_outside_next_address_is_ignored(world, owner_client):
     position = Position.objects.get()
     answer = owner_client.post(f"/positions/{position.pk}/decline/", {"next": "https://evil.example/"})
     assert (answer.status_code, answer.url) == (302, f"/orders/{position.transfer_id}/")
+
+
+def test_the_communications_tab_labels_each_call_and_shows_payloads_as_json(world, owner_client):
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    position = Position.objects.get()
+    body = owner_client.get(f"/orders/{position.transfer_id}/?tab=communications").content.decode()
+    assert '<span class="call-label">Sent the decisions to Miinto</span>' in body
+    assert '<span class="call-label">Read the order from Miinto</span>' in body
+    assert '<span class="call-label">Created the order in the store</span>' in body
+    assert '<pre class="payload">{\n  &quot;request&quot;: {\n' in body  # indented JSON
+    assert "{&#x27;" not in body  # no Python repr of dicts
