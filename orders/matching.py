@@ -103,8 +103,10 @@ def lines_rematch(connection: MiintoConnection, lines: list, adapter) -> int:
     positions = [line.position for line in orphans]
     keys = [str(p.item.get("productId") or "") for p in positions] + [p.gtin for p in positions]
     map_ids = _map_ids(positions, product_map_for(connection, keys))
-    linked = _catalog_link(connection, attribute, positions, map_ids)
-    linked += _live_lookup(connection, adapter, attribute, positions, map_ids)
+    linked = _catalog_link(connection, attribute, [p for p in positions if p.product_id is None], map_ids)
+    missing = [p for p in positions if p.product_id is None]
+    if missing:  # only then ask the store (the push's own product resolution follows anyway)
+        linked += _live_lookup(connection, adapter, attribute, missing, map_ids)
     Position.objects.bulk_update(linked, ["product", "wait_reason"])
     for line in orphans:
         if line.position.product_id is not None:

@@ -45,11 +45,13 @@ def test_a_wrong_identification_attribute_is_caught_and_fixed_in_the_browser(tra
     page.wait_for_url(f"{live_server.url}/orders/{position.transfer_id}/")
     assert Decision.objects.count() == 0
 
+    page.set_viewport_size({"width": 1366, "height": 900})
     page.goto(f"{live_server.url}/connections/{world.connection.pk}/")
     proposal = page.locator("#identification-proposal")
     proposal.wait_for()
     assert "Miinto's ids match sku (100%), not id" in proposal.inner_text()
     assert page.locator('#identification-check tr[data-attribute="sku"]').inner_text().split("\t")[1].strip() == "3 of 3"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1366  # fits a 1366 px screen
     screenshot("identification-check")
     page.click("#use-proposed-attribute")
     page.wait_for_url(f"{live_server.url}/connections/{world.connection.pk}/")
