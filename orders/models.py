@@ -144,6 +144,11 @@ class Order(TenantModel):
     def __str__(self):
         return f"Miinto order {self.miinto_id}"
 
+    @property
+    def number(self) -> int:
+        """The one order number shown everywhere: the customer-facing parent order id, else the merchant-level id."""
+        return self.parent_order_id or self.miinto_id
+
 
 class OrderLine(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

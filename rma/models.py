@@ -95,6 +95,11 @@ class Rma(TenantModel):
     def __str__(self):
         return f"RMA {self.miinto_id}"
 
+    @property
+    def order_number(self) -> int:
+        """The order's number as the orders pages show it (`Order.number`); Miinto's id while the order is unknown here."""
+        return self.order.number if self.order_id else self.miinto_order_id
+
     def set_status(self, status: str) -> None:
         if status not in RMA_TRANSITIONS[self.status]:
             raise IllegalTransition(f"an RMA cannot go from {self.status} to {status}")
