@@ -59,3 +59,23 @@ def test_the_communications_tab_labels_each_call_and_shows_payloads_as_json(worl
     assert '<span class="call-label">Created the order in the store</span>' in body
     assert '<pre class="payload">{\n  &quot;request&quot;: {\n' in body  # indented JSON
     assert "{&#x27;" not in body  # no Python repr of dicts
+
+
+def test_the_overview_groups_decisions_by_reason_code_with_labels_and_typed_reasons_as_by_hand(world, owner_client):
+    from orders.decisions import positions_decide
+    from orders.reasons import grouped_by_label
+
+    assert grouped_by_label([("decline", "out_of_stock", 2), ("decline", "too cheap, sorry", 1), ("decline", "manual_decline", 1),
+                             ("accept", "accepted", 3)]) == [
+        ("accept", "In stock, price above the threshold", 3), ("decline", "Decided by hand", 2), ("decline", "Out of stock", 2)]
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    first, second = Position.objects.order_by("pk")
+    positions_decide(merchant=world.merchant, positions=[first], outcome="decline", actor="owner", reason="Customer asked twice")
+    positions_decide(merchant=world.merchant, positions=[second], outcome="decline", actor="owner")
+    body = owner_client.get("/").content.decode()
+    table = body[body.index('id="decisions-by-reason"'):]
+    table = table[: table.index("</table>")]
+    assert '<tr><td>Declined</td><td>Decided by hand</td><td class="text-end">2</td></tr>' in table
+    assert "Customer asked twice" not in table
