@@ -58,11 +58,16 @@ def demo_catalog_prepare(*, connection: MiintoConnection, simulate_pull: bool = 
 
 
 def seed_demo_catalog(sender=None, *, merchant, **kwargs) -> str:
-    """The demo_seeded receiver: prepare the catalog and feed of the demo shop that connections' receiver linked."""
+    """The demo_seeded receiver: prepare the catalog and feed of the demo shop that connections' receiver linked, and
+    the catalogs of the tour's other stores (no simulated feed pull for those)."""
     from connections.demo import DEMO_SHOP_ID
+    from connections.demo_tour import TOUR
 
     with merchant_scope(merchant):
         connection = MiintoConnection.objects.filter(merchant=merchant, shop_id=DEMO_SHOP_ID).first()
+        tour = list(MiintoConnection.objects.filter(merchant=merchant, shop_id__in=[stop.shop_id for stop in TOUR]))
     if connection is None:
         return "catalog: no demo Miinto connection, so no catalog or feed"
-    return demo_catalog_prepare(connection=connection)
+    lines = [demo_catalog_prepare(connection=connection)]
+    lines += [demo_catalog_prepare(connection=stop, simulate_pull=False) for stop in tour]
+    return "\n".join(lines)

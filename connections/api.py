@@ -261,7 +261,8 @@ class MiintoConnectionViewSet(
         }
         payload = OrderConfigurationSerializer(configuration, data=request.data, partial=True, context=context)
         payload.is_valid(raise_exception=True)
-        services.order_configuration_update(configuration=configuration, **payload.validated_data)
+        services.order_configuration_apply(configuration=configuration, **payload.validated_data)  # refusals answer 400
+        configuration.refresh_from_db()
         return Response(OrderConfigurationSerializer(configuration).data)
 
 

@@ -10,7 +10,6 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from connections import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.configuration_checks import configuration_choice_errors
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
         from connections.sync import (  # noqa: F401  (registers the dead-outbox problem kind)
@@ -18,6 +17,7 @@ class ConnectionsConfig(AppConfig):
             problems,
             tasks,  # noqa: F401  (registers the engine's tasks: autodiscovery looks only at <app>.tasks)
         )
+        from connections.sync import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.sync.selectors import sync_overview
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
 
@@ -33,6 +33,12 @@ class ConnectionsConfig(AppConfig):
         from koongo.accounts.management.commands.seed_demo import demo_seeded
 
         demo_seeded.connect(seed_demo_connections, dispatch_uid="connections-demo")
+        from django.db.models.signals import post_save
+
+        from connections.plan_limits import on_merchant_saved
+        from koongo.accounts.models import Merchant
+
+        post_save.connect(on_merchant_saved, sender=Merchant, dispatch_uid="connections-plan-limits")
         register_nav_item(NavItem("Connections", "connections:list", order=10))
         register_nav_item(NavItem("Problems", "connections:problems", order=40))
         register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))

@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 from connections import services
+from connections.demo_tour import seed_demo_tour
 from connections.models import MiintoConnection, StoreConnection
 from koongo.accounts.tenancy import merchant_scope
 
@@ -81,5 +82,6 @@ def seed_demo_connections(sender=None, *, merchant, stdout=None, **kwargs) -> st
                 activate=True,
             )
             services.order_configuration_update(configuration=connection.order_configuration, auto_accept=True)
-    # The catalog's part (products, feed credentials) follows in catalog's own demo_seeded receiver.
-    return f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})"
+    # The catalogs (products, feed credentials) follow in catalog's own demo_seeded receiver.
+    tour = seed_demo_tour(merchant, username=DEMO_USERNAME, password=DEMO_PASSWORD)
+    return "\n".join([f"demo store {store.name}; Miinto connection {connection} ({connection.get_status_display()})", *tour])

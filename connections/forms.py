@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
+from django.conf import settings
 
+from connections import thresholds
 from connections.configuration_rules import YesNoField
 from connections.models import MiintoEnvironmentName, OrderConfiguration
 
-THRESHOLD_ERROR = "Enter a threshold greater than 0 and at most 2, e.g. 0.97."
 DATE_ERROR = "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."
 
 
 class MiintoLoginForm(forms.Form):
-    """Step 2 of the wizard: the Miinto account; the password is kept in the page only until the wizard is saved."""
+    """Step 2 of the wizard: the Miinto account; the password stays server-side between steps (`wizard_session`)."""
 
-    environment = forms.ChoiceField(choices=MiintoEnvironmentName.choices, initial=MiintoEnvironmentName.PRODUCTION)
+    environment = forms.ChoiceField(choices=MiintoEnvironmentName.choices)
     username = forms.CharField(max_length=200, label="Miinto username")
-    password = forms.CharField(widget=forms.PasswordInput(render_value=True), strip=False, label="Miinto password")
+    password = forms.CharField(widget=forms.PasswordInput, strip=False, label="Miinto password")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The demo runs against the simulator, where production would fail with a DNS error.
+        self.fields["environment"].initial = settings.MIINTO_DEFAULT_ENVIRONMENT
 
 
 class MiintoStoreForm(MiintoLoginForm):
@@ -59,11 +63,18 @@ class LinkStoreForm(forms.Form):
 class OrderConfigurationForm(forms.ModelForm):
     """The seed's Orders configuration; attribute and provider choices come from the store and from Miinto."""
 
+    order_sync_active = forms.TypedChoiceField(
+        label="Activate Order Synchronization",
+        choices=[("0", "Disabled"), ("1", "Active")],
+        coerce=lambda v: v in ("1", True, "True"),
+        required=False,
+        empty_value=None,  # not posted: leave the status as it is
+        help_text="Active reads and decides Miinto orders every few minutes; Disabled stops every flow and keeps this configuration.",
+    )
+
     price_threshold = forms.DecimalField(
         label="Auto Accept Orders – Price Attribute Threshold",
-        max_digits=4,
-        decimal_places=3,
-        error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR},
+        error_messages=thresholds.ERROR_MESSAGES,
         help_text="Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported "
         "yet). 0.97 accepts an order whose item price is at least 97% of that price.",
     )
@@ -109,6 +120,8 @@ class OrderConfigurationForm(forms.ModelForm):
 
     def __init__(self, *args, attributes: list[tuple[str, str]], providers: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["order_sync_active"].initial = "1" if self.instance.order_sync_active else "0"
+        self.order_fields(["order_sync_active", *self.Meta.fields])
         current = self.instance.product_identification_attribute
         if current and current not in dict(attributes):
             attributes = [*attributes, (current, current)]
@@ -121,9 +134,9 @@ class OrderConfigurationForm(forms.ModelForm):
 
     def clean_price_threshold(self):
         value = self.cleaned_data["price_threshold"]
-        if value is None or not (Decimal("0") < value <= Decimal("2")):
-            raise forms.ValidationError(THRESHOLD_ERROR)
-        return value
+        if error := thresholds.threshold_error(value):
+            raise forms.ValidationError(error)
+        return thresholds.normalized(value)
 
     def clean(self):
         data = super().clean()

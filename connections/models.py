@@ -137,6 +137,11 @@ class MiintoConnection(TenantModel):
         return self.paused_at is not None
 
     @property
+    def paused_by_plan(self) -> bool:
+        """Paused because the plan no longer allows it; an upgrade (or a freed slot) resumes it."""
+        return self.paused_at is not None and self.paused_source == PauseSource.PLAN
+
+    @property
     def is_china(self) -> bool:
         return self.market == "CN"
 
@@ -161,8 +166,8 @@ class OrderConfiguration(TenantModel):
     auto_accept = models.BooleanField("Accept Orders Automatically", default=False)
     price_threshold = models.DecimalField(
         "Auto Accept Orders – Price Attribute Threshold",
-        max_digits=4,
-        decimal_places=3,
+        max_digits=5,
+        decimal_places=4,
         default=Decimal("0.970"),
         validators=[MaxValueValidator(Decimal("2"))],
     )
@@ -189,6 +194,11 @@ class OrderConfiguration(TenantModel):
     # Field → messages for an attribute or provider the store or Miinto does not offer. Set by connections.apps to
     # connections.configuration_checks, which reads the lists through selectors (they import these models).
     choice_errors = staticmethod(lambda configuration: {})
+    @property
+    def order_sync_active(self) -> bool:
+        """"Activate Order Synchronization", shown and changed with the configuration (the connection's status)."""
+        return self.connection.is_active
+
 
     def clean(self):
         # The admin (and any ModelForm) runs this; the API serializer runs the same rules (configuration_rules).

@@ -6,8 +6,9 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from connections import thresholds
 from connections.configuration_rules import SYNC_INTERVAL_VALIDATORS, check_identification_attribute, check_shipping_provider
-from connections.forms import DATE_ERROR, THRESHOLD_ERROR
+from connections.forms import DATE_ERROR
 from connections.models import MiintoConnection, MiintoEnvironmentName, OrderConfiguration, StoreConnection
 
 
@@ -148,14 +149,21 @@ class CredentialsSerializer(serializers.Serializer):
     password = serializers.CharField(write_only=True, trim_whitespace=False)
 
 
+class ThresholdField(serializers.DecimalField):
+    """Validated by `thresholds.threshold_error` (truthful messages), always shown with its 4 decimals."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=None, decimal_places=None, error_messages=thresholds.ERROR_MESSAGES, **kwargs)
+
+    def to_representation(self, value):
+        return str(thresholds.normalized(Decimal(value)))
+
+
 class OrderConfigurationSerializer(serializers.ModelSerializer):
     """The Orders configuration; attribute and provider are checked against the store's and Miinto's lists."""
 
-    price_threshold = serializers.DecimalField(
-        max_digits=4,
-        decimal_places=3,
-        error_messages={"invalid": THRESHOLD_ERROR, "max_digits": THRESHOLD_ERROR, "max_decimal_places": THRESHOLD_ERROR},
-    )
+    price_threshold = ThresholdField()
+    order_sync_active = serializers.BooleanField(required=False, help_text="Activate Order Synchronization (the connection's status).")
     sync_from_date = serializers.DateField(
         required=False, allow_null=True, input_formats=["%Y-%m-%d"], error_messages={"invalid": DATE_ERROR}
     )
@@ -165,6 +173,7 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
         fields = [
             "sync_level",
             "auto_accept",
+            "order_sync_active",
             "price_threshold",
             "reference_price_attribute",
             "default_shipping_provider_id",
@@ -177,9 +186,9 @@ class OrderConfigurationSerializer(serializers.ModelSerializer):
         read_only_fields = ["default_shipping_provider_name", "updated_at"]
 
     def validate_price_threshold(self, value):
-        if not (Decimal("0") < value <= Decimal("2")):
-            raise serializers.ValidationError(THRESHOLD_ERROR)
-        return value
+        if error := thresholds.threshold_error(value):
+            raise serializers.ValidationError(error)
+        return thresholds.normalized(value)
 
     def validate_product_identification_attribute(self, value):
         check_identification_attribute(value, self.context["attributes"])

@@ -151,9 +151,14 @@ def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnect
 @transaction.atomic
 def miinto_connection_deactivate(*, connection: MiintoConnection) -> MiintoConnection:
     """Stop every flow for this connection; its configuration stays."""
+    from connections.plan_limits import plan_enforce
+
     connection.status = ConnectionStatus.DISABLED
     connection.next_sync_at = None
-    connection.save(update_fields=["status", "next_sync_at"])
+    if connection.paused_by_plan:  # a disabled connection takes no slot, so the plan's pause no longer applies
+        connection.paused_at, connection.paused_source, connection.paused_reason = None, "", ""
+    connection.save(update_fields=["status", "next_sync_at", "paused_at", "paused_source", "paused_reason"])
+    plan_enforce(connection.merchant)  # a freed slot resumes a connection the plan had paused
     return connection
 
 
@@ -196,7 +201,9 @@ def miinto_connection_pause(*, connection: MiintoConnection, reason: str, source
 
 @transaction.atomic
 def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnection:
-    """Resume by an explicit human decision (button, API, admin), whatever paused the connection."""
+    """Resume by an explicit human decision (button, API, admin), whatever paused the connection, except the plan."""
+    if connection.paused_by_plan:
+        raise ActivationRefused(connection.paused_reason, upgrade=True)
     MiintoConnection.objects.filter(pk=connection.pk).update(
         paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
     )
@@ -215,6 +222,22 @@ def miinto_connection_clear_pause(*, connection: MiintoConnection, source: str) 
 
 
 @transaction.atomic
+def order_configuration_apply(*, configuration: OrderConfiguration, order_sync_active: bool | None = None, **changes) -> OrderConfiguration:
+    """The Orders configuration with its "Activate Order Synchronization" switch, all or nothing: a refused activation
+    (plan, untested store) is a field error on the switch and saves none of the other changes."""
+    order_configuration_update(configuration=configuration, **changes)
+    connection = configuration.connection
+    if order_sync_active is not None and order_sync_active != connection.is_active:
+        try:
+            if order_sync_active:
+                miinto_connection_activate(connection=connection)
+            else:
+                miinto_connection_deactivate(connection=connection)
+        except ActivationRefused as refusal:
+            raise ValidationError({"order_sync_active": refusal.message}) from None
+    return configuration
+
+
 def order_configuration_update(*, configuration: OrderConfiguration, **changes) -> OrderConfiguration:
     """Apply validated changes (forms and serializers validate first); the model's full_clean is the last guard."""
     for field, value in changes.items():

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from connections import remote_choices, selectors, services
+from connections import remote_choices, selectors, services, wizard_session
 from connections.forms import CredentialsForm, LinkStoreForm, MiintoLoginForm, MiintoStoreForm, OrderConfigurationForm, PauseForm
 from koongo.accounts.decorators import merchant_required, write_required
 from koongo.accounts.models import Feature
@@ -42,8 +42,14 @@ def connection_add(request):
     store_connections = selectors.store_connections(merchant)
     action = request.POST.get("action", "")
     stores = []
+    connected = set(selectors.miinto_connections(merchant).values_list("shop_id", flat=True))
     if request.method == "POST" and action == "save":
-        form = MiintoStoreForm(request.POST, store_connections=store_connections)
+        data = request.POST.copy()
+        if not data.get("password"):
+            data["password"] = wizard_session.password_recall(
+                request.session, environment=data.get("environment", ""), username=data.get("username", "")
+            )
+        form = MiintoStoreForm(data, store_connections=store_connections)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -62,6 +68,7 @@ def connection_add(request):
                 _show_refusal(request, refusal)
                 return redirect("connections:detail", pk=_saved_pk(merchant, data["shop_id"]))
             else:
+                wizard_session.login_forget(request.session)
                 messages.success(request, f"Connected {connection}.")
                 return redirect("connections:detail", pk=connection.pk)
         stores = _stores_from_post(request)
@@ -72,20 +79,26 @@ def connection_add(request):
                 stores = services.miinto_connection_start(merchant=merchant, **form.cleaned_data)
             except ValidationError as error:
                 _apply_errors(form, error)
+            else:
+                wizard_session.login_remember(request.session, **form.cleaned_data)
         if request.headers.get("HX-Request") == "true":
-            return render(
-                request, "connections/_stores.html", {"form": form, "stores": stores, "store_connections": store_connections}
-            )
+            return render(request, "connections/_stores.html", {"form": form, **_store_choices(stores, connected), "store_connections": store_connections})
         form = MiintoStoreForm(request.POST, store_connections=store_connections) if stores else form
     else:
         form = MiintoLoginForm()
     context = {
         "form": form,
-        "stores": stores,
+        **_store_choices(stores, connected),
+        "password_kept": bool(request.session.get(wizard_session.SESSION_KEY)),
         "store_connections": store_connections,
         "order_sync_allowed": plan_allows(merchant, Feature.ORDER_SYNC),
     }
     return render(request, "connections/add.html", context)
+
+
+def _store_choices(stores, connected: set[str]) -> dict:
+    """The shops to choose from; one already connected is marked and never pre-selected."""
+    return {"stores": stores, "connected": connected, "default_shop": next((s.shop_id for s in stores if s.shop_id not in connected), "")}
 
 
 def _saved_pk(merchant, shop_id):
@@ -154,7 +167,14 @@ def configuration_update(request, pk):
         messages.error(request, "The configuration was not saved. Check the fields marked below.")
         configuration.refresh_from_db()
         return _render_detail(request, connection, form, status=400)
-    services.order_configuration_update(configuration=configuration, **form.cleaned_data)
+    try:
+        services.order_configuration_apply(configuration=configuration, **form.cleaned_data)
+    except ValidationError as error:
+        _apply_errors(form, error)
+        messages.error(request, "The configuration was not saved. Check the fields marked below.")
+        configuration.refresh_from_db()
+        connection.refresh_from_db()
+        return _render_detail(request, connection, form, status=400)
     messages.success(request, "Orders configuration saved.")
     return redirect("connections:detail", pk=pk)
 

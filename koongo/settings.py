@@ -98,6 +98,7 @@ TEMPLATES = [
                 "order_shipments": "orders.shipments.templatetags",
                 "sync_tags": "connections.sync.templatetags",
             },
+            "builtins": ["koongo.timefmt", "koongo.money"],
         },
     }
 ]
@@ -319,6 +320,8 @@ SHOPIFY_CLIENT_ID = env.str("SHOPIFY_CLIENT_ID", default="koongo-dev-app")
 SHOPIFY_CLIENT_SECRET = env.str("SHOPIFY_CLIENT_SECRET", default="koongo-dev-app-secret")
 # Extra Miinto environments by name, e.g. MIINTO_ENVIRONMENTS=uat=https://auth…|https://order…|https://stock…|https://pc…
 MIINTO_ENVIRONMENTS = env.dict("MIINTO_ENVIRONMENTS", default={})
+# What the add-connection wizard offers first; `make demo` sets "simulator".
+MIINTO_DEFAULT_ENVIRONMENT = env.str("MIINTO_DEFAULT_ENVIRONMENT", default="production")
 MIINTO_SIMULATOR_URL = env.str("MIINTO_SIMULATOR_URL", default="http://127.0.0.1:8765")
 STORE_SIMULATOR_URL = env.str("STORE_SIMULATOR_URL", default="http://127.0.0.1:8766")
 # The SSRF guard (koongo/url_guard.py): store URLs must be https and public, except where development says otherwise,

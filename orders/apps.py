@@ -12,7 +12,7 @@ class OrdersConfig(AppConfig):
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
-        from orders import ingest, pushes
+        from orders import ingest, matching, pushes
         from orders.flow import orders_flow
         from orders.models import DecisionPush, StorePush
         from orders.selectors import overview_context
@@ -22,6 +22,10 @@ class OrdersConfig(AppConfig):
         register_outbox(StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300)
         register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
+        register_problem_kind(matching.IDENTIFICATION_MISMATCH, label="Product Identification Attribute does not match")
+        from orders import problem_links
+
+        problem_links.register()
         register_nav_item(NavItem("Orders", "orders:list", order=20))
         register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))
         from orders.shipments import registration  # shipments and labels: flows, outbox kinds, problem kinds, webhooks

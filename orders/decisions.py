@@ -14,7 +14,7 @@ from connections.models import MiintoConnection, OrderConfiguration
 from connections.sync.outbox import outbox_schedule
 from koongo.observability import metrics
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
-from orders.rules import Outcome, RuleInput, decide
+from orders.rules import Outcome, Reason, RuleInput, Verdict, decide
 
 
 def promised_stock(product_ids) -> dict[int, int]:
@@ -63,8 +63,11 @@ DECIDED = {"accept": "accepted", "decline": "declined"}
 
 
 @transaction.atomic
-def positions_auto_decide(connection: MiintoConnection, configuration: OrderConfiguration, positions: list[Position]) -> dict[str, int]:
+def positions_auto_decide(connection: MiintoConnection, configuration: OrderConfiguration, positions: list[Position], *,
+                          may_decline_not_found: bool = True) -> dict[str, int]:
     """Run the rule over the page's undecided positions; returns counts of accepted, declined and waiting.
+
+    Without `may_decline_not_found` (matching suspects a configuration mismatch) an unmatched position waits instead.
 
     Stock accepted earlier in the same page is taken from what later positions see, so two positions never both get
     the last unit; other connections' promises come from `promised_stock`.
@@ -95,9 +98,13 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
             threshold=configuration.price_threshold,
         )
         verdict = decide(facts)
+        if verdict.reason == Reason.PRODUCT_NOT_FOUND and not may_decline_not_found:
+            verdict = Verdict(Outcome.WAIT, Reason.PRODUCT_NOT_FOUND)
         inputs = facts.as_record() | {"minimum_price": str(verdict.minimum_price) if verdict.minimum_price is not None else None}
         if verdict.outcome == Outcome.WAIT:
-            position.wait_reason = str(verdict.reason)
+            # A mismatch hold keeps the reason matching gave it: it says what to fix.
+            held = verdict.reason == Reason.PRODUCT_NOT_FOUND and position.wait_reason
+            position.wait_reason = position.wait_reason if held else str(verdict.reason)
             waiting.append(position)
             continue
         if verdict.outcome == Outcome.ACCEPT:

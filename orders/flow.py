@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
 
-from catalog.models import Product
 from catalog.selectors import product_map_for
 from connections import clients
 from connections.models import Direction
 from connections.sync.runs import RunContext
 from orders import ingest
 from orders.decisions import decision_push_for, positions_auto_decide
+from orders.matching import positions_match
 from orders.models import Decision, Position, PositionStatus, Transfer
 
 PAGE_SIZE = 50
@@ -35,31 +35,16 @@ def orders_flow(ctx: RunContext) -> None:
             seen_ids.update(t.id for t in page.items)
             positions = ingest.transfers_upsert(connection, fresh)
             keys = [str(p.item.get("productId") or "") for p in positions] + [p.gtin for p in positions]
-            ingest.positions_match(connection, configuration, positions, product_map_for(connection, keys))
-            if adapter is not None:
-                stock_refresh(adapter, configuration.product_identification_attribute, positions)
+            report = positions_match(connection, configuration, positions, product_map_for(connection, keys), adapter)
             counts = {"accepted": 0, "declined": 0}
             if configuration.auto_accept:
-                counts = positions_auto_decide(connection, configuration, positions)
+                counts = positions_auto_decide(connection, configuration, positions, may_decline_not_found=report.may_decline_not_found)
             ctx.bump(seen=len(fresh), skipped=len(page.items) - len(fresh), failed=rejected,
                      accepted=counts["accepted"], declined=counts["declined"])
         reconcile_vanished(connection, client, seen_ids)
         push_unsent(connection)
     if adapter is not None:
         adapter.close()
-
-
-def stock_refresh(adapter, attribute: str, positions: list[Position]) -> None:
-    """Refresh stock of the page's matched, undecided products from the store in one batch."""
-    products = {p.product_id: p.product for p in positions if p.product_id and p.status == PositionStatus.PENDING}
-    if not products:
-        return
-    by_identifier = {product.identifier(attribute): product for product in products.values() if product.identifier(attribute)}
-    for store_product in adapter.get_products(list(by_identifier), attribute):
-        product = by_identifier.get(store_product.identifier(attribute) or "")
-        if product is not None and store_product.stock is not None:
-            product.stock = store_product.stock
-    Product.objects.bulk_update(list(products.values()), ["stock"])
 
 
 def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:

@@ -8,7 +8,6 @@ from datetime import datetime, time
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.selectors import products_by_identifier
 from connections.models import MiintoConnection, OrderConfiguration
 from connections.sync.problems import problem_raise
 from miinto.schemas import Page, TransferDetail
@@ -76,29 +75,6 @@ def transfers_upsert(connection: MiintoConnection, wire: Iterable[WireTransfer])
     )
     ids = [p.id for t in wire for p in t.pending_positions]
     return list(Position.objects.filter(connection=connection, miinto_id__in=ids).select_related("transfer", "product"))
-
-
-def positions_match(connection: MiintoConnection, configuration: OrderConfiguration, positions: list[Position],
-                    product_map: dict[str, str] | None = None) -> int:
-    """Link positions to catalog products: Product Map (item id or gtin → feed id) by the identification attribute,
-    else the position's gtin against the product's gtin. Returns how many matched; one query for the page."""
-    unmatched = [p for p in positions if p.product_id is None]
-    if not unmatched or connection.store_connection_id is None:
-        return 0
-    product_map = product_map or {}
-    attribute = configuration.product_identification_attribute
-    feed_ids = {p.pk: product_map.get(str(p.item.get("productId") or "")) or product_map.get(p.gtin) for p in unmatched}
-    by_feed_id = products_by_identifier(connection.merchant, connection.store_connection_id, attribute, [v for v in feed_ids.values() if v])
-    by_gtin = products_by_identifier(connection.merchant, connection.store_connection_id, "gtin", [p.gtin for p in unmatched if not feed_ids[p.pk]])
-    matched = []
-    for position in unmatched:
-        feed_id = feed_ids[position.pk]
-        product = by_feed_id.get(feed_id) if feed_id else by_gtin.get(position.gtin)
-        if product is not None:
-            position.product = product
-            matched.append(position)
-    Position.objects.bulk_update(matched, ["product"])
-    return len(matched)
 
 
 def record_miinto_decisions(connection: MiintoConnection, transfer: Transfer, detail: TransferDetail) -> list[Decision]:

@@ -162,6 +162,11 @@ class Order(TenantModel):
     def __str__(self):
         return f"Miinto order {self.miinto_id}"
 
+    @property
+    def number(self) -> int:
+        """The one order number shown everywhere: the customer-facing parent order id, else the merchant-level id."""
+        return self.parent_order_id or self.miinto_id
+
 
 class OrderLine(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
@@ -185,6 +190,9 @@ class DecisionPush(OutboxRow):
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="+")
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="decision_pushes")
 
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "decision pushes"
+
 
 class StorePushKind(models.TextChoices):
     CREATE_ORDER = "create_order", "Create the store order"
@@ -200,6 +208,7 @@ class StorePush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "store pushes"
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_store_push_per_order_and_kind")]
 
 

@@ -15,6 +15,7 @@ from koongo.http import PermanentError
 from miinto.client import DECIDED
 from miinto.schemas import Order as WireOrder
 from orders.ingest import record_miinto_decisions
+from orders.matching import lines_rematch
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
 from orders.shipments.labels import label_fetch_schedule
 
@@ -184,8 +185,10 @@ def store_push_execute(push: StorePush) -> None:
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
     recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
-    lines = list(order.lines.select_related("product"))
+    lines = list(order.lines.select_related("product", "position"))
     with clients.store_adapter(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
+        # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
+        lines_rematch(connection, lines, adapter)
         if push.kind == StorePushKind.CREATE_ORDER:
             ref = adapter.create_order(order_draft(order, lines, connection.order_configuration.product_identification_attribute))
             result = {"store_order_id": ref.id, "name": ref.name or ""}
@@ -225,7 +228,16 @@ def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter)
         # Applied and ambiguous changes are remembered by key in the adapter's ledger, so the retry moves only these.
         raise TransientError(f"{len(retry)} stock change(s) failed and will be retried")
     missing = [line.miinto_position_id for line in lines if not line.sku]
+    if missing:
+        # The matched lines' stock is lowered (the ledger keys make a retry skip them); the order is not "in the store".
+        raise PermanentError(
+            f"Stock only: positions {missing} of Miinto order {order.parent_order_id or order.miinto_id} match no store product, so their "
+            "stock was not lowered. Fix the Product Identification Attribute or the catalog, then retry: the lines are matched again."
+        )
     return {"stock": [r.model_dump(mode="json") for r in results], "unmatched_positions": missing}
+
+
+ADDRESS_REQUIRED = {"street": "street", "postcode": "postcode", "city": "city", "country_code": "country"}
 
 
 def order_draft(order: Order, lines: list[OrderLine], attribute: str):
@@ -233,10 +245,16 @@ def order_draft(order: Order, lines: list[OrderLine], attribute: str):
     from platforms.values import Address, StoreOrderDraft
     from platforms.values import OrderLine as DraftLine
 
-    def address(data: dict) -> Address:
-        return Address(first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), street=data.get("street") or "-",
-                       postcode=data.get("postcode") or "-", city=data.get("city") or "-", country_code=data.get("country_code") or "DK",
-                       phone=data.get("phone") or None)
+    def address(data: dict, which: str) -> Address:
+        # Never invent address data: a store order with a made-up country or street ships to the wrong place.
+        missing = [label for field, label in ADDRESS_REQUIRED.items() if not (data.get(field) or "").strip()]
+        if missing:
+            raise PermanentError(
+                f"The {which} address of Miinto order {order.parent_order_id or order.miinto_id} has no {', '.join(missing)}. "
+                "Correct it on the order's Addresses tab (or resync the order from Miinto), then retry."
+            )
+        return Address(first_name=data.get("first_name", ""), last_name=data.get("last_name", ""), street=data["street"],
+                       postcode=data["postcode"], city=data["city"], country_code=data["country_code"], phone=data.get("phone") or None)
 
     unmatched = [line.miinto_position_id for line in lines if line.product is None]
     if unmatched:
@@ -246,7 +264,7 @@ def order_draft(order: Order, lines: list[OrderLine], attribute: str):
         identifier_attribute=attribute, currency=order.currency,
         lines=tuple(DraftLine(identifier=line.product.identifier(attribute) or line.product.sku, sku=line.product.sku or None, title=line.title,
                               quantity=line.quantity, unit_price=line.unit_price, key=str(line.miinto_position_id)) for line in lines),
-        billing_address=address(order.billing_address), shipping_address=address(order.shipping_address),
+        billing_address=address(order.billing_address, "billing"), shipping_address=address(order.shipping_address, "shipping"),
         email=order.customer_email or None, phone=order.customer_phone or None, shipping_method=order.shipping_method,
         note=f"Miinto order {order.parent_order_id or order.miinto_id} (shop {order.connection.shop_id})",
         placed_at=order.created_at_miinto,

@@ -105,4 +105,7 @@ def decisions_by_reason(merchant, days: int = 30) -> list[tuple[str, str, int]]:
 
 def overview_context(merchant) -> dict:
     """The overview panel: orders per day, decisions by reason, and how many positions wait for a human."""
-    return {"per_day": orders_per_day(merchant), "by_reason": decisions_by_reason(merchant), "waiting": needs_attention(merchant).count()}
+    from orders.reasons import grouped_by_label
+
+    return {"per_day": orders_per_day(merchant), "by_reason": grouped_by_label(decisions_by_reason(merchant)),
+            "waiting": needs_attention(merchant).count()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from connections.selectors import miinto_connections
@@ -15,6 +16,7 @@ from orders.models import PositionStatus
 from orders.push_state import still_moving, transfer_push_lines
 
 PAGE_SIZE = 50
+PAST_TENSE = {"accept": "accepted", "decline": "declined"}
 
 
 def actor_name(request) -> str:
@@ -77,16 +79,41 @@ def position_action(request, pk, outcome):
     targets = [position]
     if request.POST.get("all") == "1":
         targets = list(selectors.positions(request.merchant).filter(transfer_id=position.transfer_id, status=PositionStatus.PENDING))
+    unmatched = [p for p in targets if p.product_id is None and p.status == PositionStatus.PENDING]
+    if outcome == "accept" and unmatched and request.POST.get("confirm_unmatched") != "1":
+        # Miinto turns an accepted position into an order at once; one we cannot put in the store needs a deliberate yes.
+        context = {"position": position, "unmatched": unmatched, "all": request.POST.get("all", ""), "reason": request.POST.get("reason", ""),
+                   "next": request.POST.get("next", "")}
+        return render(request, "orders/confirm_unmatched.html", context, status=409)
     try:
         positions_decide(merchant=request.merchant, positions=targets, outcome=outcome, actor=actor_name(request), reason=request.POST.get("reason", ""))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         # The push to Miinto was queued when the decision committed; the page follows its state live.
-        messages.success(request, f"{len(targets)} position(s) {outcome}ed. Miinto is being told now.")
+        messages.success(request, f"{len(targets)} position(s) {PAST_TENSE[outcome]}. Miinto is being told now.")
+    return _back(request, position)
+
+
+def _back(request, position):
+    """Back where the buttons were (needs attention decides in place), else the order page; only our own paths."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
     return redirect("orders:detail", pk=position.transfer_id)
+
+
+WAIT_LABELS = {
+    "": "Auto-accept is off: decide by hand.",
+    "currency_mismatch": "Miinto's currency differs from the store price's; we never convert, so decide by hand.",
+    "identification_mismatch": "No store product matches by the Product Identification Attribute: check it on the connection page.",
+    "product_not_found": "No matching store product; the store look-up was inconclusive.",
+}
 
 
 @merchant_required
 def needs_attention(request):
-    return render(request, "orders/needs_attention.html", {"positions": selectors.needs_attention(request.merchant)[:500]})
+    positions = list(selectors.needs_attention(request.merchant)[:500])
+    for position in positions:
+        position.wait_label = WAIT_LABELS.get(position.wait_reason, position.wait_reason)
+    return render(request, "orders/needs_attention.html", {"positions": positions})

@@ -34,5 +34,8 @@ class RmaConfig(AppConfig):
         for code, label in problems.LABELS.items():
             register_problem_kind(code, label=label)
         register_webhook_handler("refund_created", services.store_refund_received)
+        from rma import problem_links
+
+        problem_links.register()
         register_nav_item(NavItem("RMA", "rma:list", order=30))
         register_overview_panel(OverviewPanel("rma", "rma/_overview_panel.html", overview_context, order=30))

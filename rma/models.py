@@ -96,6 +96,11 @@ class Rma(TenantModel):
     def __str__(self):
         return f"RMA {self.miinto_id}"
 
+    @property
+    def order_number(self) -> int:
+        """The order's number as the orders pages show it (`Order.number`); Miinto's id while the order is unknown here."""
+        return self.order.number if self.order_id else self.miinto_order_id
+
     def set_status(self, status: str) -> None:
         if status not in RMA_TRANSITIONS[self.status]:
             raise IllegalTransition(f"an RMA cannot go from {self.status} to {status}")
@@ -250,6 +255,7 @@ class RmaDecisionPush(OutboxRow):
     store_refund = models.ForeignKey(StoreRefund, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "RMA decision pushes"
         verbose_name = "RMA decision push"
 
 
@@ -267,6 +273,7 @@ class RefundPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "refund pushes"
         verbose_name = "refund push"
 
 
@@ -290,6 +297,7 @@ class RmaRequestPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
+        verbose_name_plural = "RMA request pushes"
         verbose_name = "RMA request push"
 
     @property

@@ -6,7 +6,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,9 +65,6 @@ def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[str]) 
             "You can turn these e-mails off on the RMA page.",
         ]
     )
-    send_mail(
-        subject=f"{len(rmas)} new Miinto return(s) to decide on {connection}",
-        message=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=recipients,
-    )
+    subject = f"{len(rmas)} new Miinto return(s) to decide on {connection}"
+    # One message per user: a shared To: list would show every colleague's address (and any opt-out's absence).
+    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]) for recipient in recipients])

@@ -22,6 +22,7 @@ class Scope:
 
     ok: bool
     reason: str = ""
+    upgrade: bool = False  # a plan change would allow it: the page links to the plan page
 
     def __bool__(self) -> bool:
         return self.ok
@@ -32,7 +33,7 @@ def rma_scope(connection: MiintoConnection) -> Scope:
     if connection.is_china:
         return Scope(False, CN_MESSAGE)
     if not plan_allows(connection.merchant, Feature.RMA):
-        return Scope(False, "Your plan does not include RMA. Upgrade on the plan page to import and decide Miinto returns.")
+        return Scope(False, "Your plan does not include RMA. Upgrade on the plan page to import and decide Miinto returns.", upgrade=True)
     if not connection.is_active:
         return Scope(False, "Order synchronization is not active for this connection, so RMAs are not synchronized either.")
     return Scope(True)
@@ -52,7 +53,7 @@ def refund_sync_scope(connection: MiintoConnection) -> Scope:
     if not base:
         return base
     if not plan_allows(connection.merchant, Feature.REFUND_SYNC):
-        return Scope(False, "Your plan does not include refund sync: enter returns in your store by hand.")
+        return Scope(False, "Your plan does not include refund sync: enter returns in your store by hand.", upgrade=True)
     store = connection.store_connection
     if store is None:
         return Scope(False, "No store connection is linked, so refunds cannot be synchronized.")

@@ -11,6 +11,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from connections.models import Flow, ProblemState, Trigger
+from connections.problem_links import attach_links
 from connections.sync import selectors
 from connections.sync.forms import ActivityFilterForm, ProblemFilterForm
 from connections.sync.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
@@ -51,6 +52,7 @@ def problem_list(request):
         kind = kinds.get(problem.kind)
         problem.kind_label = kind.label if kind else problem.kind
         problem.retryable = bool(kind and kind.retryable)
+    attach_links(request.merchant, page)
     retry_all = [
         {"kind": code, "label": kinds[code].label, "count": count}
         for code, count in selectors.open_problem_counts(request.merchant).items()

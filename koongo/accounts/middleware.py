@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from koongo.accounts.selectors import active_membership
@@ -32,6 +33,7 @@ class MerchantScopeMiddleware:
             with scopes_disabled():
                 return self.get_response(request)
         if request.merchant is not None:
-            with merchant_scope(request.merchant):
+            # Every time on the dashboard is shown in the merchant's zone (and labelled), one zone everywhere.
+            with merchant_scope(request.merchant), timezone.override(request.merchant.timezone):
                 return self.get_response(request)
         return self.get_response(request)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zoneinfo
 from datetime import date
 
 from django.conf import settings
@@ -92,14 +93,17 @@ def plan_change_request(*, merchant: Merchant, user, plan: Plan, message: str = 
     return request
 
 
-def month_start(day: date | None = None) -> date:
-    day = day or timezone.now().date()
+def month_start(day: date | None = None, merchant: Merchant | None = None) -> date:
+    """The first day of the month `day` is in; today is taken in the merchant's time zone (its quota month)."""
+    if day is None:
+        now = timezone.now()
+        day = timezone.localtime(now, zoneinfo.ZoneInfo(merchant.timezone)).date() if merchant is not None else now.date()
     return day.replace(day=1)
 
 
 def usage_this_month(merchant: Merchant) -> int:
     with merchant_scope(merchant):
-        row = MonthlyUsage.objects.filter(merchant=merchant, month=month_start()).first()
+        row = MonthlyUsage.objects.filter(merchant=merchant, month=month_start(merchant=merchant)).first()
     return row.orders if row else 0
 
 
@@ -115,7 +119,7 @@ def quota_percent(merchant: Merchant, used: int | None = None) -> int | None:
 @transaction.atomic
 def usage_add_orders(*, merchant: Merchant, count: int) -> int:
     """Count new orders against the quota and send the 80 % / 100 % notice once per month; never blocks sync."""
-    month = month_start()
+    month = month_start(merchant=merchant)
     with merchant_scope(merchant):
         row, _ = MonthlyUsage.objects.select_for_update().get_or_create(merchant=merchant, month=month)
         MonthlyUsage.objects.filter(pk=row.pk).update(orders=F("orders") + count)

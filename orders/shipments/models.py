@@ -114,6 +114,9 @@ class ShipmentPush(OutboxRow):
     connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="+")
     shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, related_name="push")
 
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "shipment pushes"
+
 
 class ShipmentPoll(TenantModel):
     """Where the shipments flow of one connection reads the store from next: its watermark and last wide sweep."""
@@ -152,6 +155,7 @@ class LabelFetch(TenantModel):
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name_plural = "label fetches"
         indexes = [models.Index(fields=["connection", "state", "next_attempt_at"], name="label_fetch_due_idx")]
 
     def __str__(self):
@@ -211,6 +215,9 @@ class LabelNotePush(OutboxRow):
     connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="+")
     link = models.OneToOneField(LabelLink, on_delete=models.CASCADE, related_name="note_push")
     result = models.JSONField(default=dict, blank=True)
+
+    class Meta(OutboxRow.Meta):
+        verbose_name_plural = "label note pushes"
 
 
 class OrderComment(TenantModel):

@@ -26,7 +26,17 @@ def test_the_demo_hook_fills_the_catalog_serves_the_feed_and_stock_reaches_miint
     miinto = MiintoSimulator(seed=1, scenario="demo")
     shopify = ShopifySandbox(1)
     shopify.seed_products([{**item, "image_url": f"https://images.example.com/{item['sku']}.jpg"} for item in demo_store_catalog()])
-    with clients.use_transport("miinto", wsgi_transport(miinto)), clients.use_transport("shopify", wsgi_transport(PrefixMount({"shopify": shopify}))):
+    from contextlib import ExitStack
+
+    from platforms import registry
+
+    # The demo tour also wires a store on each other platform: their simulators answer too.
+    others = {code: registry.sandbox_class(code)(1) for code in registry.codes() if code != "shopify"}
+    with ExitStack() as stack:
+        for code in others:
+            stack.enter_context(clients.use_transport(code, wsgi_transport(PrefixMount(others))))
+        stack.enter_context(clients.use_transport("miinto", wsgi_transport(miinto)))
+        stack.enter_context(clients.use_transport("shopify", wsgi_transport(PrefixMount({"shopify": shopify}))))
         results = dict(demo_seeded.send(sender=None, merchant=merchant))
         with merchant_scope(merchant):
             connection = MiintoConnection.objects.get(shop_id=DEMO_SHOP_ID)

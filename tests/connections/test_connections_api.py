@@ -36,7 +36,7 @@ def test_integrator_journey(api_client, merchant, miinto_sim, simulated_shopify_
 
     config = api_client.get(f"/api/v1/miinto-connections/{body['id']}/order-configuration/").json()
     assert (config["price_threshold"], config["sync_level"], config["auto_accept"], config["sync_from_date"]) == (
-        "0.970",
+        "0.9700",
         "orders_and_stock",
         False,
         None,
@@ -54,7 +54,7 @@ def test_integrator_journey(api_client, merchant, miinto_sim, simulated_shopify_
     assert patched.status_code == 200, patched.json()
     assert (patched.json()["auto_accept"], patched.json()["price_threshold"], patched.json()["sync_from_date"]) == (
         True,
-        "0.950",
+        "0.9500",
         "2021-03-20",
     )
 
@@ -89,7 +89,9 @@ def test_activation_refused_on_the_free_plan(api_client, merchant, miinto_sim, t
         ("price_threshold", "0", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
         ("price_threshold", "2.5", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
         ("price_threshold", "-1", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
-        ("price_threshold", "abc", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
+        ("price_threshold", "abc", "Enter the threshold as a number, e.g. 0.97."),
+        ("price_threshold", "0.97255", "Use at most 4 decimals, e.g. 0.9725."),
+        ("price_threshold", "12.5", "Enter a threshold greater than 0 and at most 2, e.g. 0.97."),
         ("sync_from_date", "2021-02-30", "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."),
         ("sync_from_date", "20-03-2021", "Enter a real date in the format YYYY-MM-DD, e.g. 2021-03-20."),
         ("product_identification_attribute", "colour", "Unknown attribute 'colour'."),
@@ -104,15 +106,15 @@ def test_configuration_validation_in_the_api(api_client, connection, field, valu
     assert response.status_code == 400
     assert list(response.json()) == [field]
     assert response.json()[field][0].startswith(message)
-    assert api_client.get(url).json()["price_threshold"] == "0.970"
+    assert api_client.get(url).json()["price_threshold"] == "0.9700"
 
 
-@pytest.mark.parametrize("value", ["2", "0.001", "1.5"])
-def test_threshold_bounds_accepted(api_client, connection, value):
+@pytest.mark.parametrize("value,stored", [("2", "2.0000"), ("0.001", "0.0010"), ("1.5", "1.5000"), ("0.9725", "0.9725"), ("0.97250", "0.9725")])
+def test_threshold_bounds_accepted(api_client, connection, value, stored):
     response = api_client.patch(
         f"/api/v1/miinto-connections/{connection.pk}/order-configuration/", {"price_threshold": value}, format="json"
     )
-    assert response.status_code == 200
+    assert response.status_code == 200 and response.json()["price_threshold"] == stored
 
 
 def test_shipping_provider_from_miintos_list_is_accepted_with_its_name(api_client, connection, miinto_sim):
@@ -223,3 +225,26 @@ def test_credentials_with_decimals_are_stored(merchant):
 
     json.dumps(stored)  # the encrypted JSON column must be able to store it
     assert all(not str(v).startswith("**") for v in stored.values())
+
+
+def test_order_sync_active_is_read_and_changed_with_the_configuration(api_client, connection):
+    url = f"/api/v1/miinto-connections/{connection.pk}/order-configuration/"
+    assert api_client.get(url).json()["order_sync_active"] is True
+    answer = api_client.patch(url, {"order_sync_active": False, "auto_accept": True}, format="json")
+    assert answer.status_code == 200 and (answer.json()["order_sync_active"], answer.json()["auto_accept"]) == (False, True)
+    connection.refresh_from_db()
+    assert connection.status == "disabled"
+
+
+def test_a_refused_activation_through_the_api_is_a_field_error_and_saves_nothing(api_client, connection):
+    from connections import services
+    from koongo.accounts.models import Plan
+
+    services.miinto_connection_deactivate(connection=connection)
+    connection.merchant.plan = Plan.objects.get(code="free")
+    connection.merchant.save()
+    url = f"/api/v1/miinto-connections/{connection.pk}/order-configuration/"
+    answer = api_client.patch(url, {"order_sync_active": True, "auto_accept": True}, format="json")
+    assert answer.status_code == 400
+    assert answer.json()["order_sync_active"] == ["Your Free plan does not include Miinto order sync. Upgrade your plan to activate this connection."]
+    assert api_client.get(url).json()["auto_accept"] is False

@@ -61,7 +61,7 @@ def test_wizard_saves_and_activates(owner_client, merchant, miinto_sim, tested_s
     assert (configuration.sync_level, configuration.auto_accept, str(configuration.price_threshold)) == (
         "orders_and_stock",
         False,
-        "0.970",
+        "0.9700",
     )
     assert (configuration.reference_price_attribute, configuration.product_identification_attribute) == ("final_price", "id")
     with db.cursor() as cursor:
@@ -130,3 +130,31 @@ def test_connection_page_actions(owner_client, connection, action):
         assert connection.status == "disabled"
     else:
         assert (connection.is_paused, connection.paused_reason) == (True, "Holiday")
+
+
+def test_the_wizard_keeps_the_password_server_side_between_steps(owner_client, merchant, miinto_sim, tested_store):
+    page = owner_client.post("/connections/add/", {**LOGIN, "action": "stores"})
+    body = page.content.decode()
+    assert MIINTO_PASSWORD not in body and 'id="password-kept"' in body
+    assert MIINTO_PASSWORD not in str(dict(owner_client.session))  # encrypted in the server-side session
+    saved = owner_client.post("/connections/add/", {**LOGIN, "password": "", "action": "save", "shop_id": DK_SHOP,
+                                                    "store_connection": tested_store.pk, "activate": "0"})
+    assert saved.status_code == 302
+    [connection] = _connections(merchant)
+    assert connection.password == MIINTO_PASSWORD
+    assert "wizard_miinto_login" not in owner_client.session
+
+
+def test_the_wizard_does_not_reuse_a_password_for_another_username(owner_client, merchant, miinto_sim, tested_store):
+    owner_client.post("/connections/add/", {**LOGIN, "action": "stores"})
+    page = owner_client.post("/connections/add/", {**LOGIN, "username": "other@nordic.example", "password": "", "action": "save",
+                                                   "shop_id": DK_SHOP, "activate": "0"})
+    assert page.status_code == 200 and page.context["form"].errors["password"] == ["This field is required."]
+    assert _connections(merchant) == []
+
+
+def test_the_wizard_marks_a_connected_shop_and_preselects_the_next(owner_client, merchant, miinto_sim, tested_store):
+    owner_client.post("/connections/add/", {**LOGIN, "action": "save", "shop_id": DK_SHOP, "activate": "0"})
+    body = owner_client.post("/connections/add/", {**LOGIN, "action": "stores"}, HTTP_HX_REQUEST="true").content.decode()
+    assert f'value="{DK_SHOP}" id="shop-1" disabled' in body and "already connected" in body
+    assert 'value="1-m!i!s-046-2002" id="shop-2" checked' in body

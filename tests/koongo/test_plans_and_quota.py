@@ -78,3 +78,20 @@ def test_plan_request_mails_admins(merchant, owner_client, settings, django_capt
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["ops@example.com"]]
     assert "Enterprise" in mail.outbox[0].subject
+
+
+def test_the_quota_month_is_the_merchants_month(merchant):
+    """At 23:30 UTC on 31 January it is already 1 February in Copenhagen: the order counts for February there."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from koongo.accounts.models import MonthlyUsage
+    from koongo.accounts.tenancy import merchant_scope
+
+    merchant.timezone = "Europe/Copenhagen"
+    merchant.save()
+    with time_machine.travel(datetime(2027, 1, 31, 23, 30, tzinfo=UTC), tick=False):
+        usage_add_orders(merchant=merchant, count=1)
+    with merchant_scope(merchant):
+        assert list(MonthlyUsage.objects.values_list("month", "orders")) == [(date(2027, 2, 1), 1)]

@@ -26,7 +26,7 @@ def test_auto_accept_decides_by_stock_and_price_and_creates_the_store_order(worl
     assert by_transfer[sold_out].decision.reason == "out_of_stock"
     assert by_transfer[unknown].decision.reason == "product_not_found"
     inputs = by_transfer[ok].decision.inputs
-    assert (inputs["available_stock"], inputs["reference_price"], inputs["reference_source"], inputs["threshold"]) == (5, "100.00", "reference_attribute", "0.970")
+    assert (inputs["available_stock"], inputs["reference_price"], inputs["reference_source"], inputs["threshold"]) == (5, "100.00", "reference_attribute", "0.9700")
     assert all(d.sent_at is not None for d in Decision.objects.all())
     sent = sorted((d["transferId"], tuple(d["accepted"]), tuple(d["declined"])) for d in world.decisions_on_miinto())
     assert len(sent) == 4 and (ok, (by_transfer[ok].miinto_id,), ()) in sent
@@ -220,5 +220,7 @@ def test_the_identification_attribute_decides_what_the_product_map_matches(world
     world.configure(product_identification_attribute="id")  # the feed id is then read as a variant id: no product
     world.offer(("9999999999999", 10000, 1))
     world.sync()
-    unmatched = Position.objects.exclude(pk=matched.pk).select_related("decision").get()
-    assert (unmatched.product_id, unmatched.decision.reason) == (None, "product_not_found")
+    # The map's id matches by SKU, so this is a configuration mismatch: the position waits, it is never declined.
+    unmatched = Position.objects.exclude(pk=matched.pk).get()
+    assert (unmatched.product_id, unmatched.status, unmatched.wait_reason) == (None, "pending", "identification_mismatch")
+    assert not Decision.objects.filter(position=unmatched).exists()

@@ -123,7 +123,7 @@ def test_overview_chart_and_needs_attention(world, client, owner):
     body = page.content.decode()
     per_day = json.loads(body.split('id="orders-per-day" type="application/json">')[1].split("</script>")[0])
     assert [n for _, n in per_day] == [1]
-    assert "price_below_threshold" in body and "1 position(s) need attention" in body
+    assert "<td>Declined</td><td>Price below the threshold</td>" in body and "1 position(s) need attention" in body
     attention = client.get("/orders/needs-attention/")
     assert [p.status for p in attention.context["positions"]] == ["pending"]
 

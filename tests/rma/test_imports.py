@@ -99,3 +99,13 @@ def test_the_digest_announces_new_pending_rmas_once_an_hour_and_honours_the_opt_
     assert len(mail.outbox) == 2 and f"RMA {second} " in mail.outbox[1].body and f"RMA {first} " not in mail.outbox[1].body
     RmaSettings.objects.update(last_digest_at=None)
     assert rma_digest_send(rma_world.connection) == 0  # nothing new
+
+
+def test_the_digest_goes_to_each_user_separately(rma_world, owner, django_capture_on_commit_callbacks):
+    MembershipFactory(merchant=rma_world.merchant, role="staff", user__username="staff@a.example")
+    order = rma_world.sell((GTIN_TEE_M, 10000, 1))
+    rma_world.customer_return(order, {"TEE-BLK-M": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        rma_world.sync_rmas()
+    assert sorted(message.to for message in mail.outbox) == [["owner@a.example"], ["staff@a.example"]]
+    assert len({message.body for message in mail.outbox}) == 1

@@ -168,3 +168,24 @@ def test_the_from_date_filters_rmas_too(rma_world):
     run = rma_world.sync_rmas()
     assert (run.seen, run.skipped) == (1, 1)
     assert list(Rma.objects.values_list("miinto_id", flat=True)) == [new]
+
+
+def test_a_plan_without_rma_shows_why_on_the_rma_settings_page_with_a_link_to_the_plan_page(rma_world, owner_client):
+    rma_world.merchant.plan = Plan.objects.get(code="starter")
+    rma_world.merchant.save()
+    body = owner_client.get(f"/rmas/settings/{rma_world.connection.pk}/").content.decode()
+    assert "Your plan does not include RMA." in body and '<a href="/plan/" class="plan-link">See plans</a>' in body
+
+
+def test_rma_pages_show_the_order_number_the_orders_pages_show(rma_world, owner_client):
+    order = rma_world.sell((GTIN_TEE_M, 10000, 1))
+    rma_world.customer_return(order, {"TEE-BLK-M": 1})
+    rma_world.sync_rmas()
+    order.refresh_from_db()
+    assert order.parent_order_id and order.parent_order_id != order.miinto_id
+    rma = Rma.objects.get()
+    assert rma.order_number == order.number == order.parent_order_id
+    listing = owner_client.get("/rmas/").content.decode()
+    orders = owner_client.get("/orders/").content.decode()
+    assert f"<td>{order.parent_order_id}</td>" in listing and f"<td>{order.parent_order_id}</td>" in orders
+    assert f"<td>{order.miinto_id}</td>" not in listing

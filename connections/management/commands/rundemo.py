@@ -18,6 +18,20 @@ from connections.demo import write_demo_catalog
 from koongo.accounts.management.commands.seed_demo import DEMO_EMAIL, DEMO_PASSWORD
 
 
+def demo_environment(port: int) -> str:
+    """Label, feed and order-note links must point at the port the demo serves on: SITE_URL follows it unless set.
+    The add-connection wizard offers the simulator first. Returns SITE_URL.
+
+    Written to the environment so gunicorn and the worker (children) inherit it, and to settings for seed_demo here.
+    """
+    os.environ.setdefault("MIINTO_DEFAULT_ENVIRONMENT", "simulator")  # the wizard's first choice in the demo
+    settings.MIINTO_DEFAULT_ENVIRONMENT = os.environ["MIINTO_DEFAULT_ENVIRONMENT"]
+    if not os.environ.get("SITE_URL"):
+        os.environ["SITE_URL"] = f"http://127.0.0.1:{port}"
+    settings.SITE_URL = os.environ["SITE_URL"].rstrip("/")
+    return settings.SITE_URL
+
+
 class Command(BaseCommand):
     help = "Serve the dashboard with a worker (embedded beat) and every simulator in DEMO_SERVICES."
 
@@ -25,6 +39,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=int(os.environ.get("DEMO_PORT", 8000)))
 
     def handle(self, *args, port, **options):
+        demo_environment(port)
         bin_dir = os.path.dirname(sys.executable)
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = False
