@@ -7,4 +7,5 @@ RUN pip install --no-cache-dir -r requirements.lock
 COPY . .
 RUN DJANGO_ENV=dev python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "koongo.wsgi", "-b", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Preloaded app and frozen GC heap (koongo/gunicorn_conf.py); WEB_CONCURRENCY sets the workers.
+CMD ["gunicorn", "-c", "koongo/gunicorn_conf.py", "koongo.wsgi"]
