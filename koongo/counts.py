@@ -8,17 +8,21 @@ CAP = 999
 
 
 class BoundedCount(int):
-    """An int that shows as "999+" once the count passed the cap (templates compare it as a number)."""
+    """An int that shows as "999+" once the count passed the cap (templates still compare it as a number)."""
 
-    capped: bool = False
+    def __new__(cls, value: int, cap: int):
+        count = super().__new__(cls, min(value, cap + 1))
+        count.cap = cap
+        return count
+
+    @property
+    def capped(self) -> bool:
+        return int(self) > self.cap
 
     def __str__(self):
-        return f"{CAP}+" if self.capped else super().__str__()
+        return f"{self.cap}+" if self.capped else super().__str__()
 
 
 def bounded_count(queryset: QuerySet, cap: int = CAP) -> BoundedCount:
     """COUNT over at most `cap + 1` rows: `SELECT COUNT(*) FROM (... LIMIT cap + 1)`."""
-    counted = queryset.order_by()[: cap + 1].count()
-    result = BoundedCount(min(counted, cap + 1))
-    result.capped = counted > cap
-    return result
+    return BoundedCount(queryset.order_by()[: cap + 1].count(), cap)
