@@ -75,7 +75,7 @@ class ActivityEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ActivityEntryListSerializer(ActivityEntrySerializer):
+class ActivityEntrySummarySerializer(ActivityEntrySerializer):
     """An entry in the log's list: without the payload excerpt (the detail view has it)."""
 
     class Meta(ActivityEntrySerializer.Meta):
@@ -105,7 +105,7 @@ class ProblemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ProblemListSerializer(ProblemSerializer):
+class ProblemSummarySerializer(ProblemSerializer):
     """A problem in the inbox list: without the payload excerpt (the detail view has it)."""
 
     class Meta(ProblemSerializer.Meta):
@@ -176,7 +176,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Merchant
     """The Communications log: every call to or from Miinto and the store, with a redacted payload excerpt."""
 
     serializer_class = ActivityEntrySerializer
-    list_serializer_class = ActivityEntryListSerializer
+    list_serializer_class = ActivityEntrySummarySerializer
     filterset_class = ActivityFilter
 
     def merchant_queryset(self):
@@ -193,7 +193,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantV
     """The errors inbox: what needs a human, and the actions retry, handle (manually) and ignore."""
 
     serializer_class = ProblemSerializer
-    list_serializer_class = ProblemListSerializer
+    list_serializer_class = ProblemSummarySerializer
     filterset_class = ProblemFilter
 
     def merchant_queryset(self):

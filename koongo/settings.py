@@ -240,6 +240,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # The slim list serializers share these choice sets with the detail ones: pin the names the schema always had.
+    "ENUM_NAME_OVERRIDES": {
+        "DecisionDecidedByEnum": "orders.models.DecidedBy",
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "PositionStatusEnum": "orders.models.PositionStatus",
+        "ProblemStateEnum": "connections.models.ProblemState",
+    },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
 

@@ -18,13 +18,13 @@ from orders.flow import execute_pending_pushes
 from orders.models import Order, OrderStatus, Position, PositionStatus
 from orders.serializers import (
     DecideRequestSerializer,
-    OrderListSerializer,
     OrderSerializer,
-    PositionListSerializer,
+    OrderSummarySerializer,
     PositionSerializer,
+    PositionSummarySerializer,
     TransferDecideSerializer,
-    TransferListSerializer,
     TransferSerializer,
+    TransferSummarySerializer,
 )
 
 
@@ -59,7 +59,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantVie
     """Miinto orders with their lines and the decision behind each line."""
 
     serializer_class = OrderSerializer
-    list_serializer_class = OrderListSerializer
+    list_serializer_class = OrderSummarySerializer
     filterset_class = OrderFilter
 
     def merchant_queryset(self):
@@ -70,7 +70,7 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
     """Transfers (Miinto's offers) with their positions and decisions; `needs_attention=true` lists undecided ones."""
 
     serializer_class = TransferSerializer
-    list_serializer_class = TransferListSerializer
+    list_serializer_class = TransferSummarySerializer
 
     def merchant_queryset(self):
         return selectors.transfers_filtered(self.merchant, self.request.query_params)
@@ -107,7 +107,7 @@ class PositionViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
     """Positions; accept or decline a pending one."""
 
     serializer_class = PositionSerializer
-    list_serializer_class = PositionListSerializer
+    list_serializer_class = PositionSummarySerializer
     filterset_class = PositionFilter
 
     def merchant_queryset(self):

@@ -28,7 +28,7 @@ class DecisionSummarySerializer(DecisionSerializer):
         fields = ["outcome", "reason", "decided_by", "actor", "created_at", "sent_at"]
 
 
-class PositionListSerializer(PositionSerializer):
+class PositionSummarySerializer(PositionSerializer):
     """A position in a list: without Miinto's raw item and the decision's inputs."""
 
     decision = DecisionSummarySerializer(read_only=True)
@@ -49,8 +49,8 @@ class TransferSerializer(serializers.ModelSerializer):
         return [order.pk for order in transfer.orders.all()]
 
 
-class TransferListSerializer(TransferSerializer):
-    positions = PositionListSerializer(many=True, read_only=True)
+class TransferSummarySerializer(TransferSerializer):
+    positions = PositionSummarySerializer(many=True, read_only=True)
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -74,14 +74,14 @@ class OrderSerializer(serializers.ModelSerializer):
         ]
 
 
-class OrderLineListSerializer(OrderLineSerializer):
+class OrderLineSummarySerializer(OrderLineSerializer):
     decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None)
 
 
-class OrderListSerializer(OrderSerializer):
+class OrderSummarySerializer(OrderSerializer):
     """An order in a list: its lines' decisions without their raw inputs."""
 
-    lines = OrderLineListSerializer(many=True, read_only=True)
+    lines = OrderLineSummarySerializer(many=True, read_only=True)
 
 
 class DecideRequestSerializer(serializers.Serializer):
