@@ -20,4 +20,5 @@ USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/readyz', timeout=4).status != 200)"]
-CMD ["gunicorn", "koongo.wsgi", "-b", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Preloaded app and frozen GC heap (koongo/gunicorn_conf.py); WEB_CONCURRENCY sets the workers.
+CMD ["gunicorn", "-c", "koongo/gunicorn_conf.py", "koongo.wsgi"]

@@ -206,8 +206,10 @@ def catalog_settings_of(connection: MiintoConnection) -> CatalogSettings | None:
 
 def listing_counts(merchant) -> dict[int, dict]:
     """Per Miinto connection: items in the feed, items with a problem, items left out of the feed; one query."""
+    # By the merchant's connections: (connection, in_feed) then serves the scan; `merchant` alone has no index to count
+    # by, and the planner walked every tenant's listings.
     rows = (
-        ProductListing.objects.filter(merchant=merchant)
+        ProductListing.objects.filter(merchant=merchant, connection__in=MiintoConnection.objects.filter(merchant=merchant).values("pk"))
         .values("connection_id")
         .annotate(
             listed=Count("pk", filter=Q(in_feed=True)),

@@ -4,7 +4,6 @@ Push stock now buttons, feed credentials (shown once) and stock settings."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -17,6 +16,7 @@ from connections.models import Flow, Trigger
 from connections.selectors import miinto_connection, miinto_connections
 from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.decorators import merchant_required, write_required
+from koongo.keyset import keyset_page
 
 PAGE_SIZE = 50
 FILTERS = [("", "Live products"), ("problems", "Mapping problems"), ("out_of_stock", "Out of stock"),
@@ -42,16 +42,13 @@ def connection_products(request, pk: int):
     connection = miinto_connection(request.merchant, pk)
     query, show = request.GET.get("q", ""), request.GET.get("show", "")
     found = selectors.connection_products(request.merchant, connection, q=query, show=show)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page = keyset_page(found, request, ordering=["title", "size", "pk"], size=PAGE_SIZE)
     context = {
         "connection": connection,
         "page": page,
         "filters": FILTERS,
         "show": show,
         "q": query,
-        "query": params.urlencode(),
     }
     return render(request, "catalog/products.html", context)
 

@@ -58,8 +58,16 @@ class MerchantAPIView(MerchantScopedMixin, APIView):
 class MerchantViewSet(MerchantScopedMixin, viewsets.GenericViewSet):
     """Base for API viewsets; subclasses return the app's selector for `self.merchant` from `merchant_queryset()`."""
 
+    # A slimmer serializer for `list` (no raw payloads: those are for the detail view), when the viewset has one.
+    list_serializer_class = None
+
     def merchant_queryset(self):
         raise NotImplementedError
+
+    def get_serializer_class(self):
+        if self.action == "list" and self.list_serializer_class is not None:
+            return self.list_serializer_class
+        return super().get_serializer_class()
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):

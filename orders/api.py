@@ -11,15 +11,19 @@ from rest_framework.response import Response
 
 from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
+from koongo.day_ranges import FromDayFilter, ToDayFilter
 from orders import selectors
 from orders.decisions import positions_decide
 from orders.models import Order, OrderStatus, Position, PositionStatus
 from orders.serializers import (
     DecideRequestSerializer,
     OrderSerializer,
+    OrderSummarySerializer,
     PositionSerializer,
+    PositionSummarySerializer,
     TransferDecideSerializer,
     TransferSerializer,
+    TransferSummarySerializer,
 )
 
 
@@ -33,8 +37,8 @@ class OrderFilter(filters.FilterSet):
     connection = filters.NumberFilter(field_name="connection_id")
     status = filters.ChoiceFilter(choices=OrderStatus.choices)
     market = filters.CharFilter(field_name="connection__market", lookup_expr="iexact")
-    created_after = filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+    created_after = FromDayFilter(field_name="created_at")
+    created_before = ToDayFilter(field_name="created_at")
     q = filters.CharFilter(method="search", label="Miinto id, customer or SKU")
 
     class Meta:
@@ -54,6 +58,7 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantVie
     """Miinto orders with their lines and the decision behind each line."""
 
     serializer_class = OrderSerializer
+    list_serializer_class = OrderSummarySerializer
     filterset_class = OrderFilter
 
     def merchant_queryset(self):
@@ -64,6 +69,7 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
     """Transfers (Miinto's offers) with their positions and decisions; `needs_attention=true` lists undecided ones."""
 
     serializer_class = TransferSerializer
+    list_serializer_class = TransferSummarySerializer
 
     def merchant_queryset(self):
         return selectors.transfers_filtered(self.merchant, self.request.query_params)
@@ -100,6 +106,7 @@ class PositionViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
     """Positions; accept or decline a pending one."""
 
     serializer_class = PositionSerializer
+    list_serializer_class = PositionSummarySerializer
     filterset_class = PositionFilter
 
     def merchant_queryset(self):

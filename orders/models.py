@@ -33,6 +33,11 @@ class Transfer(TenantModel):
     class Meta:
         ordering = ["-created_at_miinto", "-pk"]
         constraints = [models.UniqueConstraint(fields=["connection", "miinto_id"], name="transfer_once_per_connection")]
+        # The list's order (newest id first) and its date filter, each per merchant (issue 22).
+        indexes = [
+            models.Index(fields=["merchant", "-id"], name="transfer_list_idx"),
+            models.Index(fields=["merchant", "created_at_miinto"], name="transfer_created_idx"),
+        ]
 
     def __str__(self):
         return f"Transfer {self.miinto_id}"
@@ -82,6 +87,9 @@ class Position(TenantModel):
             models.Index(fields=["merchant", "status"], name="position_status_idx"),
             # The metrics' oldest undecided position, across merchants: pending rows only, so it stays small.
             models.Index(fields=["transfer"], condition=Q(status="pending"), name="position_pending_idx"),
+            models.Index(fields=["merchant", "-id"], name="position_list_idx"),
+            # The transfer list's `status=` filter probes its positions by EXISTS (transfer, status).
+            models.Index(fields=["transfer", "status"], name="position_transfer_status_idx"),
         ]
 
     def __str__(self):
@@ -116,7 +124,10 @@ class Decision(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["merchant", "sent_at"], name="decision_unsent_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "sent_at"], name="decision_unsent_idx"),
+            models.Index(fields=["merchant", "created_at"], name="decision_created_idx"),  # the overview's last 30 days
+        ]
 
     def __str__(self):
         return f"{self.outcome} ({self.reason})"
@@ -157,7 +168,11 @@ class Order(TenantModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["connection", "miinto_id"], name="order_once_per_connection")]
-        indexes = [models.Index(fields=["merchant", "-created_at"], name="order_list_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "-created_at"], name="order_list_idx"),
+            models.Index(fields=["merchant", "-id"], name="order_api_list_idx"),  # the API's cursor order
+            models.Index(fields=["transfer", "status"], name="order_transfer_status_idx"),  # `status=in_store` by EXISTS
+        ]
 
     def __str__(self):
         return f"Miinto order {self.miinto_id}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 from datetime import timedelta
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -10,6 +12,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from connections.models import ActivityEntry
+from koongo.counts import bounded_count
+from koongo.day_ranges import merchant_zone, on_or_after, on_or_before
 from orders.models import Decision, Order, OrderLine, Position, PositionStatus, Transfer
 
 
@@ -41,13 +45,13 @@ def transfers_filtered(merchant, params) -> QuerySet[Transfer]:
     if status == "pending" or params.get("needs_attention") in ("1", "true"):
         found = found.filter(needs_attention=True)
     elif status in ("accepted", "declined"):
-        found = found.filter(positions__status=status).distinct()
+        # EXISTS, not a join: a join repeats each transfer per position and needs DISTINCT, a sort of every match.
+        found = found.filter(Exists(Position.objects.filter(transfer=OuterRef("pk"), status=status)))
     elif status == "in_store":
-        found = found.filter(orders__status="in_store").distinct()
-    if params.get("date_from"):
-        found = found.filter(created_at_miinto__date__gte=params["date_from"])
-    if params.get("date_to"):
-        found = found.filter(created_at_miinto__date__lte=params["date_to"])
+        found = found.filter(Exists(Order.objects.filter(transfer=OuterRef("pk"), status="in_store")))
+    zone = merchant_zone(merchant)
+    found = found.filter(on_or_after("created_at_miinto", params.get("date_from"), zone))
+    found = found.filter(on_or_before("created_at_miinto", params.get("date_to"), zone))
     query = (params.get("q") or "").strip()
     if query:
         text = Q(orders__customer_name__icontains=query) | Q(orders__customer_email__icontains=query) | Q(positions__product__sku__iexact=query)
@@ -82,13 +86,16 @@ def needs_attention(merchant) -> QuerySet[Position]:
     return positions(merchant).filter(status=PositionStatus.PENDING).order_by("transfer__created_at_miinto", "pk")
 
 
-def communications(merchant, transfer: Transfer) -> QuerySet[ActivityEntry]:
+def communications(merchant, transfer: Transfer) -> list[ActivityEntry]:
     """Every call about this transfer or its orders, newest first."""
-    order_ids = [str(o.pk) for o in transfer.orders.all()]
-    return ActivityEntry.objects.filter(merchant=merchant).filter(
-        Q(subject_type="transfer", subject_id=str(transfer.miinto_id), connection_id=transfer.connection_id)
-        | Q(subject_type="order", subject_id__in=order_ids)
-    ).order_by("-created_at", "-pk")[:200]
+    # One read per subject, each in the order of the subject index, merged here: an OR of the subjects made the
+    # database gather and sort them all first.
+    limit = 200
+    entries = ActivityEntry.objects.filter(merchant=merchant).order_by("-created_at", "-pk")
+    reads = [entries.filter(subject_type="transfer", subject_id=str(transfer.miinto_id), connection_id=transfer.connection_id)[:limit]]
+    reads += [entries.filter(subject_type="order", subject_id=str(order.pk))[:limit] for order in transfer.orders.all()]
+    newest_first = heapq.merge(*(list(read) for read in reads), key=lambda e: (e.created_at, e.pk), reverse=True)
+    return list(itertools.islice(newest_first, limit))
 
 
 def orders_per_day(merchant, days: int = 30) -> list[tuple[str, int]]:
@@ -108,4 +115,4 @@ def overview_context(merchant) -> dict:
     from orders.reasons import grouped_by_label
 
     return {"per_day": orders_per_day(merchant), "by_reason": grouped_by_label(decisions_by_reason(merchant)),
-            "waiting": needs_attention(merchant).count()}
+            "waiting": bounded_count(needs_attention(merchant))}

@@ -21,6 +21,22 @@ class PositionSerializer(serializers.ModelSerializer):
         fields = ["id", "miinto_id", "transfer_id", "quantity", "unit_price", "currency", "gtin", "item", "product", "product_sku", "status", "wait_reason", "decision"]
 
 
+class DecisionSummarySerializer(DecisionSerializer):
+    """A decision in a list: the outcome and why, without the raw inputs (those are in the detail view)."""
+
+    class Meta(DecisionSerializer.Meta):
+        fields = ["outcome", "reason", "decided_by", "actor", "created_at", "sent_at"]
+
+
+class PositionSummarySerializer(PositionSerializer):
+    """A position in a list: without Miinto's raw item and the decision's inputs."""
+
+    decision = DecisionSummarySerializer(read_only=True)
+
+    class Meta(PositionSerializer.Meta):
+        fields = [f for f in PositionSerializer.Meta.fields if f != "item"]
+
+
 class TransferSerializer(serializers.ModelSerializer):
     positions = PositionSerializer(many=True, read_only=True)
     order_ids = serializers.SerializerMethodField()
@@ -31,6 +47,10 @@ class TransferSerializer(serializers.ModelSerializer):
 
     def get_order_ids(self, transfer) -> list[int]:
         return [order.pk for order in transfer.orders.all()]
+
+
+class TransferSummarySerializer(TransferSerializer):
+    positions = PositionSummarySerializer(many=True, read_only=True)
 
 
 class OrderLineSerializer(serializers.ModelSerializer):
@@ -52,6 +72,16 @@ class OrderSerializer(serializers.ModelSerializer):
             "customer_name", "customer_email", "customer_phone", "billing_address", "shipping_address", "delivery_address",
             "delivery_type", "delivery_provider_id", "shipping_method", "warnings", "store_order_id", "store_order_name", "lines",
         ]
+
+
+class OrderLineSummarySerializer(OrderLineSerializer):
+    decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None)
+
+
+class OrderSummarySerializer(OrderSerializer):
+    """An order in a list: its lines' decisions without their raw inputs."""
+
+    lines = OrderLineSummarySerializer(many=True, read_only=True)
 
 
 class DecideRequestSerializer(serializers.Serializer):

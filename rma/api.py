@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
+from koongo.day_ranges import FromDayFilter, ToDayFilter
 from rma import selectors, services
 from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequestPush, RmaStatus, StoreRefund, StoreRefundStatus
 from rma.serializers import (
@@ -34,8 +35,8 @@ class RmaFilter(filters.FilterSet):
     origin = filters.ChoiceFilter(choices=RmaOrigin.choices)
     decided_by = filters.CharFilter(field_name="decided_by")
     age = filters.ChoiceFilter(choices=[(key, label) for key, (label, _) in selectors.AGES.items()], method="by_age")
-    created_after = filters.DateFilter(field_name="created", lookup_expr="date__gte")
-    created_before = filters.DateFilter(field_name="created", lookup_expr="date__lte")
+    created_after = FromDayFilter(field_name="created")
+    created_before = ToDayFilter(field_name="created")
     miinto_id = filters.NumberFilter(field_name="miinto_id")
 
     class Meta:

@@ -91,6 +91,7 @@ class Rma(TenantModel):
         indexes = [
             models.Index(fields=["merchant", "status"], name="rma_status_idx"),
             models.Index(fields=["connection", "status"], name="rma_connection_status_idx"),
+            models.Index(fields=["merchant", "-id"], name="rma_list_idx"),
         ]
 
     def __str__(self):
@@ -214,7 +215,10 @@ class StoreRefund(TenantModel):
                 condition=Q(origin=RefundOrigin.STORE) | ~Q(origin_key=""), name="store_refund_ours_carry_our_key"
             ),
         ]
-        indexes = [models.Index(fields=["merchant", "status"], name="store_refund_status_idx")]
+        indexes = [
+            models.Index(fields=["merchant", "status"], name="store_refund_status_idx"),
+            models.Index(fields=["merchant", "-id"], name="store_refund_list_idx"),  # the API's cursor order
+        ]
 
     def __str__(self):
         return f"Store refund {self.store_refund_id}"

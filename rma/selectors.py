@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from connections.models import ActivityEntry, Problem, ProblemState
+from koongo.counts import bounded_count
 from orders.models import Order
 from rma import problems
 from rma.decisions import ACTIVE_PUSH_STATES
@@ -130,8 +131,8 @@ def digest_opted_out(merchant, user) -> bool:
 
 def overview_context(merchant) -> dict:
     """The overview panel: RMAs waiting for a decision and Needs-attention items."""
-    pending = RmaModel.objects.filter(merchant=merchant, status=RmaStatus.PENDING).count()
-    attention = Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN, kind__in=list(problems.LABELS)).count()
+    pending = bounded_count(RmaModel.objects.filter(merchant=merchant, status=RmaStatus.PENDING))
+    attention = bounded_count(Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN, kind__in=list(problems.LABELS)))
     return {"pending": pending, "attention": attention}
 
 

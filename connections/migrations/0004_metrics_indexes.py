@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from koongo.migration_ops import AddIndexWithoutLocking
+from koongo.migration_operations import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexWithoutLocking(
+        AddIndexConcurrentlyOnPostgres(
             model_name='problem',
             index=models.Index(condition=models.Q(('state', 'open')), fields=['kind'], name='problem_open_kind_idx'),
         ),

@@ -76,6 +76,14 @@ class ActivityEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ActivityEntrySummarySerializer(ActivityEntrySerializer):
+    """An entry in the log's list: without the payload excerpt (the detail view has it)."""
+
+    class Meta(ActivityEntrySerializer.Meta):
+        fields = [f for f in ActivityEntrySerializer.Meta.fields if f != "payload"]
+        read_only_fields = fields
+
+
 class ProblemSerializer(serializers.ModelSerializer):
     class Meta:
         model = Problem
@@ -95,6 +103,14 @@ class ProblemSerializer(serializers.ModelSerializer):
             "resolved_at",
             "resolved_by",
         ]
+        read_only_fields = fields
+
+
+class ProblemSummarySerializer(ProblemSerializer):
+    """A problem in the inbox list: without the payload excerpt (the detail view has it)."""
+
+    class Meta(ProblemSerializer.Meta):
+        fields = [f for f in ProblemSerializer.Meta.fields if f != "excerpt"]
         read_only_fields = fields
 
 
@@ -161,6 +177,7 @@ class ActivityViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Merchant
     """The Communications log: every call to or from Miinto and the store, with a redacted payload excerpt."""
 
     serializer_class = ActivityEntrySerializer
+    list_serializer_class = ActivityEntrySummarySerializer
     filterset_class = ActivityFilter
 
     def merchant_queryset(self):
@@ -177,6 +194,7 @@ class ProblemViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retrie
     """The errors inbox: what needs a human, and the actions retry, handle (manually) and ignore."""
 
     serializer_class = ProblemSerializer
+    list_serializer_class = ProblemSummarySerializer
     filterset_class = ProblemFilter
 
     def merchant_queryset(self):

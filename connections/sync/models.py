@@ -81,7 +81,10 @@ class SyncRun(TenantModel):
                 fields=["connection", "flow"], condition=Q(status__in=["queued", "running"]), name="one_active_run_per_flow"
             )
         ]
-        indexes = [models.Index(fields=["connection", "flow", "-created_at"], name="syncrun_timeline_idx")]
+        indexes = [
+            models.Index(fields=["connection", "flow", "-created_at"], name="syncrun_timeline_idx"),
+            models.Index(fields=["merchant", "-id"], name="syncrun_list_idx"),  # the API's cursor order
+        ]
 
     def __str__(self):
         return f"{self.flow} run {self.pk} ({self.status})"
@@ -141,6 +144,8 @@ class ActivityEntry(TenantModel):
             models.Index(fields=["merchant", "subject_type", "subject_id", "-created_at"], name="activity_subject_idx"),
             models.Index(fields=["connection", "-created_at"], name="activity_connection_idx"),
             models.Index(fields=["created_at"], name="activity_prune_idx"),
+            models.Index(fields=["merchant", "-created_at", "-id"], name="activity_log_idx"),  # the dashboard log
+            models.Index(fields=["merchant", "-id"], name="activity_api_list_idx"),  # the API's cursor order
         ]
 
     def __str__(self):
@@ -190,6 +195,8 @@ class Problem(TenantModel):
         ]
         indexes = [
             models.Index(fields=["merchant", "state", "kind"], name="problem_inbox_idx"),
+            models.Index(fields=["merchant", "state", "-updated_at", "-id"], name="problem_inbox_order_idx"),
+            models.Index(fields=["merchant", "-id"], name="problem_api_list_idx"),
             # The metrics' open problems by kind, across merchants: open rows only.
             models.Index(fields=["kind"], condition=Q(state="open"), name="problem_open_kind_idx"),
         ]

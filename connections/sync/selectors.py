@@ -6,6 +6,7 @@ from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 
 from connections.models import ActivityEntry, ConnectionStatus, MiintoConnection, Problem, ProblemState, SyncRun
+from koongo.counts import bounded_count
 
 
 def sync_connection_get(merchant, pk: int) -> MiintoConnection:
@@ -72,6 +73,6 @@ def open_problem_counts(merchant) -> dict[str, int]:
 def sync_overview(merchant) -> dict[str, int]:
     """The overview panel's figures: open problems and active connections."""
     return {
-        "open_problems": Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN).count(),
+        "open_problems": bounded_count(Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN)),
         "active_connections": MiintoConnection.objects.filter(merchant=merchant, status=ConnectionStatus.ACTIVE).count(),
     }

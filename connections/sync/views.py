@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from connections.sync.forms import ActivityFilterForm, ProblemFilterForm
 from connections.sync.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
 from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.decorators import merchant_required, write_required
+from koongo.keyset import keyset_page
 
 PAGE_SIZE = 50
 RUN_ACTIVITY_LIMIT = 100
@@ -46,7 +46,8 @@ def problem_list(request):
     data = request.GET.copy()
     data.setdefault("state", ProblemState.OPEN)
     form = ProblemFilterForm(data, merchant=request.merchant)
-    page = Paginator(selectors.problems_for(request.merchant, **form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Keyset pages in the inbox's order (its index): no COUNT(*) over every problem the merchant ever had.
+    page = keyset_page(selectors.problems_for(request.merchant, **form.filters()), request, ordering=["-updated_at", "-pk"], size=PAGE_SIZE)
     kinds = problem_kinds()
     for problem in page:
         kind = kinds.get(problem.kind)
@@ -128,6 +129,6 @@ def connection_sync(request, pk: int):
 @merchant_required
 def activity_list(request):
     form = ActivityFilterForm(request.GET, merchant=request.merchant)
-    page = Paginator(selectors.activity_for(request.merchant, **form.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(selectors.activity_for(request.merchant, **form.filters()), request, ordering=["-created_at", "-pk"], size=PAGE_SIZE)
     context = {"form": form, "page": page, "query": _query_without_page(request)}
     return render(request, "connections/activity.html", context)

@@ -2,7 +2,7 @@
 
 from django.db import migrations, models
 
-from koongo.migration_ops import AddIndexWithoutLocking
+from koongo.migration_operations import AddIndexConcurrentlyOnPostgres
 
 
 class Migration(migrations.Migration):
@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        AddIndexWithoutLocking(
+        AddIndexConcurrentlyOnPostgres(
             model_name='position',
             index=models.Index(condition=models.Q(('status', 'pending')), fields=['transfer'], name='position_pending_idx'),
         ),

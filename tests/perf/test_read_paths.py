@@ -1,0 +1,166 @@
+"""Read paths that stay cheap with history: keyset pages without COUNT(*), bounded overview counters, EXISTS status
+filters, calendar days in the merchant's time zone, slim list payloads and the orjson renderer."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from django.db import connection as db
+from django.test.utils import CaptureQueriesContext
+from rest_framework.renderers import JSONRenderer
+
+from bench.data_scale import load_orders
+from connections.models import ActivityEntry, Problem, SyncRun
+from koongo.accounts.tenancy import merchant_scope
+from koongo.counts import bounded_count
+from koongo.renderers import OrjsonRenderer
+from orders.api import OrderFilter
+from orders.models import Order, Position, Transfer
+from tests.catalog.conftest import make_miinto_connection, make_product, make_store
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _room_to_capture():
+    # CaptureQueriesContext slices Django's query log, a deque of 9,000: once earlier tests fill it, it captures nothing.
+    db.queries_log.clear()
+
+
+@pytest.fixture
+def history(merchant, owner):
+    """Five orders of merchant A (Europe/Copenhagen), each with its positions, activity and the rest, by the bench's loader."""
+    merchant.timezone = "Europe/Copenhagen"
+    merchant.save(update_fields=["timezone"])
+    store = make_store(merchant)
+    connection = make_miinto_connection(merchant, store)
+    with merchant_scope(merchant):
+        run = SyncRun.objects.create(merchant=merchant, connection=connection, flow="orders", trigger="schedule", status="succeeded")
+    counts = load_orders([merchant], [connection], [run], [0] * 5, random.Random(1))
+    assert counts["order"] == 5 and counts["activity"] == 40
+    return {"merchant": merchant, "connection": connection, "store": store}
+
+
+def _counts(captured) -> list[str]:
+    """`queryset.count()` and Paginator counts: `SELECT COUNT(*) AS "__count" FROM ...` over every matching row."""
+    return [q["sql"] for q in captured.captured_queries if '"__count"' in q["sql"]]
+
+
+def _follow_more(owner_client, url: str, marker: str) -> tuple[list[list[str]], list[list[str]]]:
+    """Every page of a keyset list, by its More link: the marker's values per page, and the COUNT queries per page."""
+    import re
+
+    pages, counts = [], []
+    while url:
+        with CaptureQueriesContext(db) as captured:
+            body = owner_client.get(url).content.decode()
+        assert captured.captured_queries  # something was captured, so an empty count list means no COUNT ran
+        pages.append(re.findall(marker, body))
+        counts.append(_counts(captured))
+        following = re.search(r'href="\?([^"]*)" rel="next"', body)
+        url = url.split("?")[0] + "?" + following.group(1).replace("&amp;", "&") if following else None
+    return pages, counts
+
+
+def test_the_activity_log_pages_by_key_without_counting(history, owner_client, monkeypatch):
+    monkeypatch.setattr("connections.views_sync.PAGE_SIZE", 15)
+    pages, counts = _follow_more(owner_client, "/activity/", r'data-activity="(\d+)"')
+    with merchant_scope(history["merchant"]):
+        newest_first = [str(pk) for pk in ActivityEntry.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)]
+    assert [len(page) for page in pages] == [15, 15, 10]
+    assert sum(pages, []) == newest_first
+    assert counts == [[], [], []]
+
+
+def test_the_problems_inbox_pages_by_key_without_counting(history, owner_client, monkeypatch):
+    merchant, connection = history["merchant"], history["connection"]
+    with merchant_scope(merchant):
+        made = [
+            Problem.objects.create(merchant=merchant, kind="store_order_failed", connection=connection, message=f"Refused {i}",
+                                   subject_type="order", subject_id=str(i), fingerprint=f"f{i}")  # fmt: skip
+            for i in range(5)
+        ]
+    monkeypatch.setattr("connections.views_sync.PAGE_SIZE", 2)
+    pages, counts = _follow_more(owner_client, "/problems/?state=open", r'data-problem="(\d+)"')
+    assert pages == [[str(made[4].pk), str(made[3].pk)], [str(made[2].pk), str(made[1].pk)], [str(made[0].pk)]]
+    assert counts == [[], [], []]
+
+
+def test_the_catalog_pages_by_key_without_counting(history, owner_client, monkeypatch):
+    for title in ("Cap", "Anorak", "Boots"):
+        make_product(history["store"], title=title)
+    monkeypatch.setattr("catalog.views.PAGE_SIZE", 2)
+    url = f"/catalog/connections/{history['connection'].pk}/products/"
+    pages, counts = _follow_more(owner_client, url, r'/catalog/products/\d+/">([^<]+)</a>')
+    assert pages == [["Anorak", "Boots"], ["Cap"]]
+    # What is left is the side panel's live-product count of the store (the catalog's size, not history), no page count.
+    assert [[sql for sql in page if "LIMIT" in sql or "ORDER BY" in sql] for page in counts] == [[], []]
+
+
+def test_the_overview_counts_at_most_a_thousand_rows(history, owner_client):
+    with CaptureQueriesContext(db) as captured:
+        assert owner_client.get("/").status_code == 200
+    bounded = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT COUNT(*) FROM (") and "LIMIT 1000)" in q["sql"]]
+    # Plain counts only of the merchant's connections (a handful); the rest stop at 1,000: waiting positions, open
+    # problems, pending RMAs and RMA problems.
+    unbounded = [sql for sql in _counts(captured) if 'FROM "connections_miintoconnection"' not in sql]
+    assert (unbounded, len(bounded)) == ([], 4)
+
+
+def test_bounded_count_stops_at_the_cap(history):
+    with merchant_scope(history["merchant"]):
+        found = ActivityEntry.objects.filter(merchant=history["merchant"])
+        assert (int(bounded_count(found, cap=100)), str(bounded_count(found, cap=100))) == (40, "40")
+        capped = bounded_count(found, cap=30)
+    assert (int(capped), str(capped), capped.capped) == (31, "30+", True)
+
+
+def test_the_transfer_status_filter_uses_exists_and_lists_each_transfer_once(history, api_client):
+    merchant = history["merchant"]
+    with merchant_scope(merchant):
+        several = Transfer.objects.filter(merchant=merchant).order_by("pk")[0]  # the loader gives transfer 0 three lines
+        assert Position.objects.filter(transfer=several, status="accepted").count() == 2  # and declines the last one
+        accepted = sorted(Transfer.objects.filter(merchant=merchant, positions__status="accepted").values_list("pk", flat=True).distinct())
+    with CaptureQueriesContext(db) as captured:
+        body = api_client.get("/api/v1/transfers/?status=accepted").json()
+    assert sorted(row["id"] for row in body["results"]) == accepted
+    listing = next(q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "orders_transfer"'))
+    assert "EXISTS" in listing and "DISTINCT" not in listing
+
+
+def test_day_filters_are_the_merchants_calendar_days_as_timestamp_ranges(history, api_client):
+    merchant = history["merchant"]
+    with merchant_scope(merchant):
+        late = Order.objects.filter(merchant=merchant).order_by("pk").first()
+        # 23:30 UTC on 1 March is 00:30 on 2 March in Copenhagen: the merchant's 2 March.
+        Order.objects.filter(pk=late.pk).update(created_at=datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    on_2nd = api_client.get("/api/v1/orders/?created_after=2026-03-02&created_before=2026-03-02").json()["results"]
+    on_1st = api_client.get("/api/v1/orders/?created_after=2026-03-01&created_before=2026-03-01").json()["results"]
+    assert ([o["id"] for o in on_2nd], on_1st) == ([late.pk], [])
+    with merchant_scope(merchant):
+        found = OrderFilter({"created_after": "2026-03-02", "created_before": "2026-03-02"}, queryset=Order.objects.all()).qs
+        sql = str(found.query)
+    assert "AT TIME ZONE" not in sql and "::date" not in sql
+    assert '"created_at" >= 2026-03-02 00:00:00+01:00 AND "orders_order"."created_at" < 2026-03-03 00:00:00+01:00' in sql
+
+
+def test_lists_leave_raw_payloads_to_the_detail_views(history, api_client):
+    entries = api_client.get("/api/v1/activity/").json()["results"]
+    assert entries and all("payload" not in entry for entry in entries)
+    assert api_client.get(f"/api/v1/activity/{entries[0]['id']}/").json()["payload"]
+    positions = api_client.get("/api/v1/positions/").json()["results"]
+    assert all("item" not in p and "inputs" not in p["decision"] for p in positions)
+    detail = api_client.get(f"/api/v1/positions/{positions[0]['id']}/").json()
+    assert detail["item"]["title"] == "Organic cotton tee" and detail["decision"]["inputs"] == {"stock": 3, "price": "499.95"}
+
+
+def test_the_orjson_renderer_writes_what_drfs_renderer_writes():
+    from django.utils.translation import gettext_lazy
+
+    data = {"amount": Decimal("12.50"), "at": datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC), "name": "Ærø", "label": gettext_lazy("Pending"),
+            "rows": [{"id": 1, "ok": True, "none": None}]}  # fmt: skip
+    assert OrjsonRenderer().render(data) == JSONRenderer().render(data)
+    assert OrjsonRenderer().render(None) == b""
