@@ -85,8 +85,9 @@ class Position(TenantModel):
         indexes = [
             models.Index(fields=["product"], condition=Q(awaiting_store=True), name="position_promised_idx"),
             models.Index(fields=["merchant", "status"], name="position_status_idx"),
-            # The metrics' oldest undecided position, across merchants: pending rows only, so it stays small.
-            models.Index(fields=["transfer"], condition=Q(status="pending"), name="position_pending_idx"),
+            # Pending rows only, so it stays small: the metrics' oldest undecided position (read whole, across merchants)
+            # and a merchant's needs-attention list (its merchant prefix).
+            models.Index(fields=["merchant", "transfer"], condition=Q(status="pending"), name="position_pending_idx"),
             models.Index(fields=["merchant", "-id"], name="position_list_idx"),
             # The transfer list's `status=` filter probes its positions by EXISTS (transfer, status).
             models.Index(fields=["transfer", "status"], name="position_transfer_status_idx"),

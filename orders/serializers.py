@@ -31,7 +31,7 @@ class DecisionSummarySerializer(DecisionSerializer):
 class PositionSummarySerializer(PositionSerializer):
     """A position in a list: without Miinto's raw item and the decision's inputs."""
 
-    decision = DecisionSummarySerializer(read_only=True)
+    decision = DecisionSummarySerializer(read_only=True, allow_null=True)
 
     class Meta(PositionSerializer.Meta):
         fields = [f for f in PositionSerializer.Meta.fields if f != "item"]
@@ -75,7 +75,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderLineSummarySerializer(OrderLineSerializer):
-    decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None)
+    decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None, allow_null=True)
 
 
 class OrderSummarySerializer(OrderSerializer):

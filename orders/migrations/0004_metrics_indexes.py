@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrentlyOnPostgres(
             model_name='position',
-            index=models.Index(condition=models.Q(('status', 'pending')), fields=['transfer'], name='position_pending_idx'),
+            index=models.Index(condition=models.Q(('status', 'pending')), fields=['merchant', 'transfer'], name='position_pending_idx'),
         ),
     ]

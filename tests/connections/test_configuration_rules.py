@@ -101,4 +101,4 @@ def test_the_admin_saves_an_unchanged_form(admin_client, connection):
     key = next(k for k in data if k.endswith("-price_threshold"))
     response = admin_client.post(url, {**data, key: "1.100"})
     assert response.status_code == 302, response.context["errors"] if response.context else response
-    assert str(_saved(connection).price_threshold) == "1.100"
+    assert str(_saved(connection).price_threshold) == "1.1000"

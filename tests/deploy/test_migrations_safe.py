@@ -14,6 +14,10 @@ REVIEWED = {
         "connections: the unique constraints and their indexes are on the two connection tables, one row per "
         "connection, built in well under a second"
     ),
+    "0010_price_threshold_four_decimals": (
+        "connections: widens the threshold's numeric precision on the order-configuration table, one row per "
+        "connection; old code reads and writes the same values"
+    ),
 }
 
 

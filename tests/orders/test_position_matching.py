@@ -148,13 +148,13 @@ def test_a_retried_store_push_re_matches_with_the_current_attribute(world):
     position = Position.objects.get()
     assert position.product_id is None
     positions_decide(merchant=world.merchant, positions=[position], outcome="accept", actor="owner@nordic.example")
-    world.sync()  # sends the decision, fetches the order; its store push fails for good: nothing matches
+    world.run_due_pushes()  # sends the decision, fetches the order; its store push fails for good: nothing matches
     push = StorePush.objects.get()
     assert push.state == "dead" and world.store_orders() == []
     dead = Problem.objects.get(kind="outbox_dead", state=ProblemState.OPEN)
     world.configure(product_identification_attribute="sku")
     problem_retry(merchant=world.merchant, problem=dead, by="owner@nordic.example")
-    world.sync()
+    world.run_due_pushes()
     order = Order.objects.get()
     assert order.status == "in_store"
     [store_order] = world.store_orders()
@@ -231,4 +231,4 @@ def test_the_decline_message_is_spelled_right(world, owner_client):
     world.sync()
     position = Position.objects.get()
     answer = owner_client.post(f"/positions/{position.pk}/decline/", follow=True)
-    assert [str(m) for m in answer.context["messages"]] == ["1 position(s) declined."]
+    assert [str(m) for m in answer.context["messages"]] == ["1 position(s) declined. Miinto is being told now."]

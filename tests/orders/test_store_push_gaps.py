@@ -23,7 +23,7 @@ def test_stock_only_lines_without_a_sku_raise_a_problem_and_the_order_is_not_in_
     world.offer((GTIN_TEE_M, 10000, 1), (GTIN_NEW, 10000, 2))
     world.sync()
     _accept_all(world)
-    world.sync()
+    world.run_due_pushes()  # the decision's and then the store's push, as the worker runs them
     order = Order.objects.get()
     assert order.status == "accepted"  # not "in_store": one line's stock was not lowered
     assert StorePush.objects.get().state == "dead"
@@ -38,7 +38,7 @@ def test_stock_only_lines_without_a_sku_raise_a_problem_and_the_order_is_not_in_
     with clients.store_adapter(world.connection.store_connection) as adapter:
         catalog_refresh(world.connection.store_connection, adapter)
     problem_retry(merchant=world.merchant, problem=problem, by="owner@a.example")
-    world.sync()
+    world.run_due_pushes()
     order.refresh_from_db()
     assert order.status == "in_store"
     assert (world.shopify.stock_of("TEE-BLK-M"), world.shopify.stock_of("NEW-SKU-2")) == (4, 4)
@@ -86,14 +86,14 @@ def test_the_merchant_corrects_the_addresses_and_the_store_order_is_made(world, 
     assert owner_client.post(url, {**order.billing_address, "country_code": "dk"}).status_code == 302
     order.refresh_from_db()
     assert order.billing_address["country_code"] == "DK"
-    world.sync()  # the retried push now stops on the shipping address
+    world.run_due_pushes()  # the retried push now stops on the shipping address
     assert world.store_orders() == []
     problem = Problem.objects.get(kind="outbox_dead", state=ProblemState.OPEN)
     assert "The shipping address of Miinto order" in problem.message and "has no street, country." in problem.message
     shipping = {**order.shipping_address, "street": "Vestergade 3", "country_code": "DK"}
     assert owner_client.post(f"/miinto-orders/{order.pk}/address/shipping/", shipping).status_code == 302
     assert Problem.objects.get(pk=problem.pk).state == ProblemState.RETRIED
-    world.sync()
+    world.run_due_pushes()
     order.refresh_from_db()
     assert order.status == "in_store" and len(world.store_orders()) == 1
 

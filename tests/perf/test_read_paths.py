@@ -66,7 +66,7 @@ def _follow_more(owner_client, url: str, marker: str) -> tuple[list[list[str]], 
 
 
 def test_the_activity_log_pages_by_key_without_counting(history, owner_client, monkeypatch):
-    monkeypatch.setattr("connections.views_sync.PAGE_SIZE", 15)
+    monkeypatch.setattr("connections.sync.views.PAGE_SIZE", 15)
     pages, counts = _follow_more(owner_client, "/activity/", r'data-activity="(\d+)"')
     with merchant_scope(history["merchant"]):
         newest_first = [str(pk) for pk in ActivityEntry.objects.order_by("-created_at", "-pk").values_list("pk", flat=True)]
@@ -83,7 +83,7 @@ def test_the_problems_inbox_pages_by_key_without_counting(history, owner_client,
                                    subject_type="order", subject_id=str(i), fingerprint=f"f{i}")  # fmt: skip
             for i in range(5)
         ]
-    monkeypatch.setattr("connections.views_sync.PAGE_SIZE", 2)
+    monkeypatch.setattr("connections.sync.views.PAGE_SIZE", 2)
     pages, counts = _follow_more(owner_client, "/problems/?state=open", r'data-problem="(\d+)"')
     assert pages == [[str(made[4].pk), str(made[3].pk)], [str(made[2].pk), str(made[1].pk)], [str(made[0].pk)]]
     assert counts == [[], [], []]
