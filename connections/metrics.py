@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Count, Min
 from prometheus_client.core import GaugeMetricFamily
 
-from connections.models import ConnectionStatus, MiintoConnection, OutboxState, Problem, ProblemState
+from connections.models import ConnectionStatus, MiintoConnection, OutboxState, PauseSource, Problem, ProblemState
 from connections.sync.outbox import outbox_kinds
 
 IN_PLAY = [OutboxState.PENDING, OutboxState.IN_FLIGHT, OutboxState.FAILED, OutboxState.DEAD]
@@ -37,8 +37,10 @@ def outbox_gauges(now):
 
 
 def overdue_connections(now) -> GaugeMetricFamily:
-    """Active connections whose next run is more than one interval late."""
-    late = MiintoConnection.objects.filter(status=ConnectionStatus.ACTIVE, next_sync_at__lt=now - timedelta(minutes=1))
+    """Active, unpaused connections whose next run is more than one interval late (a pause has its own gauge)."""
+    late = MiintoConnection.objects.filter(
+        status=ConnectionStatus.ACTIVE, paused_at__isnull=True, next_sync_at__lt=now - timedelta(minutes=1)
+    )
     overdue = sum(
         1 for next_at, minutes in late.values_list("next_sync_at", "sync_interval_minutes")
         if next_at < now - timedelta(minutes=minutes)
@@ -48,23 +50,14 @@ def overdue_connections(now) -> GaugeMetricFamily:
     return gauge
 
 
-def pause_cause(reason: str) -> str:
-    """A bounded cause for a pause, from its reason text (which names the merchant's own words too)."""
-    text = reason.lower()
-    if "credential" in text:
-        return "credentials"
-    if "plan" in text:
-        return "plan"
-    return "other"
-
-
 def paused_connections() -> GaugeMetricFamily:
-    gauge = GaugeMetricFamily("koongo_connections_paused", "Paused connections, by cause.", labels=["reason"])
-    causes = {"credentials": 0, "plan": 0, "other": 0}
-    for reason in MiintoConnection.objects.filter(paused_at__isnull=False).values_list("paused_reason", flat=True):
-        causes[pause_cause(reason)] += 1
-    for cause, number in causes.items():
-        gauge.add_metric([cause], number)
+    """Paused connections by what paused them (a bounded set: the pause sources)."""
+    gauge = GaugeMetricFamily("koongo_connections_paused", "Paused connections, by what paused them.", labels=["reason"])
+    counts = dict(
+        MiintoConnection.objects.filter(paused_at__isnull=False).values_list("paused_source").annotate(n=Count("pk")).order_by()
+    )
+    for source in PauseSource.values:
+        gauge.add_metric([source], counts.get(source, 0))
     return gauge
 
 

@@ -110,4 +110,10 @@ def test_a_scrape_at_a_backlog_costs_the_same_queries(world, scrape):
     assert value(samples, "koongo_outbox_rows", kind="orders.decisionpush", state="pending") == 3000 + (push is not None)
     assert value(samples, "koongo_outbox_oldest_due_age_seconds", kind="orders.decisionpush") >= 3600
     assert value(samples, "koongo_connections_overdue") == 1
+    # A paused connection is not overdue (nothing dispatches it); it counts under what paused it.
+    MiintoConnection.objects.update(paused_at=timezone.now(), paused_source="store_credentials")
+    samples, _ = scrape()
+    assert value(samples, "koongo_connections_overdue") == 0
+    assert value(samples, "koongo_connections_paused", reason="store_credentials") == 1
+    assert value(samples, "koongo_connections_paused", reason="plan") == 0
     assert value(samples, "koongo_oldest_pending_position_age_seconds") >= 0
