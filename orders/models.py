@@ -209,6 +209,9 @@ class DecisionPush(OutboxRow):
     class Meta(OutboxRow.Meta):
         verbose_name_plural = "decision pushes"
 
+    def log_context(self) -> dict:
+        return {"transfer_id": self.transfer_id, "miinto_transfer_id": self.transfer.miinto_id}
+
 
 class StorePushKind(models.TextChoices):
     CREATE_ORDER = "create_order", "Create the store order"
@@ -226,6 +229,12 @@ class StorePush(OutboxRow):
     class Meta(OutboxRow.Meta):
         verbose_name_plural = "store pushes"
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_store_push_per_order_and_kind")]
+
+    def log_context(self) -> dict:
+        # The handler reads the same order (and its transfer) right after, from these cached instances.
+        transfer = self.order.transfer
+        return {"order_id": self.order_id, "miinto_order_id": self.order.miinto_id,
+                "miinto_transfer_id": transfer.miinto_id if transfer else None}
 
 
 # Shipments and labels live in their own subpackage; their models are this app's models all the same.

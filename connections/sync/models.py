@@ -258,6 +258,10 @@ class OutboxRow(TenantModel):
             raise IllegalTransition(f"an outbox row cannot go from {self.state} to {state}")
         self.state = state
 
+    def log_context(self) -> dict:
+        """Ids every log line of this row's execution carries, beyond the row itself; kinds about an order add theirs."""
+        return {}
+
 
 class SyncRunDailyCount(TenantModel):
     """How many idle successful runs a connection's flow had on a day, kept when those runs are pruned."""

@@ -164,7 +164,7 @@ def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
     for name in ("order_id", "transfer_id", "rma_id", "connection_id"):
         if getattr(row, name, None) is not None:
             context[name] = getattr(row, name)
-    return context
+    return context | row.log_context()
 
 
 def _claim_and_run(kind: OutboxKind, row: OutboxRow) -> str:

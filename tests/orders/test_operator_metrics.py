@@ -9,7 +9,7 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 
 from connections.models import MiintoConnection
-from orders.models import DecisionPush, Position
+from orders.models import DecisionPush, Order, Position
 from tests.factories import MerchantFactory
 from tests.orders.conftest import GTIN_JEANS, GTIN_TEE_M
 
@@ -117,3 +117,22 @@ def test_a_scrape_at_a_backlog_costs_the_same_queries(world, scrape):
     assert value(samples, "koongo_connections_paused", reason="store_credentials") == 1
     assert value(samples, "koongo_connections_paused", reason="plan") == 0
     assert value(samples, "koongo_oldest_pending_position_age_seconds") >= 0
+
+
+def test_every_log_line_of_a_store_push_names_the_order_and_the_transfer(world, caplog):
+    import logging
+
+    world.configure(auto_accept=True)
+    transfer_miinto_id = world.offer((GTIN_TEE_M, 10000, 1))
+    caplog.set_level(logging.INFO, logger="koongo.http")
+    world.sync()  # the run, then its decision and store pushes, as a worker runs them
+    order = Order.objects.get()
+    store_calls = [r.msg for r in caplog.records
+                   if isinstance(r.msg, dict) and r.msg.get("outbox") == "orders.storepush" and r.msg.get("event") == "http.call"]
+    assert store_calls, "the store push made calls"
+    for line in store_calls:
+        assert (line["order_id"], line["miinto_order_id"], line["miinto_transfer_id"]) == (
+            order.pk, order.miinto_id, transfer_miinto_id)
+        assert "channel_id" not in line and "token" not in line
+    run_lines = [r.msg for r in caplog.records if isinstance(r.msg, dict) and r.msg.get("flow") == "orders"]
+    assert run_lines and all("run_id" in line for line in run_lines)
