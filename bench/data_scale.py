@@ -55,6 +55,8 @@ def server_env(data_dir: str) -> dict:
         ALLOWED_HOSTS="127.0.0.1,localhost", DATA_DIR=data_dir, LOG_LEVEL=env.get("LOG_LEVEL", "WARNING"),
     )  # fmt: skip
     env.setdefault("CONN_MAX_AGE", "60")
+    # Plain HTTP on loopback: a deployment terminates TLS in front of gunicorn, so production's HTTPS redirect is off here.
+    env.setdefault("SECURE_SSL_REDIRECT", "false")
     return env
 
 
