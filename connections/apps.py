@@ -10,6 +10,7 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from connections import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.configuration_checks import configuration_choice_errors
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
         from connections.sync import (  # noqa: F401  (registers the dead-outbox problem kind)
@@ -17,7 +18,6 @@ class ConnectionsConfig(AppConfig):
             problems,
             tasks,  # noqa: F401  (registers the engine's tasks: autodiscovery looks only at <app>.tasks)
         )
-        from connections.sync import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.sync.selectors import sync_overview
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
 

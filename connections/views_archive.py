@@ -32,16 +32,25 @@ def connection_archive(request, pk):
     )  # fmt: skip
 
 
+def _restore(request, *, restore_it, restored: str, back):
+    """POST: bring an archived connection back, or say why not."""
+    try:
+        restore_it()
+        messages.success(request, restored)
+    except archive.ArchiveConflict as conflict:
+        messages.error(request, conflict.message)
+    return back
+
+
 @owner_required
 @require_POST
 def connection_restore(request, pk):
     connection = selectors.miinto_connection(request.merchant, pk)
-    try:
-        archive.miinto_connection_restore(connection=connection)
-        messages.success(request, f"{connection} restored. It stays disabled until you activate it.")
-    except archive.ArchiveConflict as conflict:
-        messages.error(request, conflict.message)
-    return redirect("connections:detail", pk=pk)
+    return _restore(
+        request, restore_it=lambda: archive.miinto_connection_restore(connection=connection),
+        restored=f"{connection} restored. It stays disabled until you activate it.",
+        back=redirect("connections:detail", pk=pk),
+    )  # fmt: skip
 
 
 @owner_required
@@ -57,9 +66,7 @@ def store_archive(request, pk):
 @require_POST
 def store_restore(request, pk):
     store = selectors.store_connection(request.merchant, pk)
-    try:
-        archive.store_connection_restore(store=store)
-        messages.success(request, f"{store} restored.")
-    except archive.ArchiveConflict as conflict:
-        messages.error(request, conflict.message)
-    return redirect("connections:store-detail", pk=pk)
+    return _restore(
+        request, restore_it=lambda: archive.store_connection_restore(store=store), restored=f"{store} restored.",
+        back=redirect("connections:store-detail", pk=pk),
+    )  # fmt: skip
