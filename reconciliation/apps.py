@@ -1,0 +1,13 @@
+"""Reconciliation: per-connection comparison runs of Miinto, our records and the store, with typed findings and fixes."""
+
+from django.apps import AppConfig
+
+
+class ReconciliationConfig(AppConfig):
+    name = "reconciliation"
+    verbose_name = "Reconciliation"
+
+    def ready(self):
+        from koongo.dashboard import NavItem, register_nav_item
+
+        register_nav_item(NavItem("Reconciliation", "reconciliation:index", order=40))
