@@ -66,3 +66,36 @@ def seed_store_with_images(store, rows=CATALOG):
 def world(merchant, monkeypatch):
     monkeypatch.setattr(rma_conftest, "seed_store", seed_store_with_images)
     yield from build_world(merchant, "shopify")
+
+
+def seed_run(merchant, connection, findings: int = 3, *, status: str = "done"):
+    """A finished run with `findings` stock findings, written as a run writes them (bulk, counts stored)."""
+    from reconciliation.models import Finding, ReconciliationRun
+
+    now = timezone.now()
+    with merchant_scope(merchant):
+        run = ReconciliationRun.objects.create(
+            merchant=merchant, connection=connection, period_start=now - timedelta(days=1), period_end=now, trigger="button",
+            status=status, counts={"stock_mismatch": findings} if findings else {}, findings_total=findings, finished_at=now,
+        )  # fmt: skip
+        Finding.objects.bulk_create([
+            Finding(merchant=merchant, run=run, connection=connection, kind="stock_mismatch", store_ref=f"SKU-{n}",
+                    message=f"SKU SKU-{n}: Miinto has 5, the store has {n}.", miinto_value="5", store_value=str(n),
+                    fix="push_stock", fix_args={"product": 0, "store_stock": n})
+            for n in range(findings)
+        ])  # fmt: skip
+    return run
+
+
+@pytest.fixture
+def connection(merchant):
+    from tests.catalog.conftest import make_miinto_connection, make_store
+
+    return make_miinto_connection(merchant, make_store(merchant))
+
+
+@pytest.fixture
+def other_connection(other_merchant):
+    from tests.catalog.conftest import make_miinto_connection, make_store
+
+    return make_miinto_connection(other_merchant, make_store(other_merchant), shop_id="1-m!i!s-045-9999")
