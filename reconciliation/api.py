@@ -12,7 +12,6 @@ from connections.idempotency import IdempotentWritesMixin
 from connections.selectors import miinto_connection
 from koongo.api import MerchantViewSet
 from reconciliation import selectors, services
-from reconciliation.kinds import FindingKind
 from reconciliation.models import ReconciliationRun, RunStatus, RunTrigger
 from reconciliation.serializers import FindingSerializer, ReconciliationRunCreateSerializer, ReconciliationRunSerializer
 

@@ -51,13 +51,19 @@ def _orders(inputs: Inputs) -> Iterator[Finding]:
         ours = inputs.ours.orders.get(wire.id)
         if inputs.orders_to_store and inputs.store.orders.get(store_reference(shop, wire.id)) is None:
             push = inputs.ours.store_pushes.get(ours.pk) if ours else None
+            transfer_id = inputs.miinto.order_transfers.get(wire.id)
+            if _stuck(push):
+                fix, args = Fix.REPUSH_ORDER, {"push": push.pk}
+            elif ours is None and transfer_id is not None:
+                fix, args = Fix.FETCH_ORDER, {"transfer_id": transfer_id}
+            else:
+                fix, args = Fix.NONE, {}
             if push is None or push.state not in IN_PROGRESS:
                 yield Finding(
                     kind=FindingKind.ACCEPTED_NO_STORE_ORDER, miinto_order_id=wire.id, order=ours,
                     message=f"Miinto order {wire.id} was accepted but the store has no order {store_reference(shop, wire.id)}"
                     + ("" if ours else "; it is not recorded here either") + ".",
-                    fix=Fix.REPUSH_ORDER if _stuck(push) else (Fix.FETCH_ORDER if ours is None else Fix.NONE),
-                    fix_args={"push": push.pk} if _stuck(push) else {"order_id": wire.id} if ours is None else {},
+                    fix=fix, fix_args=args,
                 )  # fmt: skip
         if ours is not None:
             yield from _lines(wire, ours, inputs.ours.lines.get(ours.pk, []))

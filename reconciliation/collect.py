@@ -21,10 +21,12 @@ class MiintoRecords:
     """What Miinto says about the period."""
 
     orders: list[WireOrder] = field(default_factory=list)
-    # position id -> its transfer's id, for positions Miinto shows declined (read only for transfers we accepted from)
+    # position id -> its transfer's id, for positions Miinto shows declined (of the transfers whose details were read)
     declined: dict[int, int] = field(default_factory=dict)
     returns: list[WireReturn] = field(default_factory=list)
     returns_note: str = ""
+    decided_transfers: list[int] = field(default_factory=list)  # ids of the transfers decided in the period
+    order_transfers: dict[int, int] = field(default_factory=dict)  # order id -> the transfer that made it (read ones only)
 
 
 @dataclass
@@ -65,8 +67,7 @@ def _newest_first(pages: Iterable, created, start: datetime, end: datetime) -> I
             return
 
 
-def miinto_records(client, shop_id: str, start: datetime, end: datetime, *, accepted_transfers: set[int],
-                   returns_enabled: bool) -> MiintoRecords:
+def miinto_records(client, shop_id: str, start: datetime, end: datetime, *, returns_enabled: bool) -> MiintoRecords:
     """Miinto's side of the period, read page by page, newest first, stopping once a page reaches before the period."""
     records = MiintoRecords()
     records.orders = list(_newest_first(
@@ -74,12 +75,7 @@ def miinto_records(client, shop_id: str, start: datetime, end: datetime, *, acce
         start, end,
     ))
     decided = _newest_first(client.transfer_pages(shop_id, "decided", page_size=PAGE_SIZE), lambda t: t.created_at, start, end)
-    for transfer in decided:
-        if transfer.id not in accepted_transfers:
-            continue  # a transfer we accepted nothing from has no store order to contradict
-        for position in client.transfer(shop_id, transfer.id).positions:
-            if position.status == "declined":
-                records.declined[position.id] = transfer.id
+    records.decided_transfers = [t.id for t in decided]
     if not returns_enabled:
         records.returns_note = "RMA sync is off for this connection, so returns were not compared."
         return records
@@ -92,6 +88,18 @@ def miinto_records(client, shop_id: str, start: datetime, end: datetime, *, acce
             raise
         records.returns_note = f"Miinto does not list returns for this shop: {error}"
     return records
+
+
+def transfer_details(client, shop_id: str, records: MiintoRecords, transfer_ids: list[int]) -> None:
+    """Read the named transfers one by one (only those whose details can matter): declined positions, and which transfer
+    made each order."""
+    for transfer_id in transfer_ids:
+        detail = client.transfer(shop_id, transfer_id)
+        for position in detail.positions:
+            if position.status == "declined":
+                records.declined[position.id] = transfer_id
+        if detail.new_order is not None:
+            records.order_transfers[detail.new_order.id] = transfer_id
 
 
 def store_records(adapter, references: list[str], skus: list[str], start: datetime, end: datetime) -> StoreRecords:

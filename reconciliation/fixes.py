@@ -16,8 +16,8 @@ from connections.models import Direction, OutboxState
 from connections.sync.activity import activity_on_call
 from connections.sync.outbox import outbox_retry
 from connections.sync.runs import sync_request
+from orders.flow import transfer_adopt
 from orders.models import StorePush
-from orders.pushes import order_fetch
 from orders.shipments.models import ShipmentPush
 from reconciliation.kinds import Fix
 from reconciliation.models import Finding
@@ -42,9 +42,11 @@ def _retry(model, finding: Finding) -> None:
 def _fetch_order(finding: Finding, by: str) -> None:
     connection = finding.connection
     recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_MIINTO, connection=connection)
-    with clients.miinto_client(connection, on_call=recorder) as client, recorder, transaction.atomic():
-        # The same save the orders flow does: the Order, its lines and its store push row, queued on commit.
-        order_fetch(connection, None, client, finding.fix_args["order_id"])
+    with clients.miinto_client(connection, on_call=recorder) as client, recorder:
+        # The orders flow's own path for a transfer decided in Miinto: record it, then the decision push fetches the
+        # order and queues its store push.
+        with clients.store_adapter(connection.store_connection) as adapter:
+            transfer_adopt(connection, client, finding.fix_args["transfer_id"], adapter)
 
 
 def _rma_request(finding: Finding, by: str) -> None:

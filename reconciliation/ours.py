@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from catalog.models import ProductListing
 from connections.models import MiintoConnection
-from orders.models import Order, OrderLine, Position, PositionStatus, StorePush
+from orders.models import Order, OrderLine, Position, PositionStatus, StorePush, Transfer
 from orders.shipments.models import Shipment
 from rma.models import RefundPush, Rma, RmaRequestPush, RmaStatus, StoreRefund
 
@@ -28,11 +28,15 @@ class OurRecords:
     listings: list[ProductListing] = field(default_factory=list)
 
 
-def accepted_transfer_ids(connection: MiintoConnection) -> set[int]:
-    """Miinto ids of the transfers we accepted a position of: the only ones whose declines can contradict a store order."""
-    return set(
-        Position.objects.filter(connection=connection, status=PositionStatus.ACCEPTED).values_list("transfer__miinto_id", flat=True)
+def transfers_to_read(connection: MiintoConnection, decided_ids: list[int]) -> list[int]:
+    """Of the period's decided transfers, those whose details can matter: ones we accepted a position of (a decline
+    there contradicts a store order) and ones we never saw (their orders exist only in Miinto). One query."""
+    known = dict(
+        Transfer.objects.filter(connection=connection, miinto_id__in=decided_ids)
+        .annotate(accepted=Exists(Position.objects.filter(transfer=OuterRef("pk"), status=PositionStatus.ACCEPTED)))
+        .values_list("miinto_id", "accepted")
     )
+    return [i for i in decided_ids if known.get(i, True)]
 
 
 def listings_in_feed(connection: MiintoConnection) -> list[ProductListing]:

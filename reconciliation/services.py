@@ -100,10 +100,8 @@ def _compare(run: ReconciliationRun, counter: collect.CallCounter) -> list[Findi
     start, end = run.period_start, run.period_end
     configuration = connection.order_configuration
     with clients.miinto_client(connection, on_call=counter) as client:
-        miinto = collect.miinto_records(
-            client, connection.shop_id, start, end, accepted_transfers=ours.accepted_transfer_ids(connection),
-            returns_enabled=bool(rma_scope(connection)),
-        )  # fmt: skip
+        miinto = collect.miinto_records(client, connection.shop_id, start, end, returns_enabled=bool(rma_scope(connection)))
+        collect.transfer_details(client, connection.shop_id, miinto, ours.transfers_to_read(connection, miinto.decided_transfers))
     listings = ours.listings_in_feed(connection)
     store = collect.StoreRecords()
     if connection.store_connection_id is not None:
