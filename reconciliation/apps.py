@@ -9,5 +9,6 @@ class ReconciliationConfig(AppConfig):
 
     def ready(self):
         from koongo.dashboard import NavItem, register_nav_item
+        from reconciliation import tasks  # noqa: F401  (registers the run and daily tasks, as every app registers its tasks)
 
         register_nav_item(NavItem("Reconciliation", "reconciliation:index", order=40))
