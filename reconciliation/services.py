@@ -65,6 +65,7 @@ def reconciliation_execute(run: ReconciliationRun) -> ReconciliationRun:
         status=RunStatus.RUNNING, started_at=timezone.now()
     )
     if not claimed:
+        run.refresh_from_db()
         return run  # another worker has it, or it ran already
     counter = collect.CallCounter()
     try:
