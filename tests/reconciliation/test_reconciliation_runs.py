@@ -96,3 +96,24 @@ def test_the_daily_pass_queues_yesterday_once_per_active_connection(world, djang
         run = ReconciliationRun.objects.get()
     assert (run.trigger, run.status, run.period_end - run.period_start, len(queued)) == ("schedule", "queued", timedelta(days=1), 1)
     assert run.period_end <= now
+
+
+def _queries_of_a_run(world) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        run = reconcile(world)
+    assert run.status == "done", run.error
+    return len(captured.captured_queries)
+
+
+def test_a_run_costs_the_same_queries_for_one_divergent_order_or_five(world):
+    reconcile(world)  # the first run logs in to Miinto and creates the catalog settings: one-off writes
+    _accepted_in_back_office(world, 1)
+    one = _queries_of_a_run(world)
+    _accepted_in_back_office(world, 4)
+    five = _queries_of_a_run(world)
+    with merchant_scope(world.merchant):
+        assert list(ReconciliationRun.objects.order_by("pk").values_list("findings_total", flat=True)) == [0, 1, 5]
+    assert five == one
