@@ -8,10 +8,9 @@ class ReconciliationConfig(AppConfig):
     verbose_name = "Reconciliation"
 
     def ready(self):
+        from koongo.accounts.management.commands.seed_demo import demo_seeded
         from koongo.dashboard import NavItem, register_nav_item
         from reconciliation import tasks  # noqa: F401  (registers the run and daily tasks, as every app registers its tasks)
-
-        from koongo.accounts.management.commands.seed_demo import demo_seeded
         from reconciliation.demo import seed_demo_reconciliation
 
         register_nav_item(NavItem("Reconciliation", "reconciliation:index", order=40))

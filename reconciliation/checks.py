@@ -11,6 +11,7 @@ from reconciliation.collect import MiintoRecords, StoreRecords
 from reconciliation.kinds import FindingKind, Fix
 from reconciliation.models import Finding
 from reconciliation.ours import OurRecords
+from rma.models import StoreRefundStatus
 
 # A row the outbox is still working on is not a mismatch yet: it will settle by itself.
 IN_PROGRESS = (OutboxState.PENDING, OutboxState.IN_FLIGHT)
@@ -149,7 +150,8 @@ def _store_refunds(inputs: Inputs) -> Iterator[Finding]:
             continue
         if _stuck(push):
             fix, args = Fix.CREATE_RMA_REQUEST, {"push": push.pk}
-        elif ours is not None and push is None:
+        elif ours is not None and push is None and ours.status == StoreRefundStatus.NEEDS_ATTENTION:
+            # The refunds flow left the choice to the merchant: the fix is that choice's "request an RMA".
             fix, args = Fix.CREATE_RMA_REQUEST, {"store_refund": ours.pk}
         else:
             fix, args = Fix.NONE, {}
