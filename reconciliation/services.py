@@ -83,16 +83,18 @@ def reconciliation_execute(run: ReconciliationRun) -> ReconciliationRun:
             status=RunStatus.DONE, counts=checks.totals(found), findings_total=len(found), finished_at=timezone.now(),
             remote_reads=counter.calls,
         )  # fmt: skip
+        if found:
+            _announce(run, found)
     run.refresh_from_db()
-    if found:
-        _announce(run)
     return run
 
 
-def _announce(run: ReconciliationRun) -> None:
-    """The single call site for the `reconciliation.finding` webhook event (outbound webhooks live on another branch).
+def _announce(run: ReconciliationRun, found: list[Finding]) -> None:
+    """The single call site for the `reconciliation.finding` webhook event, inside the transaction that keeps the
+    findings (so an outbox-delivered event is written with them or not at all).
 
-    MERGE NOTE: when the `webhooks` branch lands, emit one event per finding here, inside the run's transaction.
+    MERGE NOTE: outbound webhooks live on the `webhooks` branch; when it lands, emit one `reconciliation.finding`
+    event per finding in `found` here (kind, message, run id, Miinto order id, fix). Nothing is emitted until then.
     """
 
 
