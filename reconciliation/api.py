@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from connections.idempotency import IdempotentWritesMixin
 from connections.selectors import miinto_connection
 from koongo.api import MerchantViewSet
 from reconciliation import selectors, services
+from reconciliation.kinds import FindingKind
 from reconciliation.models import ReconciliationRun, RunStatus, RunTrigger
 from reconciliation.serializers import FindingSerializer, ReconciliationRunCreateSerializer, ReconciliationRunSerializer
 
@@ -52,6 +53,9 @@ class ReconciliationRunViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mix
         return Response(ReconciliationRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("kind", str, enum=FindingKind.values, description="Only findings of this kind")])
+)
 class FindingViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
     """One run's findings, each with the objects it links and the fix it offers; POST …/fix/ applies that fix."""
 

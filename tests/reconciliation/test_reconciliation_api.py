@@ -99,3 +99,10 @@ def test_a_viewer_reads_but_cannot_start_or_fix(merchant, connection):
     assert viewer.post(f"/api/v1/reconciliation-runs/{run.pk}/findings/{finding.pk}/fix/").status_code == 403
     with merchant_scope(merchant):
         assert (ReconciliationRun.objects.count(), Finding.objects.get(pk=finding.pk).fixed_at) == (1, None)
+
+
+def test_findings_filter_by_kind(api_client, merchant, connection):
+    run = seed_run(merchant, connection, 2)
+    base = f"/api/v1/reconciliation-runs/{run.pk}/findings/"
+    assert len(api_client.get(f"{base}?kind=stock_mismatch").json()["results"]) == 2
+    assert api_client.get(f"{base}?kind=amount_mismatch").json()["results"] == []
