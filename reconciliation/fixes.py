@@ -16,6 +16,7 @@ from connections.models import Direction, OutboxState
 from connections.sync.activity import activity_on_call
 from connections.sync.outbox import outbox_retry
 from connections.sync.runs import sync_request
+from koongo.http import HttpError
 from orders.flow import transfer_adopt
 from orders.models import StorePush
 from orders.shipments.models import ShipmentPush
@@ -23,7 +24,7 @@ from reconciliation.kinds import Fix
 from reconciliation.models import Finding
 from rma import selectors as rma_selectors
 from rma import services as rma_services
-from rma.models import RmaRequestPush
+from rma.models import RefundPush, RmaRequestPush, RmaStatus
 
 STUCK = (OutboxState.FAILED, OutboxState.DEAD)
 
@@ -58,9 +59,18 @@ def _rma_request(finding: Finding, by: str) -> None:
 
 
 def _refund(finding: Finding, by: str) -> None:
-    if finding.rma is None:
+    rma = finding.rma
+    if rma is None:
         raise FixRefused("The RMA of this finding is gone.")
-    if not rma_services.refund_to_store(merchant=finding.merchant, rma=finding.rma):
+    queued_before = RefundPush.objects.filter(rma__pk=rma.pk).exists()
+    if rma.status != RmaStatus.ACCEPTED:
+        # Miinto accepted it and we never heard: record Miinto's decision first, as the RMA flow would; that queues the
+        # refund push where the rules allow.
+        rma_services.rma_reimport(rma=rma)
+        rma.refresh_from_db()
+        if not queued_before and RefundPush.objects.filter(rma__pk=rma.pk).exists():
+            return
+    if not rma_services.refund_to_store(merchant=finding.merchant, rma=rma):
         raise FixRefused("This RMA's refund cannot be pushed to the store: see the RMA page for why.")
 
 
@@ -90,7 +100,10 @@ def finding_fix(*, finding: Finding, by: str) -> Finding:
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.fixed_at is not None:
             raise FixRefused("This finding was fixed already.")
-        HANDLERS[Fix(finding.fix)](finding, by)
+        try:
+            HANDLERS[Fix(finding.fix)](finding, by)
+        except HttpError as error:
+            raise FixRefused(f"Miinto or the store could not be reached, so nothing changed: {error}") from error
         Finding.objects.filter(pk=finding.pk).update(fixed_at=timezone.now(), fixed_by=by)
     finding.refresh_from_db()
     return finding

@@ -21,7 +21,7 @@ class OurRecords:
     store_pushes: dict[int, StorePush] = field(default_factory=dict)  # the latest create push per our order pk
     accepted_positions: dict[int, Position] = field(default_factory=dict)  # by Miinto position id
     shipments: dict[str, Shipment] = field(default_factory=dict)  # by store shipment id
-    rmas: dict[int, list[Rma]] = field(default_factory=dict)  # not declined, by our order pk
+    rmas: dict[int | None, list[Rma]] = field(default_factory=dict)  # not declined, by our order pk (None: no order here)
     refund_pushes: dict[int, RefundPush] = field(default_factory=dict)  # by RMA pk
     store_refunds: dict[str, StoreRefund] = field(default_factory=dict)  # by store refund id
     request_pushes: dict[str, RmaRequestPush] = field(default_factory=dict)  # by store refund request key
@@ -49,8 +49,8 @@ def listings_in_feed(connection: MiintoConnection) -> list[ProductListing]:
     )
 
 
-def our_records(connection: MiintoConnection, *, miinto_order_ids, store_order_ids, store_shipment_ids, store_refund_ids,
-                declined_position_ids, listings) -> OurRecords:
+def our_records(connection: MiintoConnection, *, miinto_order_ids, miinto_return_ids, store_order_ids, store_shipment_ids,
+                store_refund_ids, declined_position_ids, listings) -> OurRecords:
     """Everything the checks compare against, each kind of row in one query."""
     ours = OurRecords(listings=listings)
     orders = Order.objects.filter(connection=connection).filter(
@@ -71,7 +71,8 @@ def our_records(connection: MiintoConnection, *, miinto_order_ids, store_order_i
     ours.accepted_positions = {p.miinto_id: p for p in positions}
     shipments = Shipment.objects.filter(connection=connection, store_shipment_id__in=set(store_shipment_ids)).select_related("push")
     ours.shipments = {s.store_shipment_id: s for s in shipments}
-    for rma in Rma.objects.filter(connection=connection, order_id__in=pks).exclude(status=RmaStatus.DECLINED).order_by("pk"):
+    rmas = Rma.objects.filter(connection=connection).filter(Q(order_id__in=pks) | Q(miinto_id__in=set(miinto_return_ids)))
+    for rma in rmas.exclude(status=RmaStatus.DECLINED).select_related("order").order_by("pk"):
         ours.rmas.setdefault(rma.order_id, []).append(rma)
     rma_pks = [r.pk for rmas in ours.rmas.values() for r in rmas]
     ours.refund_pushes = {p.rma.pk: p for p in RefundPush.objects.filter(rma__pk__in=rma_pks).select_related("rma")}

@@ -112,7 +112,7 @@ def _compare(run: ReconciliationRun, counter: collect.CallCounter) -> list[Findi
         with clients.store_adapter(connection.store_connection, on_call=counter) as adapter:
             store = collect.store_records(adapter, references, [li.product.sku for li in listings], start, end)
     mine = ours.our_records(
-        connection, miinto_order_ids=[o.id for o in miinto.orders],
+        connection, miinto_order_ids=[o.id for o in miinto.orders], miinto_return_ids=[r.id for r in miinto.returns],
         store_order_ids=[s.order.id for s in store.shipments] + [r.order.id for r in store.refunds or []],
         store_shipment_ids=[s.shipment_id for s in store.shipments], store_refund_ids=[r.refund_id for r in store.refunds or []],
         declined_position_ids=list(miinto.declined), listings=listings,

@@ -117,3 +117,36 @@ def test_a_run_costs_the_same_queries_for_one_divergent_order_or_five(world):
     with merchant_scope(world.merchant):
         assert list(ReconciliationRun.objects.order_by("pk").values_list("findings_total", flat=True)) == [0, 1, 5]
     assert five == one
+
+
+def test_an_rma_accepted_in_miinto_we_never_heard_of_is_recorded_and_refunded_by_its_fix(world):
+    from rma.models import RefundPush, Rma
+
+    order = world.sell((GTIN_TEE_M, 10000, 1))
+    return_id = world.customer_return(order, {"TEE-BLK-M": 1})
+    world.sync_rmas()
+    world.decide_in_miinto(return_id, "accepted", "Received at the warehouse")  # no RMA run since: ours says pending
+    run = reconcile(world)
+    with merchant_scope(world.merchant):
+        [finding] = Finding.objects.filter(run=run).select_related("rma", "connection")
+        assert (finding.kind, finding.miinto_return_id, finding.rma.status, finding.fix) == (
+            "rma_without_refund", return_id, "pending", "push_refund",
+        )
+        finding_fix(finding=finding, by="user:owner")
+        assert Rma.objects.get(miinto_id=return_id).status == "accepted"
+    execute_due(world, RefundPush)
+    assert len(world.store_refunds(order)) == 1
+    assert reconcile(world).findings_total == 0
+
+
+def test_a_fix_that_cannot_reach_miinto_changes_nothing_and_says_why(world):
+    [order_id] = _accepted_in_back_office(world, 1)
+    run = reconcile(world)
+    world.control("POST", "faults", {"fail_next": 50, "fail_status": 503})
+    with merchant_scope(world.merchant):
+        finding = Finding.objects.get(run=run)
+        with pytest.raises(ValidationError) as refused:
+            finding_fix(finding=finding, by="user:owner")
+        assert refused.value.messages[0].startswith("Miinto or the store could not be reached, so nothing changed:")
+        finding.refresh_from_db()
+        assert (finding.fixed_at, Order.objects.filter(miinto_id=order_id).exists()) == (None, False)
