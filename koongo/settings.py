@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "rma",
+    "reconciliation",
 ]
 
 MIDDLEWARE = [
@@ -174,7 +175,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},
     # Idle successful sync runs older than SYNC_RUN_RETENTION_DAYS become per-day counts (connections.sync.pruning).
     "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
+    # reconciliation: yesterday's comparison of Miinto, our records and the store, per active connection, once a day.
+    "reconciliation.reconcile_daily": {"task": "reconciliation.tasks.reconcile_daily", "schedule": 24 * 3600.0},
 }
+# Units by which Miinto's stock may differ from the store's (minus the buffer) before reconciliation reports it.
+RECONCILIATION_STOCK_TOLERANCE = env.int("RECONCILIATION_STOCK_TOLERANCE", default=0)
 
 # --- auth ----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -65,3 +65,26 @@ def push_unsent(connection) -> None:
     unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
     for transfer in Transfer.objects.filter(pk__in=set(unsent)):
         decision_push_for(connection, transfer)
+
+
+def transfer_adopt(connection, client, transfer_id: int, adapter=None) -> Transfer:
+    """A transfer decided in Miinto's back office before we ever saw it pending (reconciliation finds its order): record
+    it with its matched positions and Miinto's decisions, then queue the decision push, which fetches the order and
+    puts it in the store, exactly as `reconcile_vanished` does for a transfer we had seen."""
+    from django.db import transaction
+
+    from miinto.schemas import Transfer as WireTransfer
+
+    detail = client.transfer(connection.shop_id, transfer_id)
+    # Every position, decided or not, becomes ours as if it had been read pending; Miinto's decisions are recorded next.
+    wire = WireTransfer.model_construct(id=detail.id, created_at=detail.created_at, status=detail.status,
+                                        pending_positions=list(detail.positions))
+    with transaction.atomic():
+        positions = ingest.transfers_upsert(connection, [wire])
+        keys = [str(p.item.get("productId") or "") for p in positions] + [p.gtin for p in positions]
+        positions_match(connection, connection.order_configuration, positions, product_map_for(connection, keys), adapter)
+        transfer = Transfer.objects.get(connection=connection, miinto_id=detail.id)
+        ingest.record_miinto_decisions(connection, transfer, detail)
+        if transfer.new_order_id:
+            decision_push_for(connection, transfer)
+    return transfer

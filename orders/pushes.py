@@ -237,6 +237,11 @@ def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter)
     return {"stock": [r.model_dump(mode="json") for r in results], "unmatched_positions": missing}
 
 
+def store_reference(shop_id: str, miinto_order_id: int) -> str:
+    """Our external reference on the store order of a Miinto order: what the adapters look the order up by."""
+    return f"miinto-{shop_id}-{miinto_order_id}"
+
+
 ADDRESS_REQUIRED = {"street": "street", "postcode": "postcode", "city": "city", "country_code": "country"}
 
 
@@ -260,7 +265,7 @@ def order_draft(order: Order, lines: list[OrderLine], attribute: str):
     if unmatched:
         raise PermanentError(f"positions {unmatched} match no store product; set the Product Identification Attribute or fix the catalog")
     return StoreOrderDraft(
-        key=f"miinto-{order.connection.shop_id}-{order.miinto_id}", marketplace="Miinto", marketplace_order_id=str(order.parent_order_id or order.miinto_id),
+        key=store_reference(order.connection.shop_id, order.miinto_id), marketplace="Miinto", marketplace_order_id=str(order.parent_order_id or order.miinto_id),
         identifier_attribute=attribute, currency=order.currency,
         lines=tuple(DraftLine(identifier=line.product.identifier(attribute) or line.product.sku, sku=line.product.sku or None, title=line.title,
                               quantity=line.quantity, unit_price=line.unit_price, key=str(line.miinto_position_id)) for line in lines),

@@ -139,6 +139,8 @@ class StoreAdapter(abc.ABC):
     request_burst: ClassVar[int] = 4
     stock_lock_ttl: ClassVar[float] = 30.0
     stock_lock_timeout: ClassVar[float] = 30.0
+    # The identifier attribute that holds the SKU on every platform (see each `identifier_attributes`).
+    sku_attribute: ClassVar[str] = "sku"
 
     def __init__(
         self,
@@ -259,6 +261,11 @@ class StoreAdapter(abc.ABC):
     @abc.abstractmethod
     def _create_order(self, draft: StoreOrderDraft, products: dict[str, StoreProduct]) -> StoreOrderRef:
         """Create the order (one attempt); `products` maps each line identifier to its store product."""
+
+    def find_orders_by_reference(self, references: Sequence[str]) -> dict[str, StoreOrderRef | None]:
+        """Each reference's store order (None where the store has none), looked up one by one through the platform's
+        own search, so every platform answers reconciliation the same way."""
+        return {reference: self.find_order_by_reference(reference) for reference in unique(references)}
 
     def update_order_note(self, order: StoreOrderRef, text: str) -> bool:
         """Add `text` to the order's internal note; False when the note already holds it, so retries add nothing."""
@@ -479,6 +486,17 @@ class StoreAdapter(abc.ABC):
     def _stock_write(self, sku: str, quantity: int, change: StockChange) -> int | None:
         """Absolute platforms: write the new quantity (one attempt) under the per-SKU lock."""
         raise NotImplementedError
+
+    def stock_levels(self, skus: Sequence[str], batch_size: int = 50) -> dict[str, int]:
+        """The store's current quantity of each SKU it knows, read in batches through `get_products`; unknown SKUs and
+        untracked items (no quantity) are left out."""
+        levels: dict[str, int] = {}
+        for batch in chunked(unique(skus), batch_size):
+            for product in self.get_products(batch, self.sku_attribute):
+                sku = product.identifier(self.sku_attribute) or product.sku
+                if sku is not None and product.stock is not None:
+                    levels.setdefault(sku, product.stock)
+        return levels
 
     # --- shipments -------------------------------------------------------------------------------
     def window_start(self, since: datetime) -> datetime:
