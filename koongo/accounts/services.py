@@ -22,14 +22,11 @@ from koongo.accounts.models import (
     PlanChangeRequest,
     Role,
 )
+from koongo.accounts.roles import PermissionDenied
 from koongo.accounts.tenancy import merchant_scope
 
 DEFAULT_PLAN_CODE = "free"
 QUOTA_THRESHOLDS = (80, 100)
-
-
-class PermissionDenied(Exception):
-    """The actor's role does not allow this change."""
 
 
 def plan_allows(merchant: Merchant, feature: str) -> bool:
