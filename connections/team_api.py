@@ -53,6 +53,7 @@ class InvitationSerializer(serializers.ModelSerializer):
 class ApiKeySerializer(serializers.ModelSerializer):
     # Keys are addressed by their public prefix: the primary key embeds the key's hash, which is never shown.
     id = serializers.CharField(source="prefix", read_only=True, help_text="The key's public prefix; also its address.")
+    name = serializers.CharField(max_length=50)  # the model's `default=None` would make it optional
     created_at = serializers.DateTimeField(source="created", read_only=True)
 
     class Meta:
