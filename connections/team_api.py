@@ -6,7 +6,8 @@ Every member and key may read; only owners (an owner's session or an owner API k
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.response import Response
@@ -46,7 +47,8 @@ class InvitationSerializer(serializers.ModelSerializer):
         fields = ["id", "email", "role", "invited_by", "created_at", "expires_at"]
         read_only_fields = fields
 
-    def get_expires_at(self, invitation) -> serializers.DateTimeField:
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_expires_at(self, invitation) -> str:
         return serializers.DateTimeField().to_representation(invitations.invitation_expires_at(invitation))
 
 

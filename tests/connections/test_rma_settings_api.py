@@ -1,4 +1,4 @@
-"""RMA settings per connection and the RMA e-mail digest preference per member, through the API, as on the dashboard."""
+"""(Here for the connection fixtures.) RMA settings per connection and the RMA e-mail digest preference per member, through the API, as on the dashboard."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from koongo.accounts.models import Membership, Role
 from koongo.accounts.tenancy import merchant_scope
 from rma.models import RmaDigestOptOut, RmaSettings
 from tests.conftest import make_api_client
-from tests.connections.conftest import CN_SHOP, MIINTO_PASSWORD, MIINTO_USER, connection, miinto_sim, scoped, shopify_sim, tested_store  # noqa: F401
+from tests.connections.conftest import CN_SHOP, MIINTO_PASSWORD, MIINTO_USER, SE_SHOP
 from tests.factories import MembershipFactory
 
 
@@ -73,8 +73,6 @@ def test_another_merchants_settings_and_members_answer_404(merchant, owner, conn
 
 
 def test_rma_settings_list_queries_do_not_grow(merchant, connection, api_client, tested_store, django_assert_max_num_queries):
-    from tests.connections.conftest import SE_SHOP
-
     connection_services.miinto_connection_create(
         merchant=merchant, environment="simulator", username=MIINTO_USER, password=MIINTO_PASSWORD, shop_id=SE_SHOP,
         store_connection=tested_store, activate=True,
