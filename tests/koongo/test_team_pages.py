@@ -24,7 +24,7 @@ def _link(message) -> str:
     return re.search(r"https?://testserver(/\S+/)", message.body).group(1)
 
 
-def _invite(client, email, role="staff", capture=None):
+def _invite(client, email, role="staff"):
     return client.post("/team/invite/", {"invite-email": email, "invite-role": role})
 
 
@@ -171,3 +171,11 @@ def test_password_reset_by_email_also_lifts_a_login_lock_out(owner, settings, cl
     # The throttle itself still works after a reset.
     other = Client()
     assert [other.post("/login/", {"username": "owner@a.example", "password": "x"}).status_code for _ in range(3)][-1] == 429
+
+
+def test_admin_lists_invitations_across_merchants(admin_client, merchant, other_merchant):
+    for m, email in ((merchant, "a@x.example"), (other_merchant, "b@x.example")):
+        with merchant_scope(m):
+            Invitation.objects.create(merchant=m, email=email, role="staff", invited_by_label="owner")
+    page = admin_client.get("/admin/accounts/invitation/").content.decode()
+    assert "a@x.example" in page and "b@x.example" in page
