@@ -20,9 +20,11 @@ from connections.serializers import (
     MiintoConnectionSerializer,
     MiintoConnectionUpdateSerializer,
     OrderConfigurationSerializer,
+    PauseSerializer,
     StoreConnectionSerializer,
 )
-from connections.sync.api import sync_api_routes
+from connections.sync.api import SyncStartMixin, sync_api_routes
+from connections.team_api import team_api_routes
 from koongo.accounts.permissions import IsOwner
 from koongo.api import MerchantViewSet
 
@@ -120,6 +122,7 @@ class StoreConnectionViewSet(
 
 
 class MiintoConnectionViewSet(
+    SyncStartMixin,
     ArchiveInsteadOfDeleteMixin,
     IdempotentWritesMixin,
     mixins.ListModelMixin,
@@ -217,10 +220,31 @@ class MiintoConnectionViewSet(
     def deactivate(self, request, pk=None):
         return self.retrieve_after(services.miinto_connection_deactivate(connection=self.get_object()))
 
-    @extend_schema(request=None, responses=MiintoConnectionSerializer)
+    @extend_schema(request=PauseSerializer, responses=MiintoConnectionSerializer)
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Stop syncing, with the reason shown everywhere; a connection already paused keeps its first reason and cause."""
+        connection = self.get_object()
+        payload = PauseSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        if not connection.is_paused:
+            connection = services.miinto_connection_pause(connection=connection, reason=payload.validated_data["reason"])
+        return self.retrieve_after(connection)
+
+    @extend_schema(request=None, responses={200: MiintoConnectionSerializer, 409: None})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a paused connection (409 when the plan paused it: an upgrade resumes it)."""
+        try:
+            return self.retrieve_after(services.miinto_connection_unpause(connection=self.get_object()))
+        except services.ActivationRefused as refusal:
+            return _refusal(refusal)
+
+    @extend_schema(request=None, responses={200: MiintoConnectionSerializer, 409: None})
     @action(detail=True, methods=["post"])
     def unpause(self, request, pk=None):
-        return self.retrieve_after(services.miinto_connection_unpause(connection=self.get_object()))
+        """The former name of `resume`, kept for existing integrations."""
+        return self.resume(request, pk)
 
     @extend_schema(request=CredentialsSerializer, responses=MiintoConnectionSerializer)
     @action(detail=True, methods=["post"])
@@ -270,4 +294,5 @@ api_routes = [
     ("miinto-connections", MiintoConnectionViewSet, "miinto-connection"),
     ("store-connections", StoreConnectionViewSet, "store-connection"),
     *sync_api_routes,
+    *team_api_routes,
 ]

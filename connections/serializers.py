@@ -144,6 +144,10 @@ class MiintoConnectionUpdateSerializer(serializers.ModelSerializer):
             self.fields["store_connection"].queryset = StoreConnection.objects.filter(merchant=merchant, archived_at__isnull=True)
 
 
+class PauseSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, default="Paused by the merchant", help_text="Shown wherever the pause is.")
+
+
 class CredentialsSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=200)
     password = serializers.CharField(write_only=True, trim_whitespace=False)

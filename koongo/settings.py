@@ -323,6 +323,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PositionStatusEnum": "orders.models.PositionStatus",
         "ProblemStateEnum": "connections.models.ProblemState",
+        "MemberRoleEnum": "koongo.accounts.models.Role",
+        "ApiKeyRoleEnum": "koongo.accounts.models.ApiKeyRole",
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

@@ -12,6 +12,7 @@ from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
 from koongo.day_ranges import FromDayFilter, ToDayFilter
 from rma import selectors, services
+from rma.api_settings import settings_api_routes
 from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequestPush, RmaStatus, StoreRefund, StoreRefundStatus
 from rma.serializers import (
     RmaDecisionRequestSerializer,
@@ -129,4 +130,5 @@ api_routes = [
     ("rmas", RmaViewSet, "rma"),
     ("refunds", RefundViewSet, "refund"),
     (r"orders/(?P<order_pk>\d+)/rma-requests", OrderRmaRequestViewSet, "order-rma-request"),
+    *settings_api_routes,
 ]

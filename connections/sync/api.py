@@ -1,4 +1,8 @@
-"""REST API of the sync machinery: sync runs, activity and the errors inbox with its actions (`sync_api_routes`)."""
+"""REST API of the sync machinery: starting a run of any flow, sync runs, activity and the errors inbox with its actions.
+
+`sync_api_routes` are mounted by connections/api.py, whose Miinto connection viewset takes `SyncStartMixin`
+(`POST /api/v1/miinto-connections/{id}/sync/`); the run is then followed at `GET /api/v1/sync-runs/{id}/`.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +14,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from connections.idempotency import IdempotentWritesMixin
-from connections.models import ActivityEntry, Direction, Flow, Problem, ProblemState, RunStatus, SyncRun
+from connections.models import ActivityEntry, Direction, Flow, Problem, ProblemState, RunStatus, SyncRun, Trigger
 from connections.sync import selectors
 from connections.sync.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
+from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.api_auth import ApiKeyPrincipal
 from koongo.api import MerchantViewSet
 
@@ -163,8 +168,41 @@ class ProblemFilter(django_filters.FilterSet):
         fields = ["connection", "state", "kind"]
 
 
+class SyncRequestSerializer(serializers.Serializer):
+    flow = serializers.ChoiceField(choices=Flow.choices, default=Flow.ORDERS, help_text="Which flow to run now.")
+
+
+class SyncStartMixin:
+    """`POST …/{id}/sync/` on the Miinto connection viewset: what the dashboard's Synchronize button does, for any flow."""
+
+    @extend_schema(
+        request=SyncRequestSerializer,
+        responses={
+            202: SyncRunSerializer,
+            409: inline_serializer("SyncRefused", {"detail": serializers.CharField(), "code": serializers.CharField()}),
+        },
+        examples=[OpenApiExample("Synchronize stock now", value={"flow": "stock"}, request_only=True)],
+    )
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        """Queue a run of the flow (or answer the run already queued or running for it); follow it at `/sync-runs/{id}/`.
+
+        409 when the connection is disabled or paused (`code` says which); 400 for a flow that cannot run yet.
+        """
+        connection = self.get_object()
+        payload = SyncRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            run = sync_request(connection=connection, flow=payload.validated_data["flow"], trigger=Trigger.API)
+        except SyncRefused as refused:
+            if hasattr(refused, "error_dict"):
+                return Response(refused.message_dict, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": " ".join(refused.messages), "code": refused.code or "sync_refused"}, status=status.HTTP_409_CONFLICT)
+        return Response(SyncRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
 class SyncRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
-    """Sync runs, newest first, with their progress counters; start one with `POST /miinto-connections/{id}/sync`."""
+    """Sync runs, newest first, with their progress counters; start one with `POST /miinto-connections/{id}/sync/`."""
 
     serializer_class = SyncRunSerializer
     filterset_class = SyncRunFilter

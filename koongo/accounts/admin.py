@@ -1,9 +1,9 @@
-"""Admin for merchants, memberships, plans, API keys, plan requests and usage; cross-merchant by design."""
+"""Admin for merchants, memberships, invitations, plans, API keys, plan requests and usage; cross-merchant by design."""
 
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
 
-from koongo.accounts.models import Membership, Merchant, MerchantApiKey, MonthlyUsage, Plan, PlanChangeRequest
+from koongo.accounts.models import Invitation, Membership, Merchant, MerchantApiKey, MonthlyUsage, Plan, PlanChangeRequest
 
 
 class MembershipInline(admin.TabularInline):
@@ -38,6 +38,15 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     search_fields = ["user__email", "user__username", "merchant__name"]
     list_select_related = ["user", "merchant"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["email", "merchant", "role", "invited_by_label", "created_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "merchant__name"]
+    readonly_fields = ["created_at", "accepted_at", "invited_by", "invited_by_label"]
+    list_select_related = ["merchant"]
 
 
 @admin.register(MerchantApiKey)

@@ -47,16 +47,38 @@ class ApiKeyForm(forms.Form):
 
 
 class MemberInviteForm(forms.Form):
-    email = forms.EmailField(help_text="The user must already have an account.")
+    email = forms.EmailField(help_text="We e-mail them a link to join, valid for 7 days.")
     role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        user = get_user_model().objects.filter(username=email).first()
-        if user is None:
-            raise forms.ValidationError("No user with this e-mail. Ask them to sign up first.")
-        self.user = user
-        return email
+        return self.cleaned_data["email"].strip().lower()
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class AcceptInvitationForm(forms.Form):
+    """A new member's password, checked by the password validators against their e-mail address."""
+
+    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+
+    def __init__(self, *args, email: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.email = email
+
+    def clean(self):
+        data = super().clean()
+        first, second = data.get("password1"), data.get("password2")
+        if first and second and first != second:
+            self.add_error("password2", "The two passwords differ.")
+        elif first:
+            try:
+                password_validation.validate_password(first, get_user_model()(username=self.email, email=self.email))
+            except forms.ValidationError as error:
+                self.add_error("password1", error)
+        return data
 
 
 class PlanRequestForm(forms.Form):

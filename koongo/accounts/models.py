@@ -91,6 +91,8 @@ class Membership(models.Model):
 
 
 class ApiKeyRole(models.TextChoices):
+    # Owner keys exist so an integrator can manage members and keys through the API, as an owner can in the dashboard.
+    OWNER = "owner", "Owner (everything, members and keys too)"
     STAFF = "staff", "Staff (read and write)"
     VIEWER = "viewer", "Viewer (read only)"
 
@@ -108,7 +110,30 @@ class MerchantApiKey(AbstractAPIKey):
 
     @property
     def can_write(self) -> bool:
-        return self.role == ApiKeyRole.STAFF
+        return self.role in WRITE_ROLES
+
+
+class Invitation(TenantModel):
+    """An e-mail invitation to join a merchant with a role; its link is signed and expires (`invitations.py`)."""
+
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invited_by_label = models.CharField(max_length=200, blank=True, help_text="Who sent it: a user or an API key")
+    created_at = models.DateTimeField(default=dj_timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # One open invitation per address and merchant: inviting again re-sends it instead.
+            models.UniqueConstraint(
+                fields=["merchant", "email"], condition=models.Q(accepted_at__isnull=True), name="one_open_invitation_per_email"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.email} → {self.merchant} ({self.role})"
 
 
 class PlanChangeRequest(TenantModel):

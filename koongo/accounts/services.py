@@ -22,14 +22,11 @@ from koongo.accounts.models import (
     PlanChangeRequest,
     Role,
 )
+from koongo.accounts.roles import PermissionDenied
 from koongo.accounts.tenancy import merchant_scope
 
 DEFAULT_PLAN_CODE = "free"
 QUOTA_THRESHOLDS = (80, 100)
-
-
-class PermissionDenied(Exception):
-    """The actor's role does not allow this change."""
 
 
 def plan_allows(merchant: Merchant, feature: str) -> bool:
@@ -148,10 +145,3 @@ def _send_quota_notices(merchant: Merchant, month: date, percent: int, used: int
     )
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [e for e in owners if e]))
 
-
-@transaction.atomic
-def membership_add(*, merchant: Merchant, actor: Membership, user, role: str) -> Membership:
-    """Add an existing user to the merchant; owners only. Raises IntegrityError if already a member."""
-    if actor.role != Role.OWNER:
-        raise PermissionDenied("only an owner can add members")
-    return Membership.objects.create(user=user, merchant=merchant, role=role)

@@ -1,21 +1,21 @@
-"""Dashboard views for accounts: sign-up, login, merchant switcher, members, API keys and the plan page."""
+"""Dashboard views for accounts: sign-up, login, merchant switcher, API keys and the plan page (the team: views_team)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from koongo.accounts import selectors, services
+from koongo.accounts import selectors, services, team
 from koongo.accounts.decorators import merchant_required, write_required
-from koongo.accounts.forms import ApiKeyForm, MemberInviteForm, PlanRequestForm, RateLimitedLoginForm, SignupForm
+from koongo.accounts.forms import ApiKeyForm, PlanRequestForm, RateLimitedLoginForm, SignupForm
 from koongo.accounts.middleware import SESSION_MERCHANT_KEY
-from koongo.accounts.models import Membership
+from koongo.accounts.models import Role
+from koongo.accounts.roles import PermissionDenied
 
 
 class LoginView(auth_views.LoginView):
@@ -51,40 +51,30 @@ def switch_merchant(request):
 
 @write_required
 def settings_page(request):
+    """API keys: every writer sees them (prefix only); owners create (shown once) and revoke. Members are on the team page."""
     merchant = request.merchant
     key_form = ApiKeyForm(prefix="key")
-    member_form = MemberInviteForm(prefix="member")
     new_key = None
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "create_key":
-            key_form = ApiKeyForm(request.POST, prefix="key")
-            if key_form.is_valid():
-                _, new_key = services.api_key_create(merchant=merchant, **key_form.cleaned_data)
-                messages.success(request, "API key created. Copy it now: it is shown only once.")
-        elif action == "revoke_key":
-            services.api_key_revoke(merchant=merchant, key_id=request.POST.get("key_id", ""))
-            messages.success(request, "API key revoked.")
-            return redirect("settings")
-        elif action == "add_member":
-            member_form = MemberInviteForm(request.POST, prefix="member")
-            if member_form.is_valid():
-                try:
-                    services.membership_add(
-                        merchant=merchant, actor=request.membership, user=member_form.user, role=member_form.cleaned_data["role"]
-                    )
-                    messages.success(request, f"{member_form.user.email} added.")
-                    return redirect("settings")
-                except services.PermissionDenied:
-                    messages.error(request, "Only an owner can add members.")
-                except IntegrityError:
-                    member_form.add_error("email", "This user is already a member.")
+        try:
+            if action == "create_key":
+                key_form = ApiKeyForm(request.POST, prefix="key")
+                if key_form.is_valid():
+                    _, new_key = team.api_key_issue(merchant=merchant, actor=request.membership, **key_form.cleaned_data)
+                    messages.success(request, "API key created. Copy it now: it is shown only once.")
+            elif action == "revoke_key":
+                key = get_object_or_404(selectors.api_keys_for(merchant), pk=request.POST.get("key_id", ""))
+                team.api_key_withdraw(merchant=merchant, actor=request.membership, key=key)
+                messages.success(request, "API key revoked.")
+                return redirect("settings")
+        except PermissionDenied:
+            messages.error(request, "Only an owner can create or revoke API keys.")
     context = {
         "key_form": key_form,
-        "member_form": member_form,
         "new_key": new_key,
         "api_keys": selectors.api_keys_for(merchant),
-        "members": Membership.objects.filter(merchant=merchant).select_related("user"),
+        "is_owner": request.membership.role == Role.OWNER,
     }
     return render(request, "accounts/settings.html", context)
 

@@ -46,6 +46,10 @@ def populate(world) -> None:
     mapping = {"connection": world.connection.pk, "carrier": "PostNord", "provider_id": "gls-dk"}
     assert api.post("/api/v1/carrier-mappings/", mapping, format="json").status_code == 201
     assert api.post("/api/v1/plan-requests/", {"plan": "enterprise", "message": "more"}, format="json").status_code == 201
+    # The team: an owner (members), an open invitation and an owner key (api-keys has the staff key already).
+    MembershipFactory(merchant=world.merchant, user__username="owner@a-world.example", role="owner")
+    owner_api = make_api_client(world.merchant, "owner")
+    assert owner_api.post("/api/v1/members/", {"email": "invitee@a-world.example", "role": "staff"}, format="json").status_code == 201
 
 
 @pytest.fixture

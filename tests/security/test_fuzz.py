@@ -56,7 +56,8 @@ def after_call(context, case, response):
 
 def _real_parameters(template: str, ids: Ids) -> dict:
     filled = ids.fill(template).strip("/").split("/")
-    return {PARAM.fullmatch(part).group(1): int(value)
+    # Ids are integers, except API keys', which are addressed by their prefix.
+    return {PARAM.fullmatch(part).group(1): int(value) if value.isdigit() else value
             for part, value in zip(template.strip("/").split("/"), filled, strict=True) if PARAM.fullmatch(part)}
 
 
