@@ -1,6 +1,7 @@
 """The demo's story, played once against the simulators right after seeding, through the real flows and pushes: orders
-accepted into the stores (and one Stock only order), a shipment with its label, a customer return waiting for a
-decision, and a store refund that becomes an RMA request, so every dashboard screen has data at once.
+accepted into the stores (and one Stock only order), a shipment with its label, one whose carrier Miinto does not
+know (a Problem), a customer return waiting for a decision, and a store refund that becomes an RMA request, so every
+dashboard screen has data at once.
 """
 
 from __future__ import annotations
@@ -86,18 +87,23 @@ def demo_story_play(merchant) -> list[str]:
             return ["story: no demo DK connection"]
         in_store = [o for o in Order.objects.filter(connection=dk, status=OrderStatus.IN_STORE).order_by("pk") if _lines(o)]
         told.append(f"story: {Order.objects.count()} orders, {len(in_store)} in the Shopify store on {dk}")
-        if len(in_store) < 3:
+        if len(in_store) < 4:
             return [*told, "story: too few orders in the store to ship, return and refund"]
-        shipped, returned, refunded = in_store[:3]
+        shipped, returned, refunded, by_courier = in_store[:4]
 
         # A shipment made in the store, sent to Miinto; Miinto's label fetched and linked in the store order's note.
         line = _lines(shipped)[0]
         _store(dk, "shipments", {"order_id": shipped.store_order_id, "lines": [{"sku": line.sku, "quantity": line.quantity}],
                                  "carrier": "GLS", "tracking_number": f"DEMO{shipped.miinto_id}"})
         _miinto("labels/ready", {"orderIds": [o.miinto_id for o in in_store]})
+        # Another shipped with a local courier Miinto does not know: a Problem asking for a carrier mapping.
+        line = _lines(by_courier)[0]
+        _store(dk, "shipments", {"order_id": by_courier.store_order_id, "lines": [{"sku": line.sku, "quantity": line.quantity}],
+                                 "carrier": "Copenhagen Bike Courier", "tracking_number": f"CBC{by_courier.miinto_id}"})
         _run(dk, "shipments")
         _run(dk, "labels")
-        told.append(f"story: order {shipped.parent_order_id or shipped.miinto_id} shipped with GLS, its label fetched")
+        told.append(f"story: order {shipped.parent_order_id or shipped.miinto_id} shipped with GLS, its label fetched; "
+                    f"order {by_courier.parent_order_id or by_courier.miinto_id}'s courier needs a carrier mapping (Problems)")
 
         # The buyer returns an item in Miinto: an RMA waiting for the merchant's decision.
         line = _lines(returned)[0]

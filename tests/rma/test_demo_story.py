@@ -6,6 +6,7 @@ from contextlib import ExitStack
 from catalog.demo import seed_demo_catalog
 from connections import clients
 from connections.demo import DEMO_SHOP_ID, demo_store_catalog, seed_demo_connections
+from connections.models import Problem
 from koongo.accounts.tenancy import merchant_scope
 from koongo.sandbox_kit import PrefixMount, wsgi_transport
 from miinto.sandbox import MiintoSimulator
@@ -37,6 +38,8 @@ def test_the_demo_story_gives_every_screen_data(merchant, settings):
         stock_only = StorePush.objects.filter(connection__shop_id="1-m!i!s-047-1103", kind="adjust_stock")
         assert stock_only.exists() and stock_only.filter(state="done").exists()
         assert Shipment.objects.filter(order__connection__shop_id=DEMO_SHOP_ID, status="sent").count() == 1
+        courier = Problem.objects.get(kind="shipment_no_provider")
+        assert "Copenhagen Bike Courier" in courier.message and courier.connection.shop_id == DEMO_SHOP_ID
         assert Label.objects.filter(order__connection__shop_id=DEMO_SHOP_ID).exists()
         assert Rma.objects.filter(status="pending", origin="customer").count() == 1
         refund = StoreRefund.objects.get()
