@@ -49,7 +49,7 @@ def manual_refund_raise(rma, lines: list[dict], why: str) -> Problem:
         kind=MANUAL_REFUND,
         connection=rma.connection,
         message=(
-            f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {rma.miinto_order_id} "
+            f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {rma.order_number} "
             f"({reference}), {describe_lines(lines)}, total {money_text(rma.amount, rma.currency)}. {why}"
         ),
         fingerprint=_fingerprint(MANUAL_REFUND, SUBJECT_RMA, rma.pk),
