@@ -47,3 +47,13 @@ def money_text(amount, currency: str = "") -> str:
 def money(amount, currency: str = "") -> str:
     """`{{ p.unit_price|money:p.currency }}`."""
     return money_text(amount, currency)
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A ratio or factor without the database's trailing zeros: "0.9700" → "0.97", "1.0000" → "1"."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return str(value) if value not in (None, "") else "—"
+    return f"{number.normalize():f}"

@@ -34,3 +34,9 @@ def test_no_template_prints_an_amount_beside_a_currency_code():
         for match in bare.findall(path.read_text())
     ]
     assert offenders == []
+
+
+def test_plain_number_drops_the_database_zeros():
+    from koongo.money import plain_number
+
+    assert [plain_number("0.9700"), plain_number(Decimal("1.0000")), plain_number(None)] == ["0.97", "1", "—"]
