@@ -108,7 +108,7 @@ def test_the_demo_tour(demo_world, page, live_server, screenshot):
     visit("return-detail", f"/rmas/{rma.pk}/", shows="Accept")
     visit("store-refund", f"/refunds/{refund.pk}/", shows=refund.store_refund_id)
     visit("problems", "/problems/", shows="Copenhagen Bike Courier")
-    visit("activity", "/activity/", shows="Sent the decisions to Miinto")
+    visit("activity", "/activity/", shows="To Miinto")
     visit("catalog", "/catalog/", shows="Nordic Threads")
     text = visit("api-keys", "/settings/", shows="API keys")
     assert "Members" in text
