@@ -84,7 +84,7 @@ def test_the_demo_tour(demo_world, page, live_server, screenshot):
         screenshot(name)
         return text
 
-    visit("overview", "/", shows="Demo Fashion ApS")
+    visit("overview", "/", shows="1 waiting for your decision")
     text = visit("connections", "/connections/", shows="Nordic Threads Oslo")
     assert "CET" in text  # last syncs in the merchant's zone, labelled
     visit("connection", f"/connections/{dk.pk}/", shows="Synchronize Orders")
