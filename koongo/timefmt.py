@@ -10,11 +10,10 @@ from django.utils.dateformat import format as date_format
 
 register = template.Library()
 FORMAT = "Y-m-d H:i T"
+SECONDS_FORMAT = "Y-m-d H:i:s T"
 
 
-@register.filter
-def when(value, fallback: str = "—") -> str:
-    """A datetime or an ISO 8601 string (e.g. `last_synced`) as `2026-12-05 18:59 CET` in the active time zone."""
+def _formatted(value, fallback: str, pattern: str) -> str:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -24,4 +23,16 @@ def when(value, fallback: str = "—") -> str:
         return fallback
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
-    return date_format(timezone.localtime(value), FORMAT)
+    return date_format(timezone.localtime(value), pattern)
+
+
+@register.filter
+def when(value, fallback: str = "—") -> str:
+    """A datetime or an ISO 8601 string (e.g. `last_synced`) as `2026-12-05 18:59 CET` in the active time zone."""
+    return _formatted(value, fallback, FORMAT)
+
+
+@register.filter
+def when_seconds(value, fallback: str = "—") -> str:
+    """`when` to the second, for run timings and the activity log: `2026-12-05 18:59:02 CET`."""
+    return _formatted(value, fallback, SECONDS_FORMAT)

@@ -47,7 +47,8 @@ def quarantine_rejects(connection: MiintoConnection, page: Page, what: str) -> i
 @transaction.atomic
 def transfers_upsert(connection: MiintoConnection, wire: Iterable[WireTransfer]) -> list[Position]:
     """Insert new transfers and positions in bulk (a constant number of queries a page); returns the page's positions."""
-    wire = list(wire)
+    # Oldest first, so ids grow with Miinto's time: the lists sort by id, and Miinto's pages come newest first.
+    wire = sorted(wire, key=lambda t: (t.created_at is None, t.created_at.timestamp() if t.created_at else 0, t.id))
     if not wire:
         return []
     now = timezone.now()

@@ -213,6 +213,10 @@ def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter)
         for line in lines if line.sku
     ]
     results = adapter.adjust_stock(changes)
+    missing = [line.miinto_position_id for line in lines if not line.sku]
+    recorded = {"stock": [r.model_dump(mode="json") for r in results], "unmatched_positions": missing}
+    # Kept even when the push fails below, so the order page can say which lines' stock was lowered and which not.
+    StorePush.objects.filter(pk=push.pk).update(result=recorded)
     retry = [r for r in results if r.outcome == StockOutcome.FAILED and r.retryable]
     for result in results:
         if result.outcome == StockOutcome.AMBIGUOUS or (result.outcome == StockOutcome.FAILED and not result.retryable):
@@ -227,14 +231,13 @@ def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter)
 
         # Applied and ambiguous changes are remembered by key in the adapter's ledger, so the retry moves only these.
         raise TransientError(f"{len(retry)} stock change(s) failed and will be retried")
-    missing = [line.miinto_position_id for line in lines if not line.sku]
     if missing:
         # The matched lines' stock is lowered (the ledger keys make a retry skip them); the order is not "in the store".
         raise PermanentError(
             f"Stock only: positions {missing} of Miinto order {order.parent_order_id or order.miinto_id} match no store product, so their "
             "stock was not lowered. Fix the Product Identification Attribute or the catalog, then retry: the lines are matched again."
         )
-    return {"stock": [r.model_dump(mode="json") for r in results], "unmatched_positions": missing}
+    return recorded
 
 
 def store_reference(shop_id: str, miinto_order_id: int) -> str:

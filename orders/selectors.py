@@ -82,8 +82,8 @@ def positions(merchant) -> QuerySet[Position]:
 
 
 def needs_attention(merchant) -> QuerySet[Position]:
-    """Pending positions waiting for a human, oldest first (Miinto offers them elsewhere if they wait)."""
-    return positions(merchant).filter(status=PositionStatus.PENDING).order_by("transfer__created_at_miinto", "pk")
+    """Pending positions waiting for a human, newest first like every list (each row says how long it has waited)."""
+    return positions(merchant).filter(status=PositionStatus.PENDING).order_by("-transfer__created_at_miinto", "-pk")
 
 
 def communications(merchant, transfer: Transfer) -> list[ActivityEntry]:

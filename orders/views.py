@@ -8,12 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from connections.models import SyncLevel
 from connections.selectors import miinto_connections
 from koongo.accounts.decorators import merchant_required, write_required
 from orders import selectors
 from orders.decisions import positions_decide
 from orders.models import PositionStatus
 from orders.push_state import still_moving, transfer_push_lines
+from orders.stock_status import stock_only_status_for
 
 PAGE_SIZE = 50
 PAST_TENSE = {"accept": "accepted", "decline": "declined"}
@@ -58,6 +60,9 @@ def order_detail(request, pk):
         "activity": selectors.communications(request.merchant, transfer),
         "tab": request.GET.get("tab", "positions"),
     }
+    order = context["order"]
+    if order is not None and order.connection.order_configuration.sync_level == SyncLevel.STOCK_ONLY:
+        context["stock_status"] = stock_only_status_for(order)
     return render(request, "orders/detail.html", context)
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from connections.models import MiintoConnection
 from koongo.accounts.models import Membership
+from koongo.money import money_text
 from rma.configuration import rma_settings_for
 from rma.models import Rma, RmaDigestOptOut, RmaSettings, RmaStatus
 
@@ -34,7 +35,7 @@ def rma_digest_send(connection: MiintoConnection) -> int:
         if locked.last_digest_at and now - locked.last_digest_at < DIGEST_INTERVAL:
             return 0
         fresh = list(
-            Rma.objects.filter(connection=connection, status=RmaStatus.PENDING, notified_at__isnull=True).order_by(
+            Rma.objects.filter(connection=connection, status=RmaStatus.PENDING, notified_at__isnull=True).select_related("order").order_by(
                 "created_at_miinto", "pk"
             )
         )
@@ -51,7 +52,7 @@ def rma_digest_send(connection: MiintoConnection) -> int:
 
 def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[str]) -> None:
     lines = [
-        f"- RMA {rma.miinto_id} on Miinto order {rma.miinto_order_id}: {rma.amount:.2f} {rma.currency}"
+        f"- RMA {rma.miinto_id} on Miinto order {rma.order_number}: {money_text(rma.amount, rma.currency)}"
         + (f", reason: {rma.reason}" if rma.reason else "")
         for rma in rmas
     ]

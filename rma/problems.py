@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from connections.models import Problem, ProblemState
 from connections.sync.problems import problem_handle, problem_ignore, problem_raise
+from koongo.money import money_text
 
 MANUAL_REFUND = "rma_manual_refund"
 BACK_OFFICE = "rma_back_office"
@@ -48,8 +49,8 @@ def manual_refund_raise(rma, lines: list[dict], why: str) -> Problem:
         kind=MANUAL_REFUND,
         connection=rma.connection,
         message=(
-            f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {rma.miinto_order_id} "
-            f"({reference}), {describe_lines(lines)}, total {rma.amount:.2f} {rma.currency}. {why}"
+            f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {rma.order_number} "
+            f"({reference}), {describe_lines(lines)}, total {money_text(rma.amount, rma.currency)}. {why}"
         ),
         fingerprint=_fingerprint(MANUAL_REFUND, SUBJECT_RMA, rma.pk),
         excerpt={"lines": lines, "total": str(rma.amount), "currency": rma.currency},
@@ -69,7 +70,7 @@ def back_office_raise(push, status: int) -> Problem:
         connection=push.connection,
         message=(
             f"Create this RMA in the Miinto back office: Miinto order {order.miinto_id}, {describe_lines(push.positions)}, "
-            f"total {total:.2f} {order.currency}. Miinto answered {status} to the RMA request, so it is not retried."
+            f"total {money_text(total, order.currency)}. Miinto answered {status} to the RMA request, so it is not retried."
         ),
         fingerprint=_fingerprint(BACK_OFFICE, *subject),
         excerpt={"order": order.miinto_id, "positions": push.positions, "reason": push.reason},

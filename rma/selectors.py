@@ -96,9 +96,9 @@ def order_tab(merchant, order: Order | None) -> dict:
     """The order page's RMA and Refunds tabs: the order's RMAs, refunds and requests, their open problems and calls."""
     if order is None:
         return {"order": None}
-    order_rmas = list(rmas(merchant).filter(order=order).order_by("pk"))
-    refunds = list(store_refunds(merchant).filter(order=order).order_by("created_at_store", "pk"))
-    requests = list(RmaRequestPush.objects.filter(merchant=merchant, order=order).select_related("rma", "store_refund"))
+    order_rmas = list(rmas(merchant).filter(order=order).order_by("-pk"))
+    refunds = list(store_refunds(merchant).filter(order=order).order_by("-created_at_store", "-pk"))
+    requests = list(RmaRequestPush.objects.filter(merchant=merchant, order=order).select_related("rma", "store_refund").order_by("-pk"))
     return {
         "order": order,
         "rmas": order_rmas,
@@ -113,12 +113,12 @@ def order_tab(merchant, order: Order | None) -> dict:
 
 
 def needs_attention(merchant) -> dict:
-    """Pending RMAs (oldest first) and every open RMA problem: manual refunds, back-office RMAs, unmatched refunds."""
-    pending = list(rmas(merchant).filter(status=RmaStatus.PENDING).order_by("created", "pk")[:500])
+    """Pending RMAs (newest first) and every open RMA problem: manual refunds, back-office RMAs, unmatched refunds."""
+    pending = list(rmas(merchant).filter(status=RmaStatus.PENDING).order_by("-created", "-pk")[:500])
     open_items = list(
         Problem.objects.filter(merchant=merchant, state=ProblemState.OPEN, kind__in=list(problems.LABELS))
         .select_related("connection")
-        .order_by("created_at", "pk")[:500]
+        .order_by("-created_at", "-pk")[:500]
     )
     for problem in open_items:
         problem.label = problems.LABELS[problem.kind]

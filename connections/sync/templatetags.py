@@ -57,3 +57,60 @@ def call_label(entry) -> str:
             return label
     direction = {"to_miinto": "Call to Miinto", "to_store": "Call to the store"}.get(entry.direction, "Call")
     return f"{direction}: {method}" if method else direction
+
+
+# What each counter counts, per flow, in the merchant's words; a counter a flow never fills is not shown.
+COUNTER_LABELS = {
+    "orders": {
+        "seen": "Transfers read",
+        "accepted": "Positions accepted",
+        "declined": "Positions declined",
+        "skipped": "Transfers before the start date",
+        "failed": "Transfers unreadable",
+    },
+    "shipments": {
+        "seen": "Shipments found",
+        "pushed": "Shipments sent to Miinto",
+        "skipped": "Shipments of other channels",
+        "failed": "Shipments failed",
+    },
+    "labels": {
+        "seen": "Labels asked for",
+        "pushed": "Labels saved and noted",
+        "skipped": "Labels not ready yet",
+        "failed": "Labels given up",
+    },
+    "stock": {
+        "seen": "Stock levels sent",
+        "pushed": "Taken by Miinto",
+        "skipped": "Unchanged",
+        "failed": "Unknown to Miinto",
+    },
+    "catalog": {"seen": "Products read"},
+    "rma": {
+        "seen": "Returns read",
+        "pushed": "Decisions sent to Miinto",
+        "skipped": "Returns before the start date",
+        "failed": "Returns unreadable",
+    },
+    "refunds": {
+        "seen": "Store refunds read",
+        "accepted": "Returns accepted by a refund",
+        "pushed": "Sent to Miinto",
+        "skipped": "Refunds already known",
+    },
+}
+# What the progress bar counts (`seen` of `total`), per flow.
+PROGRESS_NOUNS = {"stock": "stock levels", "labels": "labels", "catalog": "products", "orders": "transfers"}
+
+
+@register.filter
+def run_counters(run) -> list[tuple[str, str, int]]:
+    """(key, label, value) of the counters the run's flow fills, in display order."""
+    labels = COUNTER_LABELS.get(run.flow, {})
+    return [(name, labels[name], getattr(run, name)) for name in ("seen", "accepted", "declined", "pushed", "skipped", "failed") if name in labels]
+
+
+@register.filter
+def progress_noun(run) -> str:
+    return PROGRESS_NOUNS.get(run.flow, "items")

@@ -2,8 +2,13 @@
 
 from django.contrib import admin
 from rest_framework_api_key.admin import APIKeyModelAdmin
+from rest_framework_api_key.models import APIKey
 
 from koongo.accounts.models import Invitation, Membership, Merchant, MerchantApiKey, MonthlyUsage, Plan, PlanChangeRequest
+
+# The library registers its own, unused APIKey model: a second "API keys" entry that never holds a merchant's key.
+if admin.site.is_registered(APIKey):
+    admin.site.unregister(APIKey)
 
 
 class MembershipInline(admin.TabularInline):

@@ -18,7 +18,7 @@ def order(merchant, pk) -> Order:
 
 
 def shipments(merchant, order: Order) -> QuerySet[Shipment]:
-    return Shipment.objects.filter(merchant=merchant, order=order).select_related("push").order_by("pk")
+    return Shipment.objects.filter(merchant=merchant, order=order).select_related("push").order_by("-created_at", "-pk")
 
 
 def label_links(merchant, order: Order | None = None) -> QuerySet[LabelLink]:

@@ -1,10 +1,14 @@
 """One time zone on the dashboard, the merchant's, labelled; never a raw ISO timestamp."""
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.utils import timezone
 
-from koongo.timefmt import when
+from koongo.timefmt import when, when_seconds
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_when_formats_iso_strings_and_datetimes_in_the_active_zone():
@@ -14,6 +18,22 @@ def test_when_formats_iso_strings_and_datetimes_in_the_active_zone():
     with timezone.override("America/New_York"):
         assert when("2026-12-05T17:59:02+00:00") == "2026-12-05 12:59 EST"
     assert when(None, "never") == "never" and when("", "never") == ""
+
+
+def test_when_seconds_keeps_the_zone_label():
+    with timezone.override("Europe/Copenhagen"):
+        assert when_seconds(datetime(2026, 12, 5, 17, 59, 2, tzinfo=UTC)) == "2026-12-05 18:59:02 CET"
+    assert when_seconds(None) == "—"
+
+
+def test_no_dashboard_template_formats_a_time_without_its_zone():
+    """`|date:` prints no zone label; every time goes through `when`/`when_seconds`, which name the merchant's zone."""
+    offenders = [
+        f"{path.relative_to(ROOT)}: {match}"
+        for path in ROOT.glob("*/templates/**/*.html")
+        for match in re.findall(r"\|date:\"[^\"]*[HGgh][^\"]*\"", path.read_text())
+    ]
+    assert offenders == []
 
 
 def test_the_connections_list_shows_the_last_sync_in_the_merchants_zone(owner_client, merchant):

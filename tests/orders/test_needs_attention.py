@@ -10,9 +10,11 @@ from tests.orders.conftest import GTIN_TEE_M
 
 
 def test_money_uses_the_currencys_minor_units():
-    assert money_text(Decimal("222.13000"), "DKK") == "222.13 DKK"
-    assert money_text(Decimal("1500.4"), "JPY") == "1500 JPY"
-    assert money_text(Decimal("1.2345"), "KWD") == "1.235 KWD"
+    assert money_text(Decimal("222.13000"), "DKK") == "DKK222.13"
+    assert money_text(Decimal("1500.4"), "JPY") == "¥1,500"
+    assert money_text(Decimal("1.2345"), "KWD") == "KWD1.235"
+    assert money_text(Decimal("2.005"), "EUR") == "€2.01"  # half up, not banker's rounding
+    assert money_text(Decimal("1234.5"), "") == "1,234.50"
     assert money_text(None, "DKK") == "—"
 
 
@@ -25,7 +27,7 @@ def test_needs_attention_shows_item_product_price_stock_and_reason(world, owner_
     matched = Position.objects.get(gtin=GTIN_TEE_M)
     row = body[body.index(f'id="attention-{matched.miinto_id}"'):]
     row = row[: row.index("</tr>")]
-    assert "Tee black M" in row and "sku TEE-BLK-M" in row and "99.50 DKK" in row and '<td class="text-end">5</td>' in row
+    assert "Tee black M" in row and "sku TEE-BLK-M" in row and "DKK99.50" in row and '<td class="text-end">5</td>' in row
     assert "Auto-accept is off: decide by hand." in row
     assert 'data-action="accept"' in row and 'data-action="decline"' in row and 'name="next" value="/orders/needs-attention/"' in row
     assert "no matching store product" in body

@@ -45,6 +45,30 @@ def test_stock_only_lines_without_a_sku_raise_a_problem_and_the_order_is_not_in_
     assert StorePush.objects.get().state == "done"
 
 
+def test_a_stock_only_orders_page_says_what_happened_to_the_stock(world, owner_client):
+    world.configure(sync_level="stock_only")
+    world.offer((GTIN_TEE_M, 10000, 1), (GTIN_NEW, 10000, 2))
+    world.sync()
+    _accept_all(world)
+    world.run_due_pushes()
+    order = Order.objects.get()
+    missing = Position.objects.get(gtin=GTIN_NEW).miinto_id
+    page = owner_client.get(f"/orders/{order.transfer_id}/").content.decode()
+    expected = "Stock lowered in the store for 1 of 2 line(s); the store update failed: retry it from Problems once the cause is fixed."
+    assert f'id="stock-status">{expected}</span>' in page
+    assert f"position {missing} (" in page and "matches no store product: its stock was not lowered" in page
+    assert "order status" not in page  # never "Accepted"/"In the store" for an order whose stock is not all lowered
+
+    seed_store(world.shopify, [(GTIN_NEW, "NEW-SKU-2", "100.00", None, 6)])
+    with clients.store_adapter(world.connection.store_connection) as adapter:
+        catalog_refresh(world.connection.store_connection, adapter)
+    problem_retry(merchant=world.merchant, problem=Problem.objects.get(kind="outbox_dead"), by="owner@a.example")
+    world.run_due_pushes()
+    page = owner_client.get(f"/orders/{order.transfer_id}/?tab=store").content.decode()
+    assert 'id="stock-status">Stock lowered in the store for 2 of 2 line(s).</span>' in page and 'id="stock-failures"' not in page
+    assert "the store's stock is lowered instead. Stock lowered in the store for 2 of 2 line(s)." in page
+
+
 @pytest.fixture
 def no_country(monkeypatch):
     import miinto.sandbox.state as sandbox_state

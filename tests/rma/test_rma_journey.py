@@ -39,7 +39,7 @@ def test_accept_an_rma_and_see_the_refund_on_the_refunds_tab(transactional_world
     page.goto(f"{live_server.url}/orders/{order.transfer_id}/")
     page.click("text=Refunds")
     refunds = page.locator("#store-refunds").inner_text()
-    assert "Pushed by us" in refunds and "100.00 DKK" in refunds and str(rma.miinto_id) in refunds
+    assert "Pushed by us" in refunds and "DKK100.00" in refunds and str(rma.miinto_id) in refunds
     assert "create_refund for RMA" in page.locator("#activity-table").inner_text()
     screenshot("refunds-tab")
     assert violations == []

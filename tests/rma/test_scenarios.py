@@ -67,7 +67,7 @@ def test_miinto_answering_405_hands_the_request_to_the_merchant_and_nothing_is_r
     position = order.lines.get().miinto_position_id
     assert problem.message == (
         f"Create this RMA in the Miinto back office: Miinto order {order.miinto_id}, 2 × TEE-BLK-M (position {position}) 200.00, "
-        "total 200.00 DKK. Miinto answered 405 to the RMA request, so it is not retried."
+        "total DKK200.00. Miinto answered 405 to the RMA request, so it is not retried."
     )
     assert problem.subject_id == str(store_refund.pk)
     posts = [r for r in rma_world.returns_calls() if r["method"] == "POST"]

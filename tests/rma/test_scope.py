@@ -120,8 +120,8 @@ def test_on_a_platform_without_refund_sync_the_merchant_enters_the_return_by_han
     assert rma.status == "accepted" and RefundPush.objects.count() == 0
     assert rma_world.store_refunds(order) == []
     [problem] = Problem.objects.filter(kind="rma_manual_refund")
-    assert problem.message.startswith(f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {order.miinto_id}")
-    assert "1 × TEE-BLK-M" in problem.message and "total 100.00 DKK" in problem.message
+    assert problem.message.startswith(f"Enter this return in your store by hand: Miinto RMA {rma.miinto_id} on Miinto order {order.number}")
+    assert "1 × TEE-BLK-M" in problem.message and "total DKK100.00" in problem.message
     page = owner_client.get(f"/orders/{order.transfer_id}/?tab=rma").content.decode()
     assert "Enter this return in your store by hand" in page and 'data-action="refund-done"' in page
     response = owner_client.post(f"/rmas/{rma.pk}/refund-done/")

@@ -52,6 +52,8 @@ class Command(BaseCommand):
                 self.wait_until_up(name, ready_url)
             # Demo data goes through the real services, so the simulators must answer first.
             call_command("seed_demo", stdout=self.stdout)
+            # Orders, a shipment with its label, a return and a store refund, played through the real flows (rma's command).
+            call_command("demo_story", stdout=self.stdout)
             web = [
                 os.path.join(bin_dir, "gunicorn"),
                 "koongo.wsgi",

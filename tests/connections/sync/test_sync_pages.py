@@ -43,7 +43,7 @@ def raise_problems(merchant, connection=None, prefix="a"):
 
 def make_run(merchant, connection, **fields):
     with merchant_scope(merchant):
-        return SyncRun.objects.create(merchant=merchant, connection=connection, flow="orders", trigger="button", **fields)
+        return SyncRun.objects.create(merchant=merchant, connection=connection, **{"flow": "orders", "trigger": "button", **fields})
 
 
 def state_of(problem):
@@ -177,20 +177,37 @@ def test_progress_polls_only_while_the_run_is_active(owner_client, merchant, con
     run = make_run(merchant, connection, status="running", total=200, seen=50, accepted=12, failed=1)
     html = page(owner_client.get(reverse("connections:run-progress", args=[run.pk])))
     assert 'hx-trigger="every 2s"' in html
-    assert '<progress class="w-100 mb-2" max="200" value="50">25%</progress>' in html
-    assert re.findall(r'data-counter="(\w+)">(\d+)<', html) == [
-        ("seen", "50"),
-        ("accepted", "12"),
-        ("declined", "0"),
-        ("pushed", "0"),
-        ("skipped", "0"),
-        ("failed", "1"),
+    assert '<progress class="w-100 mb-2" max="200" value="50" aria-label="Progress">25%</progress>' in html
+    assert 'data-role="progress">50 of 200 transfers (25%)</div>' in html
+    # Each counter says what it counts; the orders flow pushes nothing itself, so no "pushed" counter is shown.
+    assert re.findall(r'<dt class="fw-normal text-muted">([^<]+)</dt><dd class="fs-5 mb-0" data-counter="(\w+)">(\d+)<', html) == [
+        ("Transfers read", "seen", "50"),
+        ("Positions accepted", "accepted", "12"),
+        ("Positions declined", "declined", "0"),
+        ("Transfers before the start date", "skipped", "0"),
+        ("Transfers unreadable", "failed", "1"),
     ]
     with scopes_disabled():
         SyncRun.objects.filter(pk=run.pk).update(status="partial", error_summary="transfer 9: no EAN")
     html = page(owner_client.get(reverse("connections:run-progress", args=[run.pk])))
     assert "hx-trigger" not in html and "hx-get" not in html
     assert 'data-role="error-summary">transfer 9: no EAN</pre>' in html
+
+
+def test_a_stock_run_counts_stock_levels_and_shows_no_bar_without_a_total(owner_client, merchant, connection):
+    run = make_run(merchant, connection, flow="stock", status="succeeded", total=40, seen=40, pushed=38, skipped=5, failed=2)
+    html = page(owner_client.get(reverse("connections:run-progress", args=[run.pk])))
+    assert 'data-role="progress">40 of 40 stock levels (100%)</div>' in html
+    assert re.findall(r'>([^<>]+)</dt><dd class="fs-5 mb-0" data-counter="(\w+)">(\d+)<', html) == [
+        ("Stock levels sent", "seen", "40"),
+        ("Taken by Miinto", "pushed", "38"),
+        ("Unchanged", "skipped", "5"),
+        ("Unknown to Miinto", "failed", "2"),
+    ]
+    catalog = make_run(merchant, connection, flow="catalog", status="running", seen=120)
+    html = page(owner_client.get(reverse("connections:run-progress", args=[catalog.pk])))
+    assert "<progress" not in html and 'data-role="progress"' not in html
+    assert re.findall(r'>([^<>]+)</dt><dd class="fs-5 mb-0" data-counter="(\w+)">(\d+)<', html) == [("Products read", "seen", "120")]
 
 
 def test_run_detail_shows_its_activity(owner_client, merchant, connection):
