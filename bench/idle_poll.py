@@ -11,7 +11,7 @@ idle connections one worker core keeps fresh every 15 minutes (900,000 ms / CPU 
 Default: the simulators are injected as in-process transports, and the time inside them is taken off our CPU.
 `--production-like`: the simulators run in a child process behind real loopback HTTP servers (ports from
 BENCH_MIINTO_PORT / BENCH_STORE_PORT, else free ones), with no injected transport, and our CPU is this whole process's.
-Point it at a scratch database: each run adds merchants.
+Point it at a scratch database: each run adds merchants, and puts off the connections earlier runs left there.
 """
 
 from __future__ import annotations
@@ -126,13 +126,18 @@ def setup(accounts, store_url: str) -> list:
 
 
 def make_due(connections) -> None:
+    """Ours due now; every other connection in the scratch database (earlier runs') put off, so the tick is ours alone."""
+    from datetime import timedelta
+
     from django.utils import timezone
     from django_scopes import scopes_disabled
 
     from connections.models import MiintoConnection
 
+    ours = [c.pk for c in connections]
     with scopes_disabled():  # the benchmark's own connections, across its merchants
-        MiintoConnection.objects.filter(pk__in=[c.pk for c in connections]).update(next_sync_at=timezone.now())
+        MiintoConnection.objects.exclude(pk__in=ours).update(next_sync_at=timezone.now() + timedelta(days=365))
+        MiintoConnection.objects.filter(pk__in=ours).update(next_sync_at=timezone.now())
 
 
 def tick() -> tuple[int, int]:

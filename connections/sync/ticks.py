@@ -166,7 +166,11 @@ def sync_tick_execute(connection: MiintoConnection) -> dict[str, str]:
             for _, lease, run in started:
                 heartbeat.add(run.pk, lease)
             for spec, lease, run in started:
-                status = _run_one(spec, run)
+                if connection.paused_at is not None:
+                    # An earlier flow's credentials were refused: the rest would only be refused again.
+                    status = _close(run, RunContext(run), f"Not run: {connection.paused_reason}", timezone.now())
+                else:
+                    status = _run_one(spec, run)
                 heartbeat.discard(run.pk)
                 _release(unreleased.pop(id(lease)))  # the flow is free for a button press at once
                 outcomes[spec.flow] = str(status or "lost")

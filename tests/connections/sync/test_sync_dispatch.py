@@ -129,6 +129,22 @@ def test_a_tick_ends_each_run_with_its_verdict_and_counters(merchant, orders_flo
     assert last_synced == {"orders": "2026-03-01T09:00:00+00:00", "stock": T0.isoformat()}
 
 
+def test_once_a_flow_pauses_the_connection_the_ticks_other_flows_do_not_run(merchant, orders_flow, frozen):
+    from koongo.http import AuthError
+
+    stock = ScriptedRunner()  # noqa: F405
+    runs.register_flow("stock", stock)
+    orders_flow.error = AuthError("refused", status=401)
+    connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
+    assert run_connection_tick.delay(connection.pk).get() == "orders:failed stock:failed"
+    assert stock.calls == []
+    with scopes_disabled():
+        stock_run = SyncRun.objects.get(flow="stock")
+        connection.refresh_from_db()
+    assert connection.paused_at == T0
+    assert stock_run.error_summary == f"Not run: {connection.paused_reason}"
+
+
 def test_a_disabled_or_paused_connection_gets_no_tick(merchant, orders_flow, frozen):
     paused = make_connection(merchant, shop_id="1-m!i!s-045-0004", paused_at=T0, paused_reason="refused")  # noqa: F405
     disabled = make_connection(merchant, shop_id="1-m!i!s-045-0005", status="disabled")  # noqa: F405
