@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.feed_access import catalog_settings_get
 from catalog.product_map import product_map_refresh
 from catalog.services import catalog_refresh
-from catalog.stock import stock_push
+from catalog.stock import stock_due_count, stock_push
 from connections import clients
 from connections.models import Direction, Flow, MiintoConnection
 from connections.sync.activity import activity_record
@@ -87,12 +87,18 @@ def stock_flow(ctx: RunContext) -> None:
     catalog_settings = catalog_settings_get(connection)
     started = timezone.now()
     full = catalog_settings.full_reassert_due(started)
+    counted = stock_due_count(connection, catalog_settings.stock_buffer, full)
+    if not (counted[0] or full):
+        # Nothing to send: no Miinto client, no call, and the counts ride on the run's closing UPDATE.
+        ctx.set_total(0)
+        ctx.tally(skipped=counted[1])
+        return
     with clients.miinto_client(connection, on_call=ctx.recorder(Direction.TO_MIINTO)) as client:
         outcome = stock_push(
             connection=connection, client=client, buffer=catalog_settings.stock_buffer, full=full, on_total=ctx.set_total,
-            on_batch=lambda updated, unknown: ctx.bump(seen=updated + unknown, pushed=updated, failed=unknown),
+            on_batch=lambda updated, unknown: ctx.bump(seen=updated + unknown, pushed=updated, failed=unknown), counted=counted,
         )  # fmt: skip
-    ctx.bump(skipped=outcome.unchanged)
+    ctx.tally(skipped=outcome.unchanged)
     if full:
         catalog_settings.last_full_reassert_at = started
         catalog_settings.save(update_fields=["last_full_reassert_at"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -52,6 +52,20 @@ def in_feed_listings(connection: MiintoConnection, buffer: int) -> QuerySet[Prod
     ).annotate(desired=desired)
 
 
+def _due(listings: QuerySet[ProductListing], full: bool) -> QuerySet[ProductListing]:
+    return listings if full else listings.filter(Q(exported_stock__isnull=True) | ~Q(exported_stock=F("desired")))
+
+
+def stock_due_count(connection: MiintoConnection, buffer: int = 0, full: bool = False) -> tuple[int, int]:
+    """(items to send, in-feed items unchanged) in one query, so an idle run knows it has nothing to do."""
+    listings = in_feed_listings(connection, buffer)
+    if full:
+        return listings.count(), 0
+    different = Q(exported_stock__isnull=True) | ~Q(exported_stock=F("desired"))
+    counts = listings.aggregate(everything=Count("pk"), due=Count("pk", filter=different))
+    return counts["due"], counts["everything"] - counts["due"]
+
+
 def stock_push(
     *,
     connection: MiintoConnection,
@@ -60,18 +74,18 @@ def stock_push(
     full: bool = False,
     on_total: Callable[[int], None] | None = None,
     on_batch: Callable[[int, int], None] | None = None,
+    counted: tuple[int, int] | None = None,
 ) -> StockPushOutcome:
     """Push the deltas (or, when `full`, every in-feed item) batch by batch; each batch's outcome is committed on its own,
     so a failure part-way loses nothing already pushed and the next run sends only what is still different.
 
     An item Miinto does not know keeps its last exported stock (usually what the feed said), so it is pushed again once
-    its stock changes or at the next full reassert, by when Miinto has normally read the feed.
+    its stock changes or at the next full reassert, by when Miinto has normally read the feed. `counted` is
+    `stock_due_count()`'s answer when the caller already has it.
     """
-    listings = in_feed_listings(connection, buffer)
-    due = listings if full else listings.filter(Q(exported_stock__isnull=True) | ~Q(exported_stock=F("desired")))
+    due = _due(in_feed_listings(connection, buffer), full)
     outcome = StockPushOutcome(full=full)
-    total = due.count()
-    outcome.unchanged = listings.count() - total
+    total, outcome.unchanged = counted or stock_due_count(connection, buffer, full)
     if on_total is not None:
         on_total(total)
     examples: list[dict] = []

@@ -8,6 +8,7 @@ from celery.result import AsyncResult
 # The registered names; tasks.py declares the same strings. They are the names the tasks had before they
 # moved into connections/sync/, so messages already queued in a deployed broker still resolve.
 RUN_FLOW = "connections.tasks.run_flow"
+RUN_TICK = "connections.tasks.run_connection_tick"  # every due flow of one connection, in one task
 OUTBOX_EXECUTE = "connections.tasks.outbox_execute"
 REFRESH_PROVIDERS = "connections.tasks.refresh_market_providers"
 REFRESH_ATTRIBUTES = "connections.tasks.refresh_identifier_attributes"

@@ -32,7 +32,7 @@ from connections.models import (
 )
 from connections.services import miinto_connection_pause
 from connections.sync.activity import ActivityRecorder
-from connections.sync.enqueue import RUN_FLOW, enqueue
+from connections.sync.enqueue import RUN_FLOW, RUN_TICK, enqueue
 from connections.sync.heartbeat import Heartbeat, lease_seconds
 from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
@@ -94,15 +94,47 @@ class RunContext:
         self.run = run
         self.connection = run.connection
         self.errors: list[str] = []
+        self.counted: dict[str, int] = dict.fromkeys(RUN_COUNTERS, 0)  # this process's bumps, for the run's verdict
+        self.unwritten_total: int | None = None  # a zero total waits for the run's closing UPDATE
+        self.unwritten: dict[str, int] = {}  # tallies that wait for it too
         self._recorders: list[ActivityRecorder] = []
 
     def bump(self, **counters: int) -> None:
         """Add to progress counters in one UPDATE, e.g. `ctx.bump(seen=50, accepted=3)`."""
         sync_run_bump(self.run, **counters)
+        for name, amount in counters.items():
+            self.counted[name] += amount
+
+    def tally(self, **counters: int) -> None:
+        """Add to counters with the run's closing UPDATE: for counts known only at the end, which show no progress."""
+        unknown = set(counters) - set(RUN_COUNTERS)
+        if unknown:
+            raise ValueError(f"unknown run counters: {', '.join(sorted(unknown))}")
+        for name, amount in counters.items():
+            self.counted[name] += amount
+            if amount:
+                self.unwritten[name] = self.unwritten.get(name, 0) + amount
+
+    def closing_changes(self) -> dict:
+        """The run's fields still to write: a zero total and the tallies."""
+        changes: dict = {name: F(name) + amount for name, amount in self.unwritten.items()}
+        if self.unwritten_total is not None:
+            changes["total"] = self.unwritten_total
+        return changes
 
     def set_total(self, total: int) -> None:
-        SyncRun.objects.filter(pk=self.run.pk).update(total=total)
         self.run.total = total
+        if not total:
+            # Nothing to show progress against: an idle run writes it with its end, not in a query of its own.
+            self.unwritten_total = total
+            return
+        self.unwritten_total = None
+        SyncRun.objects.filter(pk=self.run.pk).update(total=total)
+
+    @property
+    def changed_anything(self) -> bool:
+        """Whether the run changed something (the counters pruning keeps a run for)."""
+        return any(self.counted[name] for name in ("accepted", "declined", "pushed", "failed"))
 
     def note_error(self, message: str) -> None:
         """An item failed but the run goes on; the run then finishes as partial with this in its summary."""
@@ -147,6 +179,24 @@ def _lost(now) -> dict[str, tuple[Q, str]]:
         RunStatus.QUEUED: (Q(created_at__lt=now - QUEUED_TIMEOUT), LOST_IN_QUEUE),
         RunStatus.RUNNING: (last_sign_of_life, LOST_WORKER),
     }
+
+
+def lost_reason(run: SyncRun, now) -> str | None:
+    """Why no worker will finish `run` (the same verdict as `_lost`, for a run already loaded), or None."""
+    stale = now - timedelta(seconds=lease_seconds())
+    if run.status == RunStatus.QUEUED:
+        return LOST_IN_QUEUE if run.created_at < now - QUEUED_TIMEOUT else None
+    if run.status == RunStatus.RUNNING:
+        last_sign_of_life = run.heartbeat_at or run.started_at
+        return LOST_WORKER if last_sign_of_life is not None and last_sign_of_life < stale else None
+    return None
+
+
+def end_lost_run(run: SyncRun, now) -> bool:
+    """Fail `run` if it is still lost, with a conditional UPDATE (a beat in between keeps it alive)."""
+    status = run.status
+    lost, why = _lost(now)[status]
+    return bool(SyncRun.objects.filter(lost, pk=run.pk, status=status).update(status=RunStatus.FAILED, finished_at=now, error_summary=why))
 
 
 def _end_lost(runs_query, now) -> list[SyncRun]:
@@ -299,6 +349,8 @@ def sync_run_execute(run: SyncRun) -> str:
             error = f"{type(exc).__name__}: {exc}"
         finally:
             ctx.flush()
+        if changes := ctx.closing_changes():
+            SyncRun.objects.filter(pk=run.pk).update(**changes)
         sync_run_finish(run, error=error, notes=ctx.errors)
         return "failed" if error else "finished"
 
@@ -338,29 +390,26 @@ def _replace_lost_run(run: SyncRun) -> None:
 def _claim_due_connections(now, batch_size: int) -> list[MiintoConnection]:
     """Lock a batch of due, active, unpaused connections; rows another dispatcher holds are skipped, not awaited."""
     due = MiintoConnection.objects.filter(Q(next_sync_at__lte=now) | Q(next_sync_at__isnull=True), status=ConnectionStatus.ACTIVE)
-    due = due.filter(paused_at__isnull=True).select_related("merchant").order_by(F("next_sync_at").asc(nulls_first=True), "pk")
+    due = due.filter(paused_at__isnull=True).only("pk", "sync_interval_minutes", "next_sync_at").order_by(F("next_sync_at").asc(nulls_first=True), "pk")
     return list(due.select_for_update(skip_locked=True, of=("self",))[:batch_size])
 
 
 def _dispatch_batch(batch_size: int) -> list[int]:
     now = timezone.now()
-    flows = list(_flows.values())
-    # A beat dispatcher across merchants: an allowed place for scopes_disabled; each run is requested in its scope.
+    # A beat dispatcher across merchants: an allowed place for scopes_disabled. It only claims and enqueues: the
+    # connection's tick task decides which flows are due and runs them (connections.sync.ticks).
     with scopes_disabled(), transaction.atomic():
         connections = _claim_due_connections(now, batch_size)
         for connection in connections:
             connection.next_sync_at = now + timedelta(minutes=connection.sync_interval_minutes)
         MiintoConnection.objects.bulk_update(connections, ["next_sync_at"])
         for connection in connections:
-            with merchant_scope(connection.merchant):
-                for spec in flows:
-                    if spec.is_scheduled_for(connection):
-                        sync_request(connection=connection, flow=spec.flow, trigger=Trigger.SCHEDULE)
+            transaction.on_commit(partial(enqueue, RUN_TICK, connection.pk))
     return [connection.pk for connection in connections]
 
 
 def sync_dispatch_due(*, batch_size: int = 100, max_batches: int = 50) -> list[int]:
-    """Beat: end stale runs, then queue a scheduled run of every registered flow for each due connection."""
+    """Beat: end stale runs, then queue one tick task per due connection, which runs every flow due for it."""
     sync_runs_fail_stale()
     dispatched: list[int] = []
     for _ in range(max_batches):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from connections.models import SyncRun
-from connections.sync import activity, outbox, pruning, runs
-from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW
+from connections.models import ConnectionStatus, MiintoConnection, SyncRun
+from connections.sync import activity, outbox, pruning, runs, ticks
+from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW, RUN_TICK
 from koongo.accounts.tenancy import merchant_scope
 
 
@@ -27,6 +27,22 @@ def run_flow(run_id: int) -> str:
         return "missing"
     with merchant_scope(run.merchant):
         return runs.sync_run_execute(run)
+
+
+@shared_task(name=RUN_TICK)
+def run_connection_tick(connection_id: int) -> str:
+    # The first load by id brings what every flow reads (merchant, store, order configuration), once for all of them.
+    with scopes_disabled():
+        connection = (
+            MiintoConnection.objects.select_related("merchant__plan", "store_connection", "order_configuration")
+            .filter(pk=connection_id, status=ConnectionStatus.ACTIVE, paused_at__isnull=True)
+            .first()
+        )
+    if connection is None:
+        return "inactive"  # deleted, disabled or paused since the dispatcher claimed it
+    with merchant_scope(connection.merchant):
+        outcomes = ticks.sync_tick_execute(connection)
+    return " ".join(f"{flow}:{outcome}" for flow, outcome in outcomes.items())
 
 
 @shared_task(name=OUTBOX_EXECUTE)

@@ -61,22 +61,24 @@ def test_cn_never_calls_miinto_for_returns_and_says_why(cn_world, owner_client):
     assert world.returns_calls() == []
 
 
-def test_the_schedule_runs_no_rma_or_refunds_flow_for_cn(cn_world):
-    sync_dispatch_due()
+def test_the_schedule_runs_no_rma_or_refunds_flow_for_cn(cn_world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the connection's tick task runs its due flows
+        sync_dispatch_due()
     with merchant_scope(cn_world.merchant):
         flows = set(SyncRun.objects.filter(connection=cn_world.connection).values_list("flow", flat=True))
     assert "orders" in flows and not flows & {"rma", "refunds"}
 
 
-def test_the_schedule_runs_both_flows_for_an_active_connection_on_a_plan_with_rma(rma_world):
+def test_the_schedule_runs_both_flows_for_an_active_connection_on_a_plan_with_rma(rma_world, django_capture_on_commit_callbacks):
     assert {"rma", "refunds"} <= set(registered_flows())
-    sync_dispatch_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_dispatch_due()
     with merchant_scope(rma_world.merchant):
         flows = set(SyncRun.objects.filter(connection=rma_world.connection).values_list("flow", flat=True))
     assert {"orders", "rma", "refunds"} <= flows
 
 
-def test_a_plan_without_rma_runs_nothing_and_refuses_decisions(rma_world):
+def test_a_plan_without_rma_runs_nothing_and_refuses_decisions(rma_world, django_capture_on_commit_callbacks):
     order = rma_world.sell((GTIN_TEE_M, 10000, 1))
     rma_world.customer_return(order, {"TEE-BLK-M": 1})
     rma_world.merchant.plan = Plan.objects.get(code="starter")
@@ -85,7 +87,8 @@ def test_a_plan_without_rma_runs_nothing_and_refuses_decisions(rma_world):
     run = rma_world.sync_rmas()
     assert run.error_summary.startswith("Your plan does not include RMA.")
     assert rma_world.returns_calls() == [] and Rma.objects.count() == 0
-    sync_dispatch_due()
+    with django_capture_on_commit_callbacks(execute=True):
+        sync_dispatch_due()
     with merchant_scope(rma_world.merchant):
         scheduled = set(SyncRun.objects.filter(trigger="schedule").values_list("flow", flat=True))
     assert not scheduled & {"rma", "refunds"}

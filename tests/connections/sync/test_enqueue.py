@@ -16,9 +16,10 @@ OLD_NAMES = {
     "connections.tasks.dispatch_due_connections",
     "connections.tasks.prune_activity",
 }
-# Registered since the move, under the same prefix: run pruning, and the cached lists' refreshes (connections/tasks.py).
+# Registered since the move, under the same prefix: run pruning, the per-connection tick, and the cached lists' refreshes (connections/tasks.py).
 NEW_NAMES = {
     "connections.tasks.prune_sync_runs",
+    "connections.tasks.run_connection_tick",
     "connections.tasks.refresh_market_providers",
     "connections.tasks.refresh_identifier_attributes",
 }

@@ -1,5 +1,6 @@
-"""The beat dispatcher: it claims due, active, unpaused connections only, queues one scheduled run per registered
-flow, advances `next_sync_at`, and two dispatchers at once never claim the same connection (PostgreSQL)."""
+"""The beat dispatcher and the connection tick: the dispatcher claims due, active, unpaused connections only, queues
+one tick task per connection and advances `next_sync_at`; two dispatchers at once never claim the same connection
+(PostgreSQL). A tick runs every scheduled flow of its connection that has no live run and whose lock is free."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from django_scopes import scopes_disabled
 
 from connections.models import MiintoConnection, SyncRun
 from connections.sync import runs
-from connections.sync.tasks import dispatch_due_connections
+from connections.sync.tasks import dispatch_due_connections, run_connection_tick
+from koongo.coordination import locks
 from tests.connections.sync.support import *  # noqa: F403
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -67,14 +69,87 @@ def test_a_flow_can_limit_which_connections_the_schedule_runs_it_for(
     assert [(c, f) for c, f, _, _ in runs_by_connection()] == sorted([(dk.pk, "orders"), (se.pk, "orders"), (se.pk, "stock")])
 
 
-def test_a_connection_with_an_active_run_gets_no_second_one(merchant, orders_flow, frozen, django_capture_on_commit_callbacks):
+def running(connection, flow, *, beat_at):
+    with scopes_disabled():
+        return SyncRun.objects.create(
+            merchant=connection.merchant, connection=connection, flow=flow, trigger="button", status="running",
+            started_at=beat_at, heartbeat_at=beat_at,
+        )
+
+
+def test_a_flow_with_a_live_run_is_left_to_it_and_the_other_flows_run(
+    merchant, orders_flow, frozen, django_capture_on_commit_callbacks
+):
+    stock = ScriptedRunner()  # noqa: F405
+    runs.register_flow("stock", stock)
     connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
-    with django_capture_on_commit_callbacks(execute=False):
-        runs.sync_dispatch_due()
-    frozen.shift(timedelta(minutes=6))
-    with django_capture_on_commit_callbacks(execute=False):
+    live = running(connection, "orders", beat_at=T0 - timedelta(seconds=5))
+    with django_capture_on_commit_callbacks(execute=False) as queued:
         assert runs.sync_dispatch_due() == [connection.pk]
-    assert runs_by_connection() == [(connection.pk, "orders", "schedule", "queued")]
+    assert runs_by_connection() == [(connection.pk, "orders", "button", "running")]  # the dispatcher writes no run
+    assert len(queued) == 1  # one task for the connection, not one per flow
+    assert run_connection_tick.delay(connection.pk).get() == "stock:succeeded"
+    assert orders_flow.calls == [] and len(stock.calls) == 1
+    assert runs_by_connection() == sorted([(connection.pk, "orders", "button", "running"), (connection.pk, "stock", "schedule", "succeeded")])
+    live.refresh_from_db()
+    assert live.status == "running"
+
+
+def test_a_tick_fails_a_lost_run_and_runs_its_flow_again(merchant, orders_flow, frozen):
+    connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
+    lost = running(connection, "orders", beat_at=T0 - timedelta(minutes=2))
+    assert run_connection_tick.delay(connection.pk).get() == "orders:succeeded"
+    lost.refresh_from_db()
+    assert (lost.status, lost.error_summary) == ("failed", runs.LOST_WORKER)
+    assert len(orders_flow.calls) == 1 and orders_flow.calls[0] != lost.pk
+    assert next_sync(connection) == T0 + timedelta(minutes=5)
+
+
+def test_a_flow_whose_lock_another_worker_holds_is_skipped_without_a_run(merchant, orders_flow, frozen):
+    connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
+    with locks().hold(f"sync:{connection.pk}:orders", ttl=30) as ours:
+        assert ours
+        assert run_connection_tick.delay(connection.pk).get() == "orders:busy"
+    assert orders_flow.calls == [] and runs_by_connection() == []
+
+
+def test_a_tick_ends_each_run_with_its_verdict_and_counters(merchant, orders_flow, frozen):
+    stock = ScriptedRunner(bumps=[{"seen": 3, "failed": 1}])  # noqa: F405
+    runs.register_flow("stock", stock)
+    orders_flow.error = RuntimeError("boom")
+    connection = make_connection(merchant, next_sync_at=T0, last_synced={"orders": "2026-03-01T09:00:00+00:00"})  # noqa: F405
+    assert run_connection_tick.delay(connection.pk).get() == "orders:failed stock:partial"
+    with scopes_disabled():
+        stock_run = SyncRun.objects.get(flow="stock")
+        orders_run = SyncRun.objects.get(flow="orders")
+        last_synced = MiintoConnection.objects.get(pk=connection.pk).last_synced
+    assert (stock_run.seen, stock_run.failed, stock_run.finished_at) == (3, 1, T0)
+    assert orders_run.error_summary == "RuntimeError: boom"
+    # A failed flow keeps its last successful sync time; the partial one moves on.
+    assert last_synced == {"orders": "2026-03-01T09:00:00+00:00", "stock": T0.isoformat()}
+
+
+def test_once_a_flow_pauses_the_connection_the_ticks_other_flows_do_not_run(merchant, orders_flow, frozen):
+    from koongo.http import AuthError
+
+    stock = ScriptedRunner()  # noqa: F405
+    runs.register_flow("stock", stock)
+    orders_flow.error = AuthError("refused", status=401)
+    connection = make_connection(merchant, next_sync_at=T0)  # noqa: F405
+    assert run_connection_tick.delay(connection.pk).get() == "orders:failed stock:failed"
+    assert stock.calls == []
+    with scopes_disabled():
+        stock_run = SyncRun.objects.get(flow="stock")
+        connection.refresh_from_db()
+    assert connection.paused_at == T0
+    assert stock_run.error_summary == f"Not run: {connection.paused_reason}"
+
+
+def test_a_disabled_or_paused_connection_gets_no_tick(merchant, orders_flow, frozen):
+    paused = make_connection(merchant, shop_id="1-m!i!s-045-0004", paused_at=T0, paused_reason="refused")  # noqa: F405
+    disabled = make_connection(merchant, shop_id="1-m!i!s-045-0005", status="disabled")  # noqa: F405
+    assert [run_connection_tick.delay(c.pk).get() for c in (paused, disabled)] == ["inactive", "inactive"]
+    assert orders_flow.calls == []
 
 
 def test_dispatch_works_through_every_batch(merchant, orders_flow, frozen, django_capture_on_commit_callbacks):
