@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "catalog",
     "orders",
     "rma",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},
     # Idle successful sync runs older than SYNC_RUN_RETENTION_DAYS become per-day counts (connections.sync.pruning).
     "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
+    # webhooks: send the due deliveries (retries, and any not queued at commit) every 30 s.
+    "webhooks.sweep": {"task": "webhooks.tasks.sweep", "schedule": 30.0},
+    # connections: flag connections whose last successful run is older than 3× their interval, e-mail the owners.
+    "connections.check_stale": {"task": "connections.tasks.check_stale_connections", "schedule": 300.0},
 }
 
 # --- auth ----------------------------------------------------------------------------------
@@ -318,6 +323,7 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "orders.models.OrderStatus",
         "PositionStatusEnum": "orders.models.PositionStatus",
         "ProblemStateEnum": "connections.models.ProblemState",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"

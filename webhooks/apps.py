@@ -1,0 +1,14 @@
+"""Webhooks: signed outbound events for integrators (Standard Webhooks), delivered through their own outbox."""
+
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    name = "webhooks"
+    verbose_name = "Outbound webhooks"
+
+    def ready(self):
+        from koongo.dashboard import OverviewPanel, register_overview_panel
+        from webhooks.selectors import overview_context
+
+        register_overview_panel(OverviewPanel("webhooks", "webhooks/_overview_panel.html", overview_context, order=90))
