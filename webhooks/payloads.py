@@ -42,7 +42,7 @@ class ShipmentSent(_Data):
 
 class LabelReady(_Data):
     order_id = serializers.IntegerField()
-    shipment_id = serializers.IntegerField()
+    label_id = serializers.IntegerField(help_text="The label PDF is linked from the order's comments and the dashboard")
 
 
 class RmaReceived(_Data):
