@@ -9,6 +9,7 @@ class WebhooksConfig(AppConfig):
 
     def ready(self):
         from koongo.dashboard import OverviewPanel, register_overview_panel
+        from webhooks import tasks  # noqa: F401  (registers the tasks, so queueing by name finds them in every process)
         from webhooks.selectors import overview_context
 
         register_overview_panel(OverviewPanel("webhooks", "webhooks/_overview_panel.html", overview_context, order=90))

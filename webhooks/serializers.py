@@ -5,13 +5,15 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from webhooks.event_types import EVENT_TYPE_CHOICES
+from webhooks.event_types import EVENT_TYPES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from webhooks.payloads import EVENT_PAYLOAD
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
-    event_types = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES), allow_empty=False)
+    event_types = serializers.ListField(
+        child=serializers.CharField(max_length=60), allow_empty=False, help_text="Any of: " + ", ".join(EVENT_TYPES)
+    )
     status = serializers.CharField(read_only=True, help_text="active, paused (by an owner) or disabled (after failures)")
     rotation_overlap_until = serializers.DateTimeField(source="previous_secret_expires_at", read_only=True)
 
@@ -22,6 +24,13 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
             "rotation_overlap_until", "created_at", "updated_at",
         ]
         read_only_fields = ["paused_at", "disabled_at", "disabled_reason", "created_at", "updated_at"]
+
+    def validate_event_types(self, value):
+        # One message naming every unknown type (a per-item ChoiceField would key its errors by list index).
+        unknown = sorted(set(value) - set(EVENT_TYPES))
+        if unknown:
+            raise serializers.ValidationError(f"Unknown event types: {', '.join(unknown)}. See /api/v1/webhook-endpoints/event-types/.")
+        return sorted(set(value))
 
 
 class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
