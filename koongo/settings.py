@@ -371,6 +371,13 @@ DEMO_SERVICES: list[tuple[str, list[str], str]] = [
     ("store-simulators", ["-m", "platforms.sandbox", "--port", STORE_SIMULATOR_URL.rsplit(":", 1)[-1], "--seed", "1",
                           "--catalog", str(DEMO_CATALOG_FILE)], f"{STORE_SIMULATOR_URL}/shopify/_sandbox/faults"),
 ]
+# The demo's webhook receiver (webhooks/receiver.py): a registered endpoint delivers every event to it on loopback.
+WEBHOOK_DEMO_RECEIVER_URL = env.str("WEBHOOK_DEMO_RECEIVER_URL", default="http://127.0.0.1:8767")
+WEBHOOK_DEMO_SECRET_FILE = DATA_DIR / "demo-webhook-secret"
+DEMO_SERVICES.append(
+    ("webhook-receiver", ["-m", "webhooks.receiver", "--port", WEBHOOK_DEMO_RECEIVER_URL.rsplit(":", 1)[-1],
+                          "--secret-file", str(WEBHOOK_DEMO_SECRET_FILE)], f"{WEBHOOK_DEMO_RECEIVER_URL}/")
+)
 # Where Shopify admin URLs point; empty means real Shopify (https://{shop}), the demo sets the store simulator.
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default=STORE_SIMULATOR_URL if DJANGO_ENV == "dev" else "")
 

@@ -13,3 +13,7 @@ class WebhooksConfig(AppConfig):
         from webhooks.selectors import overview_context
 
         register_overview_panel(OverviewPanel("webhooks", "webhooks/_overview_panel.html", overview_context, order=90))
+        from koongo.accounts.management.commands.seed_demo import demo_seeded
+        from webhooks.demo import seed_demo_webhooks
+
+        demo_seeded.connect(seed_demo_webhooks, dispatch_uid="webhooks-demo")

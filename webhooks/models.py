@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -94,6 +96,11 @@ class WebhookDelivery(TenantModel):
 
     def __str__(self):
         return f"{self.event_type} {self.event_id} → endpoint {self.endpoint_id} ({self.state})"
+
+    @property
+    def payload_json(self) -> str:
+        """The body as the delivery log shows it (the bytes sent are compact JSON of the same value)."""
+        return json.dumps(self.payload, indent=2, ensure_ascii=False)
 
 
 class WebhookAttempt(TenantModel):

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.connections.conftest import connection, miinto_sim, scoped, shopify_sim, tested_store  # noqa: F401
-from tests.webhooks.receiver import Receiver, start
+from webhooks.receiver import Receiver, start
 
 
 @pytest.fixture
