@@ -177,6 +177,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
     # webhooks: send the due deliveries (retries, and any not queued at commit) every 30 s.
     "webhooks.sweep": {"task": "webhooks.tasks.sweep", "schedule": 30.0},
+    "webhooks.prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
     # connections: flag connections whose last successful run is older than 3× their interval, e-mail the owners.
     "connections.check_stale": {"task": "connections.tasks.check_stale_connections", "schedule": 300.0},
 }
@@ -374,6 +375,7 @@ DEMO_SERVICES: list[tuple[str, list[str], str]] = [
 # The demo's webhook receiver (webhooks/receiver.py): a registered endpoint delivers every event to it on loopback.
 WEBHOOK_DEMO_RECEIVER_URL = env.str("WEBHOOK_DEMO_RECEIVER_URL", default="http://127.0.0.1:8767")
 WEBHOOK_DEMO_SECRET_FILE = DATA_DIR / "demo-webhook-secret"
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 DEMO_SERVICES.append(
     ("webhook-receiver", ["-m", "webhooks.receiver", "--port", WEBHOOK_DEMO_RECEIVER_URL.rsplit(":", 1)[-1],
                           "--secret-file", str(WEBHOOK_DEMO_SECRET_FILE)], f"{WEBHOOK_DEMO_RECEIVER_URL}/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from webhooks import delivery
+from webhooks import delivery, pruning
 from webhooks.queue import DELIVER_TASK, schedule
 
 
@@ -19,3 +19,8 @@ def sweep() -> int:
     ids = delivery.due_ids()
     schedule(ids)
     return len(ids)
+
+
+@shared_task(name="webhooks.tasks.prune", ignore_result=True)
+def prune() -> int:
+    return pruning.prune_deliveries()

@@ -240,3 +240,15 @@ def test_the_ssrf_guard_stops_a_delivery_to_a_private_address(
         [attempt] = WebhookAttempt.objects.filter(delivery=row)
     assert attempt.response_status is None and "non-public address" in attempt.error
     assert _state(row) == "failed"
+
+
+def test_delivered_rows_past_the_retention_are_pruned_and_undelivered_ones_kept(merchant, endpoint_and_secret, settings):
+    settings.WEBHOOK_DELIVERY_RETENTION_DAYS = 30
+    with scopes_disabled():
+        old_done, old_failed, recent_done = (emit(merchant.pk, ORDER_PUSHED, {"n": n}, object_key=f"order:{n}")[0] for n in range(3))
+        WebhookDelivery.objects.filter(pk=old_done.pk).update(state="done", created_at=timezone.now() - timedelta(days=31))
+        WebhookDelivery.objects.filter(pk=old_failed.pk).update(state="failed", created_at=timezone.now() - timedelta(days=31))
+        WebhookDelivery.objects.filter(pk=recent_done.pk).update(state="done")
+    assert tasks.prune() == 1
+    with scopes_disabled():
+        assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_failed.pk, recent_done.pk}
