@@ -67,3 +67,15 @@ def test_the_delivery_log_page_runs_constant_queries(owner_client, merchant, rec
     with django_assert_max_num_queries(20):
         page = owner_client.get(f"/settings/webhooks/{endpoint.pk}/").content.decode()
     assert page.count('data-event-type="order.pushed"') == 30
+
+
+def test_admin_shows_the_log_without_secrets_and_resends(admin_client, merchant, receiver, django_capture_on_commit_callbacks):
+    with scopes_disabled():
+        endpoint, secret = services.endpoint_create(merchant=merchant, url=receiver.url, event_types=[ORDER_PUSHED])
+        delivery = emit(merchant.pk, ORDER_PUSHED, {"order_id": 1})[0]
+    page = admin_client.get(f"/admin/webhooks/webhookendpoint/{endpoint.pk}/change/").content.decode()
+    assert receiver.url in page and secret not in page and secret.removeprefix("whsec_") not in page
+    assert admin_client.get(f"/admin/webhooks/webhookdelivery/{delivery.pk}/change/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post("/admin/webhooks/webhookdelivery/", {"action": "resend", "_selected_action": [delivery.pk]})
+    assert [r.headers["webhook-id"] for r in receiver.requests] == [delivery.event_id]
