@@ -139,7 +139,10 @@ class WebhookEndpointViewSet(
     def deliveries(self, request, pk=None):
         """This endpoint's delivery log, newest first (paginated), filtered by state, event type or id."""
         endpoint = self.get_object()
-        queryset = DeliveryFilter(request.query_params, queryset=selectors.deliveries(self.merchant).filter(endpoint=endpoint)).qs
+        filtered = DeliveryFilter(request.query_params, queryset=selectors.deliveries(self.merchant).filter(endpoint=endpoint))
+        if not filtered.is_valid():
+            raise ValidationError(filtered.errors)
+        queryset = filtered.qs
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 

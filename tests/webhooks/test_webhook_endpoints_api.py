@@ -148,3 +148,9 @@ def test_event_types_and_the_schema_document_every_payload(owner_api):
         assert name in components, name
     assert components["WebhookEventOrderPushed"]["properties"]["data"]
     assert "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/resend/" in schema["paths"]
+
+
+def test_an_unknown_delivery_state_filter_is_a_field_error(owner_api, receiver):
+    created = owner_api.post(BASE, {"url": receiver.url, "event_types": [ORDER_PUSHED]}, format="json").json()
+    response = owner_api.get(f"{BASE}{created['id']}/deliveries/", {"state": "exploded"})
+    assert response.status_code == 400 and "state" in response.json()
