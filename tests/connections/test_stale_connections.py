@@ -1,6 +1,7 @@
 """The stale-connection alert: flagged after 3× the interval without a successful run (or refused Miinto credentials),
 e-mail to the owners once with a reminder after 24 h, a banner, `stale_since` in the API and a `connection.stale` event."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -77,6 +78,7 @@ def test_a_connection_that_stopped_syncing_is_flagged_once_and_reminded_after_a_
     # The banner on the connection page and the overview, and the API field.
     assert "stale-banner" in owner_client.get(f"/connections/{hooked.pk}/").content.decode()
     assert "Not syncing" in owner_client.get("/").content.decode()
+    assert "not syncing" in owner_client.get("/connections/").content.decode()
     body = api_client.get(f"/api/v1/miinto-connections/{hooked.pk}/").json()
     assert body["stale_since"] is not None and body["stale_reason"] == flagged.stale_reason
     # A successful run clears it.
@@ -95,6 +97,7 @@ def test_refused_miinto_credentials_alert_and_say_since_when(check, hooked, owne
     assert "Miinto rejected the credentials." in mail.outbox[0].body
     page = owner_client.get(f"/connections/{hooked.pk}/").content.decode()
     assert "Sync is paused since" in page
+    assert re.search(r"since \d{4}-\d\d-\d\d \d\d:\d\d: Miinto rejected the credentials", owner_client.get("/connections/").content.decode())
     [paused_event] = _events(CONNECTION_PAUSED)
     assert paused_event["source"] == "miinto_credentials" and paused_event["reason"] == "Miinto rejected the credentials."
     services.miinto_connection_unpause(connection=_fresh(hooked))
