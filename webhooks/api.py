@@ -7,8 +7,8 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -128,8 +128,19 @@ class WebhookEndpointViewSet(
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
-        responses=WebhookDeliverySerializer(many=True),
+        operation_id="v1_webhook_endpoints_deliveries_list",
+        # A cursor page like every list (the house schema documents custom actions as plain arrays, so say it here).
+        responses=inline_serializer(
+            "PaginatedWebhookDeliveryList",
+            {
+                "next": serializers.CharField(allow_null=True),
+                "previous": serializers.CharField(allow_null=True),
+                "results": WebhookDeliverySerializer(many=True),
+            },
+        ),
         parameters=[
+            OpenApiParameter("cursor", str),
+            OpenApiParameter("page_size", int),
             OpenApiParameter("state", str, enum=DeliveryState.values),
             OpenApiParameter("event_type", str),
             OpenApiParameter("event_id", str),
@@ -150,7 +161,7 @@ class WebhookEndpointViewSet(
         endpoint = self.get_object()
         return get_object_or_404(selectors.deliveries(self.merchant).prefetch_related("attempt_log"), endpoint=endpoint, pk=delivery_id)
 
-    @extend_schema(responses=WebhookDeliveryDetailSerializer)
+    @extend_schema(operation_id="v1_webhook_endpoints_deliveries_retrieve", responses=WebhookDeliveryDetailSerializer)
     @action(detail=True, methods=["get"], url_path=r"deliveries/(?P<delivery_id>\d+)")
     def delivery(self, request, pk=None, delivery_id=None):
         """One delivery with every attempt: request body, response code, response excerpt and latency."""

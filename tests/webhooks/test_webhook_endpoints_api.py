@@ -148,6 +148,8 @@ def test_event_types_and_the_schema_document_every_payload(owner_api):
         assert name in components, name
     assert components["WebhookEventOrderPushed"]["properties"]["data"]
     assert "/api/v1/webhook-endpoints/{id}/deliveries/{delivery_id}/resend/" in schema["paths"]
+    page = schema["paths"]["/api/v1/webhook-endpoints/{id}/deliveries/"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert page["$ref"].endswith("/PaginatedWebhookDeliveryList")
 
 
 def test_an_unknown_delivery_state_filter_is_a_field_error(owner_api, receiver):
