@@ -15,7 +15,7 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=60), allow_empty=False, help_text="Any of: " + ", ".join(EVENT_TYPES)
     )
     status = serializers.CharField(read_only=True, help_text="active, paused (by an owner) or disabled (after failures)")
-    rotation_overlap_until = serializers.DateTimeField(source="previous_secret_expires_at", read_only=True)
+    rotation_overlap_until = serializers.DateTimeField(source="previous_secret_expires_at", read_only=True, allow_null=True)
 
     class Meta:
         model = WebhookEndpoint
