@@ -10,6 +10,7 @@ class ConnectionsConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
+        from connections import staleness
         from connections import tasks as refresh_tasks  # noqa: F401  (registers the cached lists' refresh tasks)
         from connections.configuration_checks import configuration_choice_errors
         from connections.models import MiintoConnection, OrderConfiguration, StoreConnection
@@ -42,3 +43,4 @@ class ConnectionsConfig(AppConfig):
         register_nav_item(NavItem("Connections", "connections:list", order=10))
         register_nav_item(NavItem("Problems", "connections:problems", order=40))
         register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))
+        register_overview_panel(OverviewPanel("stale", "connections/_stale_panel.html", staleness.stale_overview, order=11))

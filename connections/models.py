@@ -108,6 +108,10 @@ class MiintoConnection(TenantModel):
     paused_reason = models.TextField(blank=True)
     paused_source = models.CharField(max_length=20, choices=PauseSource.choices, blank=True, db_default="")
     last_synced = models.JSONField(default=dict, blank=True, help_text="Last successful sync time per flow (ISO 8601)")
+    # Set by the stale-connection check (connections/staleness.py): no successful run for 3× the interval.
+    stale_since = models.DateTimeField(null=True, blank=True)
+    stale_reason = models.TextField(blank=True, db_default="")
+    stale_notified_at = models.DateTimeField(null=True, blank=True, help_text="Last e-mail to the owners about it")
     created_at = models.DateTimeField(default=timezone.now)
     archived_at = models.DateTimeField(null=True, blank=True, help_text="Archived: disabled, hidden, restorable; records kept")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
+from connections import events as connection_events
 from connections.models import ConnectionStatus, MiintoConnection, PauseSource
 from koongo.accounts.models import Feature, Merchant
 from koongo.accounts.tenancy import merchant_scope
@@ -38,6 +39,8 @@ def plan_enforce(merchant: Merchant) -> tuple[list[int], list[int]]:
     )
     resumed = [c.pk for c in allowed if c.paused_by_plan]
     MiintoConnection.objects.filter(pk__in=resumed).update(paused_at=None, paused_source="", paused_reason="", next_sync_at=now)
+    connection_events.connections_paused(MiintoConnection.objects.filter(pk__in=paused))
+    connection_events.connections_resumed(MiintoConnection.objects.filter(pk__in=resumed))
     return paused, resumed
 
 

@@ -12,6 +12,7 @@ from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
 
 from connections import clients
+from connections import events as connection_events
 from connections.models import ConnectionStatus, MiintoConnection, OrderConfiguration, PauseSource, StoreConnection
 from connections.store_identity import normalize_store_identity
 from koongo.accounts.models import Feature, Merchant
@@ -196,6 +197,7 @@ def miinto_connection_pause(*, connection: MiintoConnection, reason: str, source
         paused_at=timezone.now(), paused_reason=reason[:1000], paused_source=source
     )
     connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source"])
+    connection_events.connections_paused([connection])
     return connection
 
 
@@ -208,6 +210,7 @@ def miinto_connection_unpause(*, connection: MiintoConnection) -> MiintoConnecti
         paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
     )
     connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
+    connection_events.connections_resumed([connection])
     return connection
 
 
@@ -218,6 +221,7 @@ def miinto_connection_clear_pause(*, connection: MiintoConnection, source: str) 
         paused_at=None, paused_reason="", paused_source="", next_sync_at=timezone.now()
     )
     connection.refresh_from_db(fields=["paused_at", "paused_reason", "paused_source", "next_sync_at"])
+    connection_events.connections_resumed([connection] if cleared else [])
     return bool(cleared)
 
 

@@ -10,6 +10,7 @@ from django_scopes import scopes_disabled
 
 from connections import remote_choices
 from connections.models import MiintoConnection, StoreConnection
+from connections.staleness import stale_check
 from connections.sync.enqueue import REFRESH_ATTRIBUTES, REFRESH_PROVIDERS
 from koongo.accounts.tenancy import merchant_scope
 from koongo.http import HttpError
@@ -42,3 +43,9 @@ def refresh_identifier_attributes(store_id: int) -> str:
         except (HttpError, ValueError):
             return "failed"
     return "refreshed"
+
+
+@shared_task(name="connections.tasks.check_stale_connections")
+def check_stale_connections() -> dict:
+    """Beat: flag connections that stopped syncing, e-mail their owners (reminder every 24 h), clear the recovered."""
+    return stale_check()

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "orders",
     "rma",
     "reconciliation",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -177,6 +178,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "connections.prune_sync_runs": {"task": "connections.tasks.prune_sync_runs", "schedule": 24 * 3600.0},
     # reconciliation: yesterday's comparison of Miinto, our records and the store, per active connection, once a day.
     "reconciliation.reconcile_daily": {"task": "reconciliation.tasks.reconcile_daily", "schedule": 24 * 3600.0},
+    # webhooks: send the due deliveries (retries, and any not queued at commit) every 30 s.
+    "webhooks.sweep": {"task": "webhooks.tasks.sweep", "schedule": 30.0},
+    "webhooks.prune": {"task": "webhooks.tasks.prune", "schedule": 24 * 3600.0},
+    # connections: flag connections whose last successful run is older than 3× their interval, e-mail the owners.
+    "connections.check_stale": {"task": "connections.tasks.check_stale_connections", "schedule": 300.0},
 }
 # Units by which Miinto's stock may differ from the store's (minus the buffer) before reconciliation reports it.
 RECONCILIATION_STOCK_TOLERANCE = env.int("RECONCILIATION_STOCK_TOLERANCE", default=0)
@@ -325,6 +331,7 @@ SPECTACULAR_SETTINGS = {
         "ProblemStateEnum": "connections.models.ProblemState",
         "MemberRoleEnum": "koongo.accounts.models.Role",
         "ApiKeyRoleEnum": "koongo.accounts.models.ApiKeyRole",
+        "WebhookDeliveryStateEnum": "webhooks.models.DeliveryState",
     },
 }
 API_KEY_CUSTOM_HEADER = "HTTP_AUTHORIZATION"
@@ -372,6 +379,14 @@ DEMO_SERVICES: list[tuple[str, list[str], str]] = [
     ("store-simulators", ["-m", "platforms.sandbox", "--port", STORE_SIMULATOR_URL.rsplit(":", 1)[-1], "--seed", "1",
                           "--catalog", str(DEMO_CATALOG_FILE)], f"{STORE_SIMULATOR_URL}/shopify/_sandbox/faults"),
 ]
+# The demo's webhook receiver (webhooks/receiver.py): a registered endpoint delivers every event to it on loopback.
+WEBHOOK_DEMO_RECEIVER_URL = env.str("WEBHOOK_DEMO_RECEIVER_URL", default="http://127.0.0.1:8767")
+WEBHOOK_DEMO_SECRET_FILE = DATA_DIR / "demo-webhook-secret"
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
+DEMO_SERVICES.append(
+    ("webhook-receiver", ["-m", "webhooks.receiver", "--port", WEBHOOK_DEMO_RECEIVER_URL.rsplit(":", 1)[-1],
+                          "--secret-file", str(WEBHOOK_DEMO_SECRET_FILE)], f"{WEBHOOK_DEMO_RECEIVER_URL}/")
+)
 # Where Shopify admin URLs point; empty means real Shopify (https://{shop}), the demo sets the store simulator.
 SHOPIFY_API_BASE_URL = env.str("SHOPIFY_API_BASE_URL", default=STORE_SIMULATOR_URL if DJANGO_ENV == "dev" else "")
 

@@ -12,6 +12,7 @@ class OrdersConfig(AppConfig):
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
+        from orders import events as order_events
         from orders import ingest, matching, pushes
         from orders.flow import orders_flow
         from orders.models import DecisionPush, StorePush
@@ -19,7 +20,9 @@ class OrdersConfig(AppConfig):
 
         register_flow("orders", orders_flow)
         register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120)
-        register_outbox(StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300)
+        register_outbox(
+            StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, on_dead=order_events.order_push_failed
+        )
         register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
         register_problem_kind(matching.IDENTIFICATION_MISMATCH, label="Product Identification Attribute does not match")

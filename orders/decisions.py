@@ -13,6 +13,7 @@ from catalog.selectors import reference_price_from
 from connections.models import MiintoConnection, OrderConfiguration
 from connections.sync.outbox import outbox_schedule
 from koongo.observability import metrics
+from orders import events as order_events
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
 from orders.rules import Outcome, Reason, RuleInput, Verdict, decide
 
@@ -114,6 +115,7 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
     Position.objects.bulk_update([d.position for d in decisions] + waiting, ["status", "awaiting_store", "wait_reason"])
     Decision.objects.bulk_create(decisions)
     _count_on_commit(decisions, rule="auto")
+    order_events.positions_decided(decisions)
     for transfer in touched_transfers.values():
         decision_push_for(connection, transfer)
     accepted = sum(1 for d in decisions if d.outcome == Outcome.ACCEPT)
@@ -141,6 +143,7 @@ def positions_decide(*, merchant, positions: list[Position], outcome: str, actor
     except IntegrityError:
         raise ValidationError({"positions": "Another decision was recorded at the same time; reload and check."}) from None
     _count_on_commit(decisions, rule="manual")
+    order_events.positions_decided(decisions)
     for transfer in {p.transfer_id: p.transfer for p in locked}.values():
         decision_push_for(transfer.connection, transfer)
     return decisions

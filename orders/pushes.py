@@ -14,6 +14,7 @@ from koongo.accounts.services import usage_add_orders
 from koongo.http import PermanentError
 from miinto.client import DECIDED
 from miinto.schemas import Order as WireOrder
+from orders import events as order_events
 from orders.ingest import record_miinto_decisions
 from orders.matching import lines_rematch
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
@@ -198,6 +199,7 @@ def store_push_execute(push: StorePush) -> None:
             result = _lower_stock(push, order, lines, adapter)
     with transaction.atomic():
         StorePush.objects.filter(pk=push.pk).update(result=result)
+        order_events.order_pushed(push, order, result)
         Position.objects.filter(order_line__order=order).update(awaiting_store=False)
         if push.kind == StorePushKind.ADJUST_STOCK:
             # A Stock only order may already have been marked shipped; never move it back.

@@ -13,6 +13,7 @@ from connections.sync.activity import activity_record
 from connections.sync.outbox import outbox_schedule
 from koongo.http import PermanentError, TransientError
 from miinto.schemas import Return as WireReturn
+from rma import events as rma_events
 from rma import problems
 from rma.models import DecidedBy, DecisionOutcome, Rma, RmaDecisionPush, RmaStatus, StoreRefund, StoreRefundStatus
 from rma.refunds import refund_after_acceptance
@@ -127,6 +128,7 @@ def rma_record_decision(rma: Rma, *, status: str, decided_by: str, reason: str, 
             subject_id=rma.pk,
             payload={"status": status, "reason": reason},
         )
+    rma_events.rma_decided(rma)
     if status == RmaStatus.ACCEPTED:
         refund_after_acceptance(rma)
     return rma

@@ -18,6 +18,7 @@ from connections.sync.runs import RunContext
 from miinto.schemas import Return as WireReturn
 from orders.ingest import from_date_start, quarantine_rejects
 from orders.models import Order, OrderLine
+from rma import events as rma_events
 from rma.configuration import rma_settings_for
 from rma.decisions import ACTIVE_PUSH_STATES, rma_record_decision
 from rma.linking import request_push_link
@@ -113,6 +114,7 @@ def returns_upsert(connection: MiintoConnection, wire: Iterable[WireReturn], *, 
         ],
         ignore_conflicts=True,
     )
+    rma_events.rmas_received(saved.values())
     for r in wire:
         rma = saved.get(r.id) if r.id in saved else known.get(r.id)
         if rma is None:

@@ -10,6 +10,7 @@ from connections.sync.problems import problem_raise
 from koongo.http import TransientError
 from orders.pushes import AMBIGUOUS_STOCK
 from platforms.values import RefundRequest, StockOutcome, StoreOrderRef
+from rma import events as rma_events
 from rma import problems
 from rma.configuration import rma_settings_for
 from rma.lines import refund_request_lines, rma_lines_json, store_refund_lines
@@ -113,6 +114,7 @@ def refund_push_execute(push: RefundPush) -> None:
             }
         )
         _restock_problems(push, restocked)
+        rma_events.refund_pushed(push, rma, result.refund.refund_id)
     if any(r.outcome == StockOutcome.FAILED and r.retryable for r in restocked):
         # The refund exists and is found by our key next time; only the failed restocks are sent again.
         raise TransientError("returning refunded items to stock failed and will be retried")

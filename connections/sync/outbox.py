@@ -48,6 +48,8 @@ class OutboxKind:
     backoff_base: float = 30.0
     backoff_max: float = 6 * 3600.0
     describe: Callable[[OutboxRow], dict] | None = None
+    # Called in the transaction that buries a row, e.g. to emit a webhook event about the failure.
+    on_dead: Callable[[OutboxRow], None] | None = None
 
     @property
     def label(self) -> str:
@@ -66,6 +68,7 @@ def register_outbox(
     backoff_base: float = 30.0,
     backoff_max: float = 6 * 3600.0,
     describe: Callable[[OutboxRow], dict] | None = None,
+    on_dead: Callable[[OutboxRow], None] | None = None,
 ) -> OutboxKind:
     """Register a concrete OutboxRow model and the handler that performs one row's effect.
 
@@ -75,7 +78,7 @@ def register_outbox(
     """
     if not issubclass(model, OutboxRow):
         raise TypeError(f"{model.__name__} is not an OutboxRow")
-    kind = OutboxKind(model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe)
+    kind = OutboxKind(model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead)
     _kinds[kind.label] = kind
     return kind
 
@@ -229,6 +232,8 @@ def _bury(kind: OutboxKind, row: OutboxRow, error: str) -> str:
             subject_id=row.pk,
             **details,
         )
+        if kind.on_dead:
+            kind.on_dead(row)
     return "dead"
 
 

@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from connections import events as connection_events
 from connections.models import MiintoConnection, Problem, ProblemState, StoreConnection
 from connections.sync.activity import payload_excerpt
 from koongo.accounts.tenancy import merchant_scope
@@ -96,7 +97,7 @@ def problem_raise(
             return open_same.get()
         try:
             with transaction.atomic():
-                return Problem.objects.create(
+                problem = Problem.objects.create(
                     merchant=merchant,
                     kind=kind,
                     fingerprint=fingerprint,
@@ -107,6 +108,8 @@ def problem_raise(
                     created_at=now,
                     **latest,
                 )
+                connection_events.problem_opened(problem)
+                return problem
         except IntegrityError:
             # Another worker opened it between our update and our insert; the partial unique index chose that one.
             open_same.update(occurrences=F("occurrences") + 1, **latest)
@@ -125,6 +128,7 @@ def _close(problem: Problem, state: str, by: str) -> Problem:
     problem.resolved_at = timezone.now()
     problem.resolved_by = by[:200]
     problem.save(update_fields=["state", "resolved_at", "resolved_by"])
+    connection_events.problems_closed([problem])
     return problem
 
 
@@ -164,6 +168,7 @@ def _close_many(problems: Iterable[Problem], state: str, by: str) -> None:
         problem.set_state(state)
         pks.append(problem.pk)
     Problem.objects.filter(pk__in=pks).update(state=state, resolved_at=timezone.now(), resolved_by=by[:200])
+    connection_events.problems_closed(problems)
 
 
 def problem_handle(*, merchant, problem: Problem, by: str) -> Problem:

@@ -29,6 +29,7 @@ from connections.sync.outbox import outbox_execute, outbox_schedule
 from connections.sync.problems import ProblemActionRefused, problem_raise
 from connections.sync.runs import RunContext
 from koongo.http import PermanentError, RateLimited, TransientError
+from orders import events as order_events
 from orders.comments import KOONGO, comment_add
 from orders.models import (
     Label,
@@ -215,6 +216,7 @@ def label_store(*, fetch: LabelFetch, pdf: bytes) -> Label | None:
         fetch.set_state(LabelFetchState.FETCHED)
         fetch.fetched_at = timezone.now()
         fetch.save(update_fields=["state", "fetched_at"])
+        order_events.label_ready(label)
     return label
 
 

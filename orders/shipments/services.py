@@ -22,6 +22,7 @@ from connections.sync.activity import activity_on_call
 from connections.sync.outbox import outbox_execute, outbox_schedule
 from connections.sync.problems import ProblemActionRefused, problem_handle, problem_raise
 from connections.sync.runs import RunContext, SyncRefused, sync_request
+from orders import events as order_events
 from orders.comments import KOONGO
 from orders.models import (
     CarrierMapping,
@@ -403,6 +404,7 @@ def shipment_push_execute(push: ShipmentPush) -> None:
             shipment.set_status(ShipmentStatus.SENT)
             shipment.miinto_shipment_id, shipment.sent_at = sent.id, timezone.now()
             shipment.save(update_fields=["status", "miinto_shipment_id", "sent_at"])
+            order_events.shipment_sent(shipment)
         _order_shipped_if_complete(order)
 
 

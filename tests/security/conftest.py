@@ -18,12 +18,16 @@ from tests.conftest import make_api_client
 from tests.connections.conftest import connection, miinto_sim, scoped, shopify_sim, tested_store  # noqa: F401
 from tests.factories import MembershipFactory
 from tests.rma.conftest import GTIN_TEE_L, GTIN_TEE_M, build_world
+from webhooks.event_types import EVENT_TYPES
+from webhooks.services import endpoint_create
 
 
 def populate(world) -> None:
     """Orders, a shipment, labels, a pending position, an RMA, a store refund, listings and prices, a problem, comments,
     a carrier mapping and a plan request for the world's merchant: something behind every collection of the API."""
     api = make_api_client(world.merchant, "staff")
+    # A webhook endpoint for every event first, so what follows fills its delivery log.
+    endpoint_create(merchant=world.merchant, url="http://127.0.0.1:9/hooks", event_types=list(EVENT_TYPES))
     shipped = world.sell((GTIN_TEE_M, 10000, 1), (GTIN_TEE_L, 10000, 1))
     world.run("labels")
     world.store.make_shipment(shipped.store_order_id, [{"sku": "TEE-BLK-M", "quantity": 1}], carrier="GLS", tracking_number="GLS-1")

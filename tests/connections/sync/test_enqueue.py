@@ -22,6 +22,7 @@ NEW_NAMES = {
     "connections.tasks.run_connection_tick",
     "connections.tasks.refresh_market_providers",
     "connections.tasks.refresh_identifier_attributes",
+    "connections.tasks.check_stale_connections",  # the stale-connection alert (connections/staleness.py)
 }
 
 
@@ -33,6 +34,7 @@ def test_the_engine_tasks_keep_their_names_from_before_the_move():
 def test_every_beat_entry_names_a_registered_task():
     scheduled = sorted(entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values())
     assert [name for name in scheduled if name.startswith("connections.")] == [
+        "connections.tasks.check_stale_connections",
         "connections.tasks.dispatch_due_connections",
         "connections.tasks.outbox_sweep",
         "connections.tasks.prune_activity",

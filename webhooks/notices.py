@@ -1,0 +1,44 @@
+"""Telling the owners: an endpoint disabled after persistent failure gets an e-mail and a dashboard banner."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from koongo.accounts.models import Membership, Role
+from webhooks.models import WebhookEndpoint
+
+
+def owner_emails(merchant_id: int) -> list[str]:
+    """The e-mail addresses of the merchant's owners, the people who manage endpoints and connections."""
+    emails = Membership.objects.filter(merchant_id=merchant_id, role=Role.OWNER).values_list("user__email", flat=True)
+    return sorted({e for e in emails if e})
+
+
+def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str) -> bool:
+    """Disable the endpoint (once) and e-mail the owners after the commit; True when this call disabled it."""
+    with scopes_disabled():
+        disabled = WebhookEndpoint.objects.filter(pk=endpoint.pk, disabled_at__isnull=True).update(
+            disabled_at=timezone.now(), disabled_reason=reason[:2000], updated_at=timezone.now()
+        )
+    if not disabled:
+        return False
+    recipients = owner_emails(endpoint.merchant_id)
+    subject = "Koongo webhooks: an endpoint was disabled"
+    body = (
+        f"Koongo could not deliver events to {endpoint.url} and has disabled the endpoint.\n\n{reason}\n\n"
+        f"Fix the receiver, then enable the endpoint again under Settings → Webhooks: the waiting events are sent then.\n"
+        f"{settings.SITE_URL}/settings/webhooks/{endpoint.pk}/"
+    )
+    if recipients:
+        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    return True
+
+
+def disabled_endpoints(merchant) -> list[WebhookEndpoint]:
+    """For the banner: the merchant's endpoints that were disabled after failing."""
+    with scopes_disabled():
+        return list(WebhookEndpoint.objects.filter(merchant=merchant, disabled_at__isnull=False).only("pk", "url", "disabled_at"))
