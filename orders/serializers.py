@@ -1,6 +1,7 @@
 """API serializers for orders, transfers, positions and decisions."""
 
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from orders import selectors
 from orders.models import Decision, Order, OrderLine, Position, Transfer
@@ -79,6 +80,21 @@ class OrderLineSummarySerializer(OrderLineSerializer):
     decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None, allow_null=True)
 
 
+def _converter(field):
+    """The field's `to_representation`; for a DateTimeField in ISO 8601, the same text with the zone looked up once per
+    page rather than once per value (DRF asks Django for the current zone on every timestamp)."""
+    if isinstance(field, serializers.DateTimeField) and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601:
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if zone is not None:
+
+            def iso(value):
+                text = value.astimezone(zone).isoformat()
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+            return iso
+    return field.to_representation
+
+
 class OrderRowsSerializer(serializers.ListSerializer):
     """The order list from plain rows (`selectors.order_list_rows`) and one query for their lines.
 
@@ -95,9 +111,9 @@ class OrderRowsSerializer(serializers.ListSerializer):
         decision_fields = line_fields["decision"].fields
         lines = selectors.order_lines_rows([row["pk"] for row in rows])
         plain = {"connection", "transfer", "lines", "id"}  # ids as they are; lines below
-        converters = [(name, field.to_representation) for name, field in fields.items() if name not in plain]
-        line_converters = [(name, field.to_representation) for name, field in line_fields.items() if name not in {"product", "decision"}]
-        decision_converters = [(name, field.to_representation) for name, field in decision_fields.items()]
+        converters = [(name, _converter(field)) for name, field in fields.items() if name not in plain]
+        line_converters = [(name, _converter(field)) for name, field in line_fields.items() if name not in {"product", "decision"}]
+        decision_converters = [(name, _converter(field)) for name, field in decision_fields.items()]
 
         def line(row):
             out = {name: None if row[name] is None else convert(row[name]) for name, convert in line_converters}
