@@ -25,10 +25,12 @@ def main(label: str, url: str) -> None:
 
     django.setup()
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    call_command("collectstatic", interactive=False, verbosity=0)  # the production storage renders from its manifest
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(get_user_model().objects.get(username=f"bench-{label}"))
     client.get(url)  # warm: the plans below are of a page view, not of a cold cache
