@@ -200,3 +200,11 @@ def test_the_orjson_renderer_writes_what_drfs_renderer_writes():
             "rows": [{"id": 1, "ok": True, "none": None}]}  # fmt: skip
     assert OrjsonRenderer().render(data) == JSONRenderer().render(data)
     assert OrjsonRenderer().render(None) == b""
+
+
+@pytest.mark.postgres
+def test_the_apps_connections_plan_without_parallel_workers():
+    """A page's parallel plan costs its workers' start-up: 0.6 ms became 120 ms on a busy host (bench/results/)."""
+    with db.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
