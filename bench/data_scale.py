@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/koongo_bench python bench/data_scale.py --merchants 1000 --orders 1000000
 
-The database in DATABASE_URL is dropped and created again (its name must contain "bench"). Merchant sizes are skewed: one
+The database in DATABASE_URL is dropped and created again (its name must contain "bench"), unless `--reuse` finds a data
+set of the same size there; `--growth` keeps its 1% data set in "<name>_small". Merchant sizes are skewed: one
 merchant has 10% of the orders, the median one a few hundred. Every order carries its transfer, positions, decisions,
 pushes, a shipment with its label, about 8 communications-log entries with realistic bodies; 5% have an RMA and 1% an open
 problem. Rows go in with COPY. The API lists, the API order detail and the dashboard pages are then timed for the largest
