@@ -2,7 +2,8 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/koongo_bench python bench/data_scale.py --merchants 1000 --orders 1000000
 
-The database in DATABASE_URL is dropped and created again (its name must contain "bench"). Merchant sizes are skewed: one
+The database in DATABASE_URL is dropped and created again (its name must contain "bench"), unless `--reuse` finds a data
+set of the same size there; `--growth` keeps its 1% data set in "<name>_small". Merchant sizes are skewed: one
 merchant has 10% of the orders, the median one a few hundred. Every order carries its transfer, positions, decisions,
 pushes, a shipment with its label, about 8 communications-log entries with realistic bodies; 5% have an RMA and 1% an open
 problem. Rows go in with COPY. The API lists, the API order detail and the dashboard pages are then timed for the largest
@@ -17,6 +18,7 @@ import argparse
 import json
 import math
 import os
+import queue
 import random
 import signal
 import socket
@@ -26,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -41,6 +44,7 @@ HISTORY_DAYS = 730  # two years of orders
 URLS = {op: f"https://api.miinto.example/{op.replace('.', '/')}" for op in (
     "transfers.read", "positions.decide", "orders.read", "store.order_create", "store.order_read", "labels.fetch",
     "store.fulfillments", "shipments.send")}  # fmt: skip
+SEED_TABLE = "bench_seed"  # one row: the sizes, seeding time and measured merchants of the data set
 REASONS_DECLINE = ("out_of_stock", "price_below_threshold", "product_not_found")
 
 
@@ -109,49 +113,87 @@ def merchant_sizes(merchants: int, orders: int, rng: random.Random) -> list[int]
     return sizes
 
 
+def copy_text(value) -> str:
+    """One value in COPY's text format: NULL as \\N, booleans as t/f, JSON as text, the format's four escapes."""
+    kind = type(value)
+    if kind is str:
+        pass
+    elif kind is int:
+        return str(value)
+    elif kind is datetime:
+        return value.isoformat()
+    elif value is None:
+        return "\\N"
+    elif kind is bool:
+        return "t" if value else "f"
+    elif kind is dict or kind is list:
+        value = json.dumps(value)
+    else:
+        return str(value)
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
 class Copier:
-    """COPY rows of one model: the columns come from the model, missing values from the field defaults."""
+    """COPY text of one model's rows: the given columns first, the others from the field defaults.
 
-    def __init__(self, cursor, model, given: tuple[str, ...]):
-        from django.db import models
+    The lines are built here, not by psycopg's `write_row`, which adapts each value on its own: that was most of the
+    loader's Python time.
+    """
 
-        self.cursor, self.given = cursor, given
-        fields = [f for f in model._meta.concrete_fields]
-        self.columns = [f.column for f in fields]
-        self.json = {i for i, f in enumerate(fields) if isinstance(f, models.JSONField)}
-        index = {name: i for i, name in enumerate(self.columns)}
-        self.positions = [index[name] for name in given]
-        self.template = [self._default(f) for f in fields]
-        self.table = model._meta.db_table
-        self.count = 0
+    def __init__(self, model, given: tuple[str, ...]):
+        fields = {f.column: f for f in model._meta.concrete_fields}
+        rest = [column for column in fields if column not in given]
+        self.tail = "".join("\t" + copy_text(self._default(fields[column])) for column in rest) + "\n"
+        columns = ", ".join(f'"{c}"' for c in [*given, *rest])
+        self.statement = f'COPY "{model._meta.db_table}" ({columns}) FROM STDIN'
+        self.width = len(given)
 
     @staticmethod
     def _default(field):
         if field.has_default():
-            value = field.get_default()
-        elif field.null:
-            value = None
-        else:
-            value = ""
-        if isinstance(value, (dict, list)):
-            value = json.dumps(value)
-        return value
+            return field.get_default()
+        return None if field.null else ""
 
-    def __enter__(self):
-        columns = ", ".join(f'"{c}"' for c in self.columns)
-        self._copy = self.cursor.copy(f'COPY "{self.table}" ({columns}) FROM STDIN')
-        self.copy = self._copy.__enter__()
-        return self
+    def text(self, rows: list[tuple]) -> str:
+        tail, width = self.tail, self.width
+        return "".join(["\t".join(map(copy_text, row[:width])) + tail for row in rows])
 
-    def row(self, *values) -> None:
-        row = list(self.template)
-        for position, value in zip(self.positions, values, strict=True):
-            row[position] = json.dumps(value) if position in self.json and not isinstance(value, str) else value
-        self.copy.write_row(row)
-        self.count += 1
 
-    def __exit__(self, *exc):
-        return self._copy.__exit__(*exc)
+class CopyWriter:
+    """Runs the COPY statements in a thread, so PostgreSQL parses one batch while Python builds the next.
+
+    psycopg releases the GIL while it waits on the server; with two cores the loader's Python and the server's COPY
+    overlap instead of taking turns. At most two batches wait in the queue.
+    """
+
+    def __init__(self, cursor):
+        self.cursor, self.queue, self.error = cursor, queue.Queue(maxsize=2 * 16), None
+        self.thread = threading.Thread(target=self._run, name="copy-writer", daemon=True)
+        self.thread.start()
+
+    def put(self, statement: str, text: str) -> None:
+        if self.error:
+            raise self.error
+        self.queue.put((statement, text))
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error:
+                continue
+            statement, text = item
+            try:
+                with self.cursor.copy(statement) as copy:
+                    copy.write(text)
+            except Exception as error:  # surfaced to the loader on its next put() or at close()
+                self.error = error
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error:
+            raise self.error
 
 
 _BODIES: dict[tuple[str, int], str] = {}
@@ -230,7 +272,7 @@ def seed(merchants: int, orders: int, seed_value: int = 7) -> dict:
     # Each order's merchant is drawn by size, so a merchant's rows are spread over the id space as in a live system.
     owners = [i for i, size in enumerate(sizes) for _ in range(size)]
     rng.shuffle(owners)
-    load_orders(merchant_rows, connections, runs, owners, rng, Progress(orders, "seeding orders"))
+    load_orders(merchant_rows, connections, runs, owners, rng, Progress(orders, "seeding orders"), defer_indexes=True)
     with db.cursor() as cursor:
         cursor.execute("ANALYZE")  # what autovacuum does soon after a bulk load
     seed_s = time.perf_counter() - started
@@ -246,10 +288,89 @@ def seed(merchants: int, orders: int, seed_value: int = 7) -> dict:
             Membership.objects.create(user=user, merchant=merchant, role=Role.OWNER)
             _, key = MerchantApiKey.objects.create_key(name=f"bench {label}", merchant=merchant, role="viewer")
             credentials[label] = {"merchant": merchant.pk, "orders": sizes[index], "username": user.username, "api_key": key}
+    with db.cursor() as cursor:  # what --reuse needs to measure this data set again (the keys are made anew then)
+        cursor.execute(f"CREATE TABLE {SEED_TABLE} (merchants integer, orders integer, seed_s float, targets jsonb)")
+        public = {label: {k: v for k, v in target.items() if k != "api_key"} for label, target in credentials.items()}
+        cursor.execute(f"INSERT INTO {SEED_TABLE} VALUES (%s, %s, %s, %s)", [merchants, orders, seed_s, json.dumps(public)])
     return {"seed_s": round(seed_s, 1), "targets": credentials}
 
 
-def load_orders(merchant_rows, connections, runs, owners, rng, progress=None) -> dict:
+def seeded_sizes(url: str) -> tuple[int, int] | None:
+    """(merchants, orders) of the data set already in the database at `url`, or None when it holds none."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute(f"SELECT merchants, orders FROM {SEED_TABLE}").fetchone()
+    except psycopg.Error:
+        return None
+
+
+def reuse_seed() -> dict:
+    """The seeding record of the database's data set, with a new API key for each measured merchant."""
+    import django
+
+    django.setup()
+    from django.db import connection as db
+    from django_scopes import scopes_disabled
+
+    from koongo.accounts.models import Merchant, MerchantApiKey
+
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT seed_s, targets FROM {SEED_TABLE}")
+        seed_s, targets = cursor.fetchone()
+    targets = json.loads(targets) if isinstance(targets, str) else targets
+    with scopes_disabled():
+        for label, target in targets.items():
+            merchant = Merchant.objects.get(pk=target["merchant"])
+            _, target["api_key"] = MerchantApiKey.objects.create_key(name=f"bench {label}", merchant=merchant, role="viewer")
+    return {"seed_s": round(seed_s, 1), "targets": targets, "reused": True}
+
+
+@contextmanager
+def indexes_deferred(cursor, tables: list[str], progress_label: str | None = None):
+    """Drop the tables' foreign keys, unique constraints and secondary indexes, load, then build them again.
+
+    What pg_restore does and PostgreSQL's "Populating a Database" advises: one sort per index after the load is far
+    cheaper than maintaining a dozen B-trees row by row, and a foreign key added afterwards is checked by one join,
+    not by a trigger per row (Django's are deferred, so every row's check queued until each COPY ended). The primary
+    keys stay, and so does a unique key another table's foreign key points at. The definitions are read from the catalog, so what is rebuilt is exactly what the migrations made.
+    """
+    cursor.execute(
+        "SELECT conrelid::regclass::text, conname, contype, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = ANY(%s::regclass[]) AND (contype = 'f' OR contype = 'u' AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = pg_constraint.conindid)) "
+        "ORDER BY contype = 'f' DESC",
+        [tables],
+    )
+    constraints = cursor.fetchall()  # foreign keys first: they are dropped first, and added back last
+    cursor.execute(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisprimary AND NOT EXISTS "
+        "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)",
+        [tables],
+    )
+    indexes = cursor.fetchall()
+    for table, name, _, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {name}")
+    yield
+    # Sorts for the index builds in memory where they fit (a session setting: the server's defaults stay).
+    cursor.execute("SET maintenance_work_mem = '512MB'")
+    steps = [definition for _, definition in indexes]
+    steps += [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, kind, definition in reversed(constraints)]
+    progress = Progress(len(steps), progress_label) if progress_label else None
+    for statement in steps:
+        cursor.execute(statement)
+        if progress:
+            progress.add(1)
+    if progress:
+        progress.close()
+    cursor.execute("RESET maintenance_work_mem")
+
+
+def load_orders(merchant_rows, connections, runs, owners, rng, progress=None, defer_indexes=False) -> dict:
     """COPY one order per entry of `owners` (an index into the merchant, connection and run lists) with all its rows.
 
     Ids are given here (so rows can point at each other) and the sequences are moved past them afterwards; the tables
@@ -313,25 +434,37 @@ def load_orders(merchant_rows, connections, runs, owners, rng, progress=None) ->
                                "fingerprint", "state", "created_at", "updated_at")),
         )  # fmt: skip
         # One COPY per table at a time: the rows of one batch of orders are buffered per table, then copied in order.
-        batch = 20_000
-        for start in range(0, orders, batch):
-            buffers = {name: [] for name in tables}
-            for n in range(start, min(start + batch, orders)):
-                _order_rows(n, owners[n], merchant_rows, connections, runs, NOW - step * (orders - n), rng, ids, buffers)
-            for name, (model, given) in tables.items():
-                if buffers[name]:
-                    with Copier(cursor, model, given) as copier:
-                        for row in buffers[name]:
-                            copier.row(*row[: len(given)])
-                    counts[name] = counts.get(name, 0) + len(buffers[name])
-            if progress:
-                progress.add(min(batch, orders - start))
-        if progress:
-            progress.close()
+        batch = 5_000
+        deferred = [model._meta.db_table for model, _ in tables.values()] if defer_indexes else []
+        if defer_indexes:  # a bulk load: a commit per COPY need not wait for its WAL flush (a crash means seeding again)
+            cursor.execute("SET synchronous_commit = off")
+        with indexes_deferred(cursor, deferred, "rebuilding indexes" if progress else None):
+            _copy_batches(cursor, tables, orders, batch, owners, merchant_rows, connections, runs, step, rng, ids, counts, progress)
         for model, _ in tables.values():
             table = model._meta.db_table
             cursor.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), COALESCE(MAX(id), 1)) FROM \"{table}\"")
     return counts
+
+
+def _copy_batches(cursor, tables, orders, batch, owners, merchant_rows, connections, runs, step, rng, ids, counts, progress):
+    """Build the rows of `batch` orders at a time and COPY them, table by table, through a writer thread."""
+    copiers = {name: Copier(model, given) for name, (model, given) in tables.items()}
+    writer = CopyWriter(cursor)
+    try:
+        for start in range(0, orders, batch):
+            buffers = {name: [] for name in tables}
+            for n in range(start, min(start + batch, orders)):
+                _order_rows(n, owners[n], merchant_rows, connections, runs, NOW - step * (orders - n), rng, ids, buffers)
+            for name, rows in buffers.items():
+                if rows:
+                    writer.put(copiers[name].statement, copiers[name].text(rows))
+                    counts[name] = counts.get(name, 0) + len(rows)
+            if progress:
+                progress.add(min(batch, orders - start))
+    finally:
+        writer.close()
+    if progress:
+        progress.close()
 
 
 def _order_rows(n, owner, merchants, connections, runs, created, rng, ids, out) -> None:
@@ -564,27 +697,30 @@ def db_bytes_per_order(orders: int) -> int:
         return round(cursor.fetchone()[0] / max(orders, 1))
 
 
-def run_once(url: str, merchants: int, orders: int, repeats: int, rps_seconds: float, data_dir: str) -> dict:
-    reset_database(url)
+def run_once(url: str, merchants: int, orders: int, repeats: int, rps_seconds: float, data_dir: str, reuse: bool) -> dict:
+    reused = reuse and seeded_sizes(url) == (merchants, orders)
+    if not reused:
+        reset_database(url)
     env = server_env(data_dir)
+    env["DATABASE_URL"] = url
     os.environ.update(env)
-    # The seeding and the measuring run in a child: each size gets fresh Django connections to its fresh database.
+    # The seeding and the measuring run in a child: each size gets fresh Django connections to its own database.
     child = subprocess.run(
         [sys.executable, __file__, "--child", "--merchants", str(merchants), "--orders", str(orders), "--repeats", str(repeats),
-         "--rps-seconds", str(rps_seconds)],
+         "--rps-seconds", str(rps_seconds), *(["--reuse"] if reused else [])],
         env=env, stdout=subprocess.PIPE, text=True, check=True,
     )  # fmt: skip
     return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def child(args) -> dict:
-    seeded = seed(args.merchants, args.orders)
+    seeded = reuse_seed() if args.reuse else seed(args.merchants, args.orders)
     process, base = start_server(dict(os.environ))
     try:
         measured = measure(base, seeded["targets"], args.repeats, args.rps_seconds)
     finally:
         stop_server(process)
-    return {"seed_s": seeded["seed_s"], "db_bytes_per_order": db_bytes_per_order(args.orders), **measured,
+    return {"seed_s": seeded["seed_s"], "reused": seeded.get("reused", False), "db_bytes_per_order": db_bytes_per_order(args.orders), **measured,
             "targets": {k: {"merchant": v["merchant"], "orders": v["orders"]} for k, v in seeded["targets"].items()}}  # fmt: skip
 
 
@@ -600,6 +736,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--growth", action="store_true", help="also measure at 1%% of the size and report growth_ratio")
     parser.add_argument("--repeats", type=int, default=None, help="timed requests per path (default 50, 5 below 10k orders)")
     parser.add_argument("--rps-seconds", type=float, default=None, help="length of the 8-client run (default 10 s)")
+    parser.add_argument("--reuse", action="store_true", help="measure the data set already seeded at this size (its seed_s is reported)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     small = args.orders < 10_000
@@ -615,12 +752,14 @@ def main(argv=None) -> dict:
     with tempfile.TemporaryDirectory(prefix="koongo-bench-") as data_dir:
         env = server_env(data_dir)
         subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-        full = run_once(url, args.merchants, args.orders, args.repeats, args.rps_seconds, data_dir)
+        full = run_once(url, args.merchants, args.orders, args.repeats, args.rps_seconds, data_dir, args.reuse)
         growth_ratio = None
         path, worst_p99 = worst(full["per_path"])
         if args.growth:
-            small_run = run_once(url, max(1, args.merchants // 100), max(100, args.orders // 100), args.repeats, args.rps_seconds,
-                                 data_dir)  # fmt: skip
+            # Its own database, "<name>_small", so that --reuse keeps both sizes.
+            small_url = urlunsplit(urlsplit(url)._replace(path=urlsplit(url).path + "_small"))
+            small_run = run_once(small_url, max(1, args.merchants // 100), max(100, args.orders // 100), args.repeats,
+                                 args.rps_seconds, data_dir, args.reuse)  # fmt: skip
             ratios = {}
             for name, figures in full["per_path"].items():
                 label, _, rest = name.partition(": ")
@@ -633,6 +772,7 @@ def main(argv=None) -> dict:
         "orders": args.orders,
         "merchants": args.merchants,
         "seed_s": full["seed_s"],
+        "reused": full["reused"],
         "worst_p99_ms": {"ms": worst_p99, "path": path},
         "growth_ratio": growth_ratio,
         "api_rps_8_clients": full["api_rps_8_clients"],

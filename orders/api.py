@@ -62,6 +62,8 @@ class OrderViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantVie
     filterset_class = OrderFilter
 
     def merchant_queryset(self):
+        if self.action == "list":  # plain rows, rendered by OrderSummarySerializer's list serializer
+            return selectors.order_list_rows(self.merchant)
         return selectors.orders(self.merchant)
 
 

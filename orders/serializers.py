@@ -1,7 +1,9 @@
 """API serializers for orders, transfers, positions and decisions."""
 
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
+from orders import selectors
 from orders.models import Decision, Order, OrderLine, Position, Transfer
 
 
@@ -78,10 +80,66 @@ class OrderLineSummarySerializer(OrderLineSerializer):
     decision = DecisionSummarySerializer(source="position.decision", read_only=True, default=None, allow_null=True)
 
 
+def _converter(field):
+    """The field's `to_representation`; for a DateTimeField in ISO 8601, the same text with the zone looked up once per
+    page rather than once per value (DRF asks Django for the current zone on every timestamp)."""
+    if isinstance(field, serializers.DateTimeField) and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601:
+        zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+        if zone is not None:
+
+            def iso(value):
+                text = value.astimezone(zone).isoformat()
+                return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+            return iso
+    return field.to_representation
+
+
+class OrderRowsSerializer(serializers.ListSerializer):
+    """The order list from plain rows (`selectors.order_list_rows`) and one query for their lines.
+
+    Each value still goes through its declared field's `to_representation`, so the JSON is the model path's, byte for
+    byte; what is saved is the model instances, the prefetch machinery and DRF's per-field attribute walk.
+    """
+
+    def to_representation(self, data):
+        rows = list(data)
+        if not rows or not isinstance(rows[0], dict):
+            return super().to_representation(rows)
+        fields = self.child.fields
+        line_fields = fields["lines"].child.fields
+        decision_fields = line_fields["decision"].fields
+        lines = selectors.order_lines_rows([row["pk"] for row in rows])
+        plain = {"connection", "transfer", "lines", "id"}  # ids as they are; lines below
+        converters = [(name, _converter(field)) for name, field in fields.items() if name not in plain]
+        line_converters = [(name, _converter(field)) for name, field in line_fields.items() if name not in {"product", "decision"}]
+        decision_converters = [(name, _converter(field)) for name, field in decision_fields.items()]
+
+        def line(row):
+            out = {name: None if row[name] is None else convert(row[name]) for name, convert in line_converters}
+            out["product"] = row["product"]
+            out["decision"] = None if row["decision_id"] is None else {
+                name: None if row[f"decision_{name}"] is None else convert(row[f"decision_{name}"])
+                for name, convert in decision_converters
+            }  # fmt: skip
+            return {name: out[name] for name in line_fields}
+
+        result = []
+        for row in rows:
+            out = {name: None if row[name] is None else convert(row[name]) for name, convert in converters}
+            out.update(id=row["pk"], connection=row["connection"], transfer=row["transfer"])
+            out["lines"] = [line(item) for item in lines.get(row["pk"], [])]
+            result.append({name: out[name] for name in fields})
+        return result
+
+
 class OrderSummarySerializer(OrderSerializer):
-    """An order in a list: its lines' decisions without their raw inputs."""
+    """An order in a list: its lines' decisions without their raw inputs; a page of rows renders through OrderRowsSerializer."""
 
     lines = OrderLineSummarySerializer(many=True, read_only=True)
+
+    class Meta(OrderSerializer.Meta):
+        list_serializer_class = OrderRowsSerializer
 
 
 class DecideRequestSerializer(serializers.Serializer):

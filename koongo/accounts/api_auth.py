@@ -39,16 +39,20 @@ class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if not key.strip():
             raise exceptions.AuthenticationFailed("The Api-Key header has no key.")
+        key = key.strip()
+        prefix, _, _ = key.partition(".")
         try:
-            # The key model is not scoped: it is how the scope is found.
-            api_key = MerchantApiKey.objects.get_from_key(key.strip())
+            # The key model is not scoped: it is how the scope is found. Merchant and plan come in the same query (what
+            # get_from_key() does, plus the join): one round trip less on every API request.
+            api_key = MerchantApiKey.objects.get_usable_keys().select_related("merchant__plan").get(prefix=prefix)
         except MerchantApiKey.DoesNotExist:
             raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
-        if not api_key.is_valid(key.strip()):
+        # A SHA-512 of the key (djangorestframework-api-key's hasher for high-entropy keys): microseconds, not a
+        # password hasher's deliberate hundreds of milliseconds.
+        if not api_key.is_valid(key) or api_key.has_expired:
             raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
         api_key_touch(api_key)
-        merchant = Merchant.objects.select_related("plan").get(pk=api_key.merchant_id)
-        return AnonymousUser(), ApiKeyPrincipal(api_key, merchant)
+        return AnonymousUser(), ApiKeyPrincipal(api_key, api_key.merchant)
 
     def authenticate_header(self, request):
         return self.keyword

@@ -157,6 +157,42 @@ def test_lists_leave_raw_payloads_to_the_detail_views(history, api_client):
     assert detail["item"]["title"] == "Organic cotton tee" and detail["decision"]["inputs"] == {"stock": 3, "price": "499.95"}
 
 
+def test_the_order_list_from_rows_reads_as_the_model_serializer_writes(history, api_client, owner_client):
+    """The API order list renders plain rows; each order must be what OrderSummarySerializer makes of the model: in UTC
+    for a key, in the merchant's zone for a session, with nulls where the model has none (no transfer, no decision)."""
+    import json
+    import zoneinfo
+
+    from django.utils import timezone
+
+    from orders import selectors
+    from orders.models import Decision
+    from orders.serializers import OrderSummarySerializer
+
+    merchant = history["merchant"]
+    with merchant_scope(merchant):
+        first, second = Order.objects.order_by("pk")[:2]
+        Order.objects.filter(pk=first.pk).update(transfer=None, parent_order_id=None, customer_phone="+45 \t\"x\"")
+        Decision.objects.filter(position__order_line__order=second).delete()
+    for client, zone in ((api_client, UTC), (owner_client, zoneinfo.ZoneInfo("Europe/Copenhagen"))):
+        listed = client.get("/api/v1/orders/").json()["results"]
+        with merchant_scope(merchant), timezone.override(zone):
+            expected = [OrderSummarySerializer(order).data for order in selectors.orders(merchant).order_by("-pk")]
+        assert listed == json.loads(OrjsonRenderer().render(expected))
+    assert {o["id"]: o for o in listed}[first.pk]["transfer"] is None
+    assert {line["decision"] is None for line in {o["id"]: o for o in listed}[second.pk]["lines"]} == {True}
+
+
+def test_the_order_list_takes_the_same_queries_for_any_page_size(history, api_client):
+    api_client.get("/api/v1/orders/")  # the key's first use records it (at most once a minute): not part of a page
+    sizes = {}
+    for size in (1, 5):
+        with CaptureQueriesContext(db) as captured:
+            assert len(api_client.get(f"/api/v1/orders/?page_size={size}").json()["results"]) == size
+        sizes[size] = len(captured.captured_queries)
+    assert sizes[1] == sizes[5] == 3  # the key with its merchant and plan, the page, its lines
+
+
 def test_the_orjson_renderer_writes_what_drfs_renderer_writes():
     from django.utils.translation import gettext_lazy
 
@@ -164,3 +200,11 @@ def test_the_orjson_renderer_writes_what_drfs_renderer_writes():
             "rows": [{"id": 1, "ok": True, "none": None}]}  # fmt: skip
     assert OrjsonRenderer().render(data) == JSONRenderer().render(data)
     assert OrjsonRenderer().render(None) == b""
+
+
+@pytest.mark.postgres
+def test_the_apps_connections_plan_without_parallel_workers():
+    """A page's parallel plan costs its workers' start-up: 0.6 ms became 120 ms on a busy host (bench/results/)."""
+    with db.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
