@@ -165,6 +165,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
 
+    # A stopped benchmark still stops its workers, beat and Redis (the finally below); SIGINT is ignored in background jobs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     database_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/koongo_chaos")
     recreate_database(database_url)
     workdir = tempfile.mkdtemp(prefix="koongo-chaos-")

@@ -32,6 +32,8 @@ class World:
         call_command("migrate", verbosity=0)
         self.args, self.workdir = args, workdir
         self.rng = random.Random(args.seed)
+        self.returned: set[int] = set()  # Miinto order ids with a customer return
+        self.refunded_in_store: set[int] = set()  # Miinto order ids the merchant refunded in the store
 
     # --- simulators --------------------------------------------------------------------------------
     def serve_simulators(self) -> list:
@@ -188,11 +190,14 @@ class World:
                 state.create_transfer(shop.id, demo_transfer_lines(self.rng, shop.market.currency))
 
     def add_returns(self, done: set) -> None:
-        """Customer returns on a share of the accepted orders of Orders & Stock connections (once per order)."""
+        """Customer returns on a share of the accepted orders of Orders & Stock connections (once per order).
+
+        An order gets a customer return or a merchant's store refund, never both: together they may ask for more than
+        was ordered, which the store or Miinto rightly refuses (a Problem, not a chaos finding)."""
         with self.miinto.lock:
             state = self.miinto.state
             for order in list(state.orders.values()):
-                if order.id in done or self.mode_of(order.shop_id)[0] != "orders_and_stock":
+                if order.id in done or order.id in self.refunded_in_store or self.mode_of(order.shop_id)[0] != "orders_and_stock":
                     continue
                 done.add(order.id)
                 if self.rng.random() >= self.args.return_share:
@@ -200,6 +205,7 @@ class World:
                 position = self.rng.choice(order.positions)
                 state.create_return(state.shops[order.shop_id], order.id, [{"orderPositionId": position.id, "quantity": 1}],
                                     origin="customer", reason="Too small")
+                self.returned.add(order.id)
 
     def store_actions(self, done: set) -> dict:
         """The merchant in the store: ship a share of the store orders, refund a few (through the merchant endpoints)."""
@@ -224,7 +230,8 @@ class World:
                     "order_id": order.store_order_id, "lines": lines, "carrier": "PostNord", "tracking_number": tracking})
                 if response.status_code == 201:
                     made["shipments"].append((order.connection.shop_id, order.miinto_id, tracking))
-            elif roll < self.args.shipment_share + self.args.store_refund_share:
+            elif roll < self.args.shipment_share + self.args.store_refund_share and order.miinto_id not in self.returned:
+                self.refunded_in_store.add(order.miinto_id)
                 lines = self.store_lines(code, order.store_order_id)[:1]
                 if not lines:
                     continue
