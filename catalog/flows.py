@@ -18,6 +18,7 @@ from catalog.stock import stock_due_count, stock_push
 from connections import clients
 from connections.models import Direction, Flow, MiintoConnection
 from connections.sync.activity import activity_record
+from connections.sync.heartbeat import lease_seconds
 from connections.sync.runs import RunContext, SyncRefused, sync_request
 from koongo.coordination import locks
 from koongo.http import TransientError
@@ -53,12 +54,18 @@ def catalog_flow(ctx: RunContext) -> None:
         ctx.note_error(NO_STORE)
         return
     # Two refreshes of one store (connections sharing it) would mark each other's freshly seen products as removed.
-    with locks().hold(f"catalog-refresh:{store.pk}", ttl=3600) as ours:
-        if not ours:
+    # A short lease renewed on every page, not an hour: a killed worker must not hold the store's refresh that long.
+    with locks().lease(f"catalog-refresh:{store.pk}", ttl=2 * lease_seconds()) as lease:
+        if lease is None:
             ctx.note_error(STORE_BUSY)
             return
+
+        def on_page(count: int) -> None:
+            lease.renew()
+            ctx.bump(seen=count)
+
         with clients.store_adapter(store, on_call=ctx.recorder(Direction.TO_STORE)) as adapter:
-            seen, removed = catalog_refresh(store, adapter, on_page=lambda count: ctx.bump(seen=count))
+            seen, removed = catalog_refresh(store, adapter, on_page=on_page)
     activity_record(
         merchant=connection.merchant, direction=Direction.FROM_STORE, operation="catalog refresh", connection=connection,
         store_connection=store, run=ctx.run, subject_type="catalog", subject_id=store.pk,

@@ -101,15 +101,21 @@ class Faults:
     malformed_rate: float = 0.0
     timeout_rate: float = 0.0
     timeout_seconds: float = 5.0
+    # Of the timeouts, the share that hangs only after the request was applied (the client never hears it worked).
+    timeout_after_apply_share: float = 0.0
     # Fail exactly the next N requests with the given status (simple, deterministic scripting for tests).
     fail_next: int = 0
     fail_status: int = 500
 
     def __post_init__(self):
         self.random = random.Random(self.seed)
+        self.injected: dict[str, int] = {}  # faults injected so far, by kind (for benchmarks to report)
 
     def public(self) -> dict:
         return {k: v for k, v in asdict(self).items()}
+
+    def count(self, kind: str) -> None:
+        self.injected[kind] = self.injected.get(kind, 0) + 1
 
 
 class Router:
@@ -131,6 +137,10 @@ class Router:
                     return handler, found.groupdict()
                 allowed = True
         return None, allowed
+
+
+# inject_fault's answer for "apply the request, then time out".
+APPLY_THEN_TIMEOUT = Response(504)
 
 
 class SandboxApp:
@@ -199,7 +209,10 @@ class SandboxApp:
         return json_response(self.faults.public())
 
     def inject_fault(self, request: Request) -> Response | None:
-        """A fault for this request, if the dice say so; latency is applied in any case."""
+        """A fault for this request, if the dice say so; latency is applied in any case.
+
+        Answers APPLY_THEN_TIMEOUT when the request should run and then hang: a timeout after the remote applied it.
+        """
         f = self.faults
         if f.latency_ms:
             time.sleep(f.latency_ms / 1000)
@@ -211,12 +224,19 @@ class SandboxApp:
                 return self.error_response(f.fail_status, "injected failure")
             roll = f.random.random
             if f.timeout_rate and roll() < f.timeout_rate:
+                if f.timeout_after_apply_share and roll() < f.timeout_after_apply_share:
+                    f.count("timeout_after_apply")
+                    return APPLY_THEN_TIMEOUT
+                f.count("timeout")
                 hang = f.timeout_seconds
             elif f.rate_limit_rate and roll() < f.rate_limit_rate:
+                f.count("429")
                 return self.throttle_response(f.retry_after)
             elif f.error_rate and roll() < f.error_rate:
+                f.count("5xx")
                 return self.error_response(503, "injected server error")
             elif f.malformed_rate and roll() < f.malformed_rate:
+                f.count("malformed")
                 return Response(200, b'{"meta": {"status": "success"}, "data": [', {"Content-Type": "application/json"})
             else:
                 return None
@@ -233,10 +253,17 @@ class SandboxApp:
                     {"method": request.method, "path": request.path, "query": request.query_string, "host": request.host}
                 )
             fault = self.inject_fault(request)
+            if fault is APPLY_THEN_TIMEOUT:
+                self._run_handler(request, handler, params)  # applied; the answer is lost in the hang
+                time.sleep(self.faults.timeout_seconds)
+                return self.error_response(504, "injected timeout after the request was applied")
             if fault:
                 return fault
+        return self._run_handler(request, handler, params)
+
+    def _run_handler(self, request: Request, handler, params) -> Response:
         if handler is None:
-            return self.error_response(405 if params else 404, f"no route for {request.method} {path}")
+            return self.error_response(405 if params else 404, f"no route for {request.method} {self.route_path(request)}")
         request.params = params
         try:
             return handler(request)

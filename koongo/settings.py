@@ -170,6 +170,8 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
+# How often the catalog flow re-reads a store's whole catalog (store-side stock changes reach Miinto through it).
+CATALOG_REFRESH_MINUTES = env.int("CATALOG_REFRESH_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # Beat names tasks by dotted path, so no app imports a later one to schedule it. Apps add entries here.
 CELERY_BEAT_SCHEDULE: dict = {

@@ -12,7 +12,7 @@ import re
 import time
 from collections.abc import Callable
 
-from koongo.sandbox_kit import Request, Response, SandboxApp, json_response
+from koongo.sandbox_kit import APPLY_THEN_TIMEOUT, Request, Response, SandboxApp, json_response
 from miinto.sandbox import api, control
 from miinto.sandbox.demo import seed_demo
 from miinto.sandbox.signatures import AUTH_TYPE, REQUIRED_HEADERS, SignedRequest, signature_problem
@@ -92,7 +92,10 @@ class MiintoSimulator(SandboxApp):
 
     def inject_fault(self, request: Request) -> Response | None:
         """Faults first, as Miinto's edge throttles before anything else; then the signature gate, before routing."""
-        return super().inject_fault(request) or self.authenticate(request)
+        fault = super().inject_fault(request)
+        if fault is APPLY_THEN_TIMEOUT:
+            return self.authenticate(request) or fault
+        return fault or self.authenticate(request)
 
     def error_response(self, status: int, message: str) -> Response:
         return miinto_error(status, message, _CODE_BY_STATUS.get(status, "server_error"))

@@ -95,7 +95,12 @@ class BigCommerceClient(ApiClient):
     def _body(response: httpx.Response) -> Any:
         if response.status_code == 204 or not response.content:
             return None
-        return loads(response.text)
+        try:
+            return loads(response.text)
+        except ValueError:
+            # A cut-off body is a transport problem, as a timeout is: retried later, never a crash of the caller.
+            raise TransientError(f"{NAME} answered {response.request.url.path} with a malformed body", status=response.status_code,
+                                 body=response.text) from None
 
     # --- the quota --------------------------------------------------------------------------------
     def prepare(self, request: httpx.Request) -> httpx.Request:

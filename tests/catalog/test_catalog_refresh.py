@@ -4,6 +4,7 @@ catalog flow against the Shopify and Miinto simulators (with the Product Map), a
 from __future__ import annotations
 
 import math
+import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -198,3 +199,31 @@ def test_both_flows_are_registered_with_their_schedules(merchant, store):
     assert catalog_refresh_due(connection)
     connection.store_connection_id = None
     assert not catalog_refresh_due(connection) and not stock_push_scheduled(connection)
+
+
+class WorkerKilled(BaseException):
+    """What `kill -9` looks like from inside: nothing after it runs, no lock is released."""
+
+
+def test_a_refresh_whose_worker_died_frees_the_store_within_a_couple_of_leases(merchant, shopify_connection, settings, monkeypatch):
+    from connections.sync.runs import sync_runs_fail_stale
+
+    settings.SYNC_RUN_LEASE_SECONDS = 1
+    monkeypatch.setattr(locks().backend, "release", lambda key, token: None)  # a killed worker releases nothing
+
+    def killed(*args, **kwargs):
+        raise WorkerKilled
+
+    monkeypatch.setattr("catalog.flows.catalog_refresh", killed)
+    with pytest.raises(WorkerKilled):
+        _catalog_run(shopify_connection)
+    monkeypatch.undo()
+    settings.SYNC_RUN_LEASE_SECONDS = 1
+    time.sleep(2.5)
+
+    sync_runs_fail_stale()  # beat's tick: the dead run is failed and replaced
+    with merchant_scope(merchant):
+        replacement = SyncRun.objects.get(connection=shopify_connection, flow="catalog", status="queued")
+        sync_run_execute(replacement)
+        replacement.refresh_from_db()
+    assert (replacement.status, replacement.error_summary) == ("succeeded", "")

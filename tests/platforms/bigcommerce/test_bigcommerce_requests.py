@@ -300,3 +300,10 @@ def test_an_order_in_another_currency_than_the_stores_is_refused_before_posting(
     with pytest.raises(PermanentError, match="sells in DKK, not in the order's EUR"):
         adapter.create_order(make_draft("miinto-8", "EUR", lines=(("KNIT-NAVY-S", 1, "12.00"),)))
     assert "POST /v2/orders" not in store.urls()
+
+
+def test_a_cut_off_body_is_a_transient_error_not_a_decoding_crash(store, adapter):
+    cut_off = httpx.Response(200, content=b'{"id": "abc123", "name": ', headers={"Content-Type": "application/json"})
+    store.answers["GET /v2/store"] = [cut_off]
+    with pytest.raises(TransientError, match="malformed body"):
+        adapter.client.get("/v2/store")
