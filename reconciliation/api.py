@@ -6,10 +6,11 @@ from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from connections.idempotency import IdempotentWritesMixin
-from connections.selectors import miinto_connection
+from connections.selectors import miinto_connections
 from koongo.api import MerchantViewSet
 from reconciliation import selectors, services
 from reconciliation.kinds import FindingKind
@@ -45,7 +46,9 @@ class ReconciliationRunViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mix
         payload = ReconciliationRunCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        connection = miinto_connection(self.merchant, data["connection"])  # 404 on another merchant's id
+        connection = miinto_connections(self.merchant).filter(pk=data["connection"]).first()
+        if connection is None:  # another merchant's id reads exactly like one that never existed
+            raise ValidationError({"connection": ["No connection of yours has this id."]})
         run = services.reconciliation_start(
             merchant=self.merchant, connection=connection, period_start=data["period_start"], period_end=data["period_end"],
             trigger=RunTrigger.API, actor=actor_name(request),

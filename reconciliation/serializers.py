@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 from rest_framework import serializers
 
+from reconciliation.kinds import Fix
 from reconciliation.models import Finding, ReconciliationRun
 
 
@@ -38,6 +39,8 @@ class ReconciliationRunCreateSerializer(serializers.Serializer):
 
 class FindingSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    # A plain string: a blank choice field is documented as "oneOf" two enums that both hold "", which no answer can satisfy.
+    fix = serializers.CharField(read_only=True, help_text="The fix offered: " + ", ".join(Fix.values[1:]) + '; "" to check by hand')
     fix_label = serializers.SerializerMethodField()
 
     class Meta:

@@ -83,7 +83,8 @@ def test_another_merchants_run_connection_and_finding_answer_404_and_change_noth
         response = api_client.post(
             "/api/v1/reconciliation-runs/", {"connection": other_connection.pk}, format="json"
         )
-    assert (response.status_code, queued) == (404, [])
+    # Another merchant's connection is refused like an unknown id: a field error that tells nothing about theirs.
+    assert (response.status_code, response.json()["connection"], queued) == (400, ["No connection of yours has this id."], [])
     assert [r["id"] for r in api_client.get("/api/v1/reconciliation-runs/").json()["results"]] == [mine.pk]
     with merchant_scope(other_merchant):
         assert (ReconciliationRun.objects.count(), Finding.objects.get(pk=finding.pk).fixed_at) == (1, None)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from catalog.feed_access import FeedCredentials
@@ -13,6 +15,8 @@ from catalog.models import PriceExport, ProductListing
 from connections import services
 from connections.sync.problems import problem_raise
 from koongo.accounts.tenancy import merchant_scope
+from reconciliation.kinds import FindingKind
+from reconciliation.models import Finding, ReconciliationRun, RunStatus, RunTrigger
 from tests.catalog.conftest import pull
 from tests.conftest import make_api_client
 from tests.connections.conftest import connection, miinto_sim, scoped, shopify_sim, tested_store  # noqa: F401
@@ -50,6 +54,15 @@ def populate(world) -> None:
     mapping = {"connection": world.connection.pk, "carrier": "PostNord", "provider_id": "gls-dk"}
     assert api.post("/api/v1/carrier-mappings/", mapping, format="json").status_code == 201
     assert api.post("/api/v1/plan-requests/", {"plan": "enterprise", "message": "more"}, format="json").status_code == 201
+    # A reconciliation run with a finding, so the runs and their findings are probed too.
+    with merchant_scope(world.merchant):
+        now = timezone.now()
+        run = ReconciliationRun.objects.create(
+            merchant=world.merchant, connection=world.connection, period_start=now - timedelta(days=1), period_end=now,
+            trigger=RunTrigger.API, status=RunStatus.DONE, findings_total=1)
+        Finding.objects.create(merchant=world.merchant, run=run, connection=world.connection,
+                               kind=FindingKind.STOCK_MISMATCH,
+                               message="Stock differs", store_ref="TEE-BLK-M")
     # The team: an owner (members), an open invitation and an owner key (api-keys has the staff key already).
     MembershipFactory(merchant=world.merchant, user__username="owner@a-world.example", role="owner")
     owner_api = make_api_client(world.merchant, "owner")
