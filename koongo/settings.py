@@ -165,6 +165,23 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Two queues, both consumed by every worker (a worker reads every queue named here unless started with -Q): the
+# engine's own short tasks (dispatch, ticks, sweeps, beat's liveness) go to "sync", so a backlog of hundreds of outbox
+# pushes on "celery" cannot delay the run that replaces a killed worker's, nor beat's tick (kombu reads the two in turn).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = {"sync": {}, "celery": {}}
+CELERY_TASK_ROUTES = {
+    name: {"queue": "sync"}
+    for name in (
+        "connections.tasks.dispatch_due_connections",
+        "connections.tasks.run_connection_tick",
+        "connections.tasks.run_flow",
+        "connections.tasks.outbox_sweep",
+        "connections.tasks.check_stale_connections",
+        "koongo.tasks.beat_tick",
+        "webhooks.tasks.sweep",
+    )
+}
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
 # dispatcher tick (60 s) bounds how long a killed worker stalls a connection's flow (target: 120 s).
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
