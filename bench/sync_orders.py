@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -198,9 +199,13 @@ def run_once(platform: str, transfers: int, connection_count: int, production_li
     queries = [0]
     count_lock = threading.Lock()
 
+    shapes: Counter = Counter()
+
     def count_query(execute, sql, params, many, context):
         with count_lock:
             queries[0] += 1
+            if os.environ.get("BENCH_QUERY_SHAPES"):
+                shapes[sql[:90]] += 1
         return execute(sql, params, many, context)
 
     worker = Worker(workers, count_query)
@@ -256,6 +261,9 @@ def run_once(platform: str, transfers: int, connection_count: int, production_li
         store_adapters_close()
         miinto_server.shutdown()
         store_server.shutdown()
+    if shapes:  # BENCH_QUERY_SHAPES=1: which statements the queries per order are, on stderr
+        for shape, count in shapes.most_common(40):
+            print(f"{count:6d} {shape}", file=sys.stderr)
     ours_cpu = main_cpu + worker.cpu - wire.cpu_in_calls
     http = wire.seconds
     return {

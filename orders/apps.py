@@ -16,10 +16,9 @@ class OrdersConfig(AppConfig):
         from orders.flow import orders_flow
         from orders.models import DecisionPush, StorePush
         from orders.selectors import overview_context
-
+        register_flow("orders", orders_flow)
         from orders import tasks  # noqa: F401  registers the decision batch task wherever the app loads (eager in tests)
 
-        register_flow("orders", orders_flow)
         register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED)
         register_outbox(StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED)
         register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")

@@ -65,7 +65,7 @@ def _record(position: Position, outcome: str, reason: str, decided_by: str, inpu
     position.set_status(PositionStatus.ACCEPTED if outcome == Outcome.ACCEPT else PositionStatus.DECLINED)
     position.awaiting_store = outcome == Outcome.ACCEPT
     position.wait_reason = ""
-    return Decision(merchant=position.merchant, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
+    return Decision(merchant_id=position.merchant_id, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
                     actor=actor, inputs=inputs)
 
 

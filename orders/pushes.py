@@ -50,12 +50,12 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True) 
     `push.connection` and `push.transfer` are used as loaded: the caller passes objects it already holds.
     """
     connection, transfer = push.connection, push.transfer
-    unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position"))
+    unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product"))
     reconciled = False
     if push.attempts > 1 and unsent:
         # A previous attempt may have been applied with its answer lost: never send a second, different decision.
         _reconcile(connection, transfer, client)
-        unsent, reconciled = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position")), True
+        unsent, reconciled = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product")), True
     fresh_order = told = False
     if unsent:
         accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
@@ -86,7 +86,7 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True) 
     if not fresh_order and Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
         return None
     positions = {d.position.miinto_id: d.position for d in unsent}
-    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage)
+    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order)
 
 
 def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None:
@@ -116,11 +116,11 @@ def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None
 
 
 def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None, *,
-                positions: dict[int, Position] | None = None, count_usage: bool = True) -> Order:
+                positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
     """Store the full Miinto order and queue its store push; applies Use Billing Address For Shipping."""
     wire = client.order(connection.shop_id, order_id or transfer.new_order_id)
     with transaction.atomic():
-        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage)
+        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new)
 
 
 def order_resync(order: Order) -> Order:
@@ -170,14 +170,15 @@ def _order_fields(connection: MiintoConnection, wire: WireOrder) -> dict:
 
 
 def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder, *,
-               positions: dict[int, Position] | None = None, count_usage: bool = True) -> Order:
+               positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
     """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id).
 
     `positions` are the caller's loaded positions by Miinto id; the ones the order names are read only if some are
-    missing. Without `count_usage` the caller counts the new orders against the quota itself (once per page).
+    missing. Without `count_usage` the caller counts the new orders against the quota itself (once per page). `new`:
+    Miinto made this order for the caller's own first attempt, so no Order can exist yet and none is looked for.
     """
     configuration = connection.order_configuration
-    order = Order.objects.filter(connection=connection, miinto_id=wire.id).first()
+    order = None if new else Order.objects.filter(connection=connection, miinto_id=wire.id).first()
     if order is not None:
         return order
     # Inside the caller's transaction: a concurrent insert of the same order fails it, and the retry finds the order.
