@@ -17,12 +17,14 @@ class OrdersConfig(AppConfig):
         from orders.flow import orders_flow
         from orders.models import DecisionPush, StorePush
         from orders.selectors import overview_context
-
         register_flow("orders", orders_flow)
-        register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120)
+        from orders import tasks  # noqa: F401  registers the decision batch task wherever the app loads (eager in tests)
+
+        register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED)
         register_outbox(
-            StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, on_dead=order_events.order_push_failed
-        )
+            StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED,
+            on_dead=order_events.order_push_failed,
+        )  # fmt: skip
         register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
         register_problem_kind(matching.IDENTIFICATION_MISMATCH, label="Product Identification Attribute does not match")

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 
 from catalog.models import ProductListing
 from catalog.selectors import reference_price_from
@@ -30,22 +30,43 @@ def promised_stock(product_ids) -> dict[int, int]:
 
 def decision_push_for(connection: MiintoConnection, transfer: Transfer) -> DecisionPush:
     """A pending push for this transfer, or a new one: one PATCH carries every decision not yet sent."""
-    pending = DecisionPush.objects.filter(transfer=transfer, state__in=["pending", "failed"]).first()
-    if pending is not None:
-        return pending
-    count = DecisionPush.objects.filter(transfer=transfer).count()
-    push = DecisionPush.objects.create(
-        merchant=connection.merchant, connection=connection, transfer=transfer, idempotency_key=f"decide:{transfer.pk}:{count + 1}"
-    )
-    outbox_schedule(push)
-    return push
+    return decision_pushes_for(connection, [transfer])[0]
+
+
+def decision_pushes_for(connection: MiintoConnection, transfers: list[Transfer], *, collect: list | None = None) -> list[DecisionPush]:
+    """Each transfer's pending push, or a new one, in three queries for any number of transfers.
+
+    New pushes are published to the workers when the transaction commits, unless `collect` is given: then they are
+    appended to it for the caller to run inline (the sweeper runs them should the caller die first).
+    """
+    if not transfers:
+        return []
+    ids = [t.pk for t in transfers]
+    pending = {p.transfer_id: p for p in DecisionPush.objects.filter(transfer_id__in=ids, state__in=["pending", "failed"])}
+    missing = [t for t in transfers if t.pk not in pending]
+    if missing:
+        counts = dict(
+            DecisionPush.objects.filter(transfer_id__in=[t.pk for t in missing]).values_list("transfer_id").annotate(n=Count("id"))
+        )
+        created = DecisionPush.objects.bulk_create([
+            DecisionPush(merchant_id=connection.merchant_id, connection=connection, transfer=transfer,
+                         idempotency_key=f"decide:{transfer.pk}:{counts.get(transfer.pk, 0) + 1}")
+            for transfer in missing
+        ])
+        for push in created:
+            pending[push.transfer_id] = push
+            if collect is None:
+                outbox_schedule(push)
+            else:
+                collect.append(push)
+    return [pending[t.pk] for t in transfers]
 
 
 def _record(position: Position, outcome: str, reason: str, decided_by: str, inputs: dict, actor: str = "") -> Decision:
     position.set_status(PositionStatus.ACCEPTED if outcome == Outcome.ACCEPT else PositionStatus.DECLINED)
     position.awaiting_store = outcome == Outcome.ACCEPT
     position.wait_reason = ""
-    return Decision(merchant=position.merchant, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
+    return Decision(merchant_id=position.merchant_id, position=position, outcome=str(outcome), reason=reason, decided_by=decided_by,
                     actor=actor, inputs=inputs)
 
 
@@ -65,10 +86,11 @@ DECIDED = {"accept": "accepted", "decline": "declined"}
 
 @transaction.atomic
 def positions_auto_decide(connection: MiintoConnection, configuration: OrderConfiguration, positions: list[Position], *,
-                          may_decline_not_found: bool = True) -> dict[str, int]:
+                          may_decline_not_found: bool = True, collect: list | None = None) -> dict[str, int]:
     """Run the rule over the page's undecided positions; returns counts of accepted, declined and waiting.
 
     Without `may_decline_not_found` (matching suspects a configuration mismatch) an unmatched position waits instead.
+    With `collect`, new decision pushes go there for the caller to run once this commits (see `decision_pushes_for`).
 
     Stock accepted earlier in the same page is taken from what later positions see, so two positions never both get
     the last unit; other connections' promises come from `promised_stock`.
@@ -116,8 +138,7 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
     Decision.objects.bulk_create(decisions)
     _count_on_commit(decisions, rule="auto")
     order_events.positions_decided(decisions)
-    for transfer in touched_transfers.values():
-        decision_push_for(connection, transfer)
+    decision_pushes_for(connection, list(touched_transfers.values()), collect=collect)
     accepted = sum(1 for d in decisions if d.outcome == Outcome.ACCEPT)
     return {"accepted": accepted, "declined": len(decisions) - accepted, "waiting": len(waiting)}
 
@@ -144,6 +165,9 @@ def positions_decide(*, merchant, positions: list[Position], outcome: str, actor
         raise ValidationError({"positions": "Another decision was recorded at the same time; reload and check."}) from None
     _count_on_commit(decisions, rule="manual")
     order_events.positions_decided(decisions)
+    by_connection: dict[int, list[Transfer]] = defaultdict(list)
     for transfer in {p.transfer_id: p.transfer for p in locked}.values():
-        decision_push_for(transfer.connection, transfer)
+        by_connection[transfer.connection_id].append(transfer)
+    for transfers in by_connection.values():
+        decision_pushes_for(transfers[0].connection, transfers)
     return decisions

@@ -1,7 +1,8 @@
 """The orders flow: read pending transfers, match and refresh stock, and decide.
 
-The resulting pushes (tell Miinto, fetch the order, put it in the store) run in their own outbox tasks, enqueued when
-each page's decisions commit, so a slow store never holds up reading and deciding the next transfers.
+The resulting pushes run in their own tasks, so a slow store never holds up reading and deciding: once every page is
+read (telling Miinto shifts the pending list's offsets), the run's decision pushes are published a page's worth per
+task (one Miinto client each); each confirmed decision fetches its order and queues that order's store push.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from connections import clients
 from connections.models import Direction
 from connections.sync.runs import RunContext
 from orders import ingest
-from orders.decisions import decision_push_for, positions_auto_decide
+from orders.decision_batches import decision_batch_publish
+from orders.decisions import decision_push_for, decision_pushes_for, positions_auto_decide
 from orders.matching import positions_match
 from orders.models import Decision, Position, PositionStatus, Transfer
 
 PAGE_SIZE = 50
+# Activity entries are buffered for the run and written in a few bulk INSERTs rather than one per page.
+ACTIVITY_BATCH = 1000
 
 
 def orders_flow(ctx: RunContext) -> None:
@@ -25,9 +29,11 @@ def orders_flow(ctx: RunContext) -> None:
     connection = ctx.connection
     configuration = connection.order_configuration
     from_start = ingest.from_date_start(configuration)
-    client = clients.miinto_client(connection, on_call=ctx.recorder(Direction.TO_MIINTO))
-    adapter = clients.store_adapter(connection.store_connection, on_call=ctx.recorder(Direction.TO_STORE)) if connection.store_connection else None
+    recorder = ctx.recorder(Direction.TO_MIINTO, batch_size=ACTIVITY_BATCH)
+    client = clients.miinto_client(connection, on_call=recorder)
+    adapter = clients.store_adapter(connection.store_connection, on_call=ctx.recorder(Direction.TO_STORE, batch_size=ACTIVITY_BATCH)) if connection.store_connection else None
     seen_ids: set[int] = set()
+    pushes: list = []
     with client:
         for page in client.transfer_pages(connection.shop_id, "pending", page_size=PAGE_SIZE):
             rejected = ingest.quarantine_rejects(connection, page, "transfer")
@@ -38,9 +44,11 @@ def orders_flow(ctx: RunContext) -> None:
             report = positions_match(connection, configuration, positions, product_map_for(connection, keys), adapter)
             counts = {"accepted": 0, "declined": 0}
             if configuration.auto_accept:
-                counts = positions_auto_decide(connection, configuration, positions, may_decline_not_found=report.may_decline_not_found)
+                counts = positions_auto_decide(connection, configuration, positions, may_decline_not_found=report.may_decline_not_found,
+                                               collect=pushes)
             ctx.bump(seen=len(fresh), skipped=len(page.items) - len(fresh), failed=rejected,
                      accepted=counts["accepted"], declined=counts["declined"])
+        decision_batch_publish(pushes, PAGE_SIZE)
         reconcile_vanished(connection, client, seen_ids)
         push_unsent(connection)
     if adapter is not None:
@@ -63,8 +71,9 @@ def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:
 def push_unsent(connection) -> None:
     """Safety net: a decision whose push finished before it committed gets a new push."""
     unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
-    for transfer in Transfer.objects.filter(pk__in=set(unsent)):
-        decision_push_for(connection, transfer)
+    pushes: list = []
+    decision_pushes_for(connection, list(Transfer.objects.filter(pk__in=set(unsent))), collect=pushes)
+    decision_batch_publish(pushes, PAGE_SIZE)
 
 
 def transfer_adopt(connection, client, transfer_id: int, adapter=None) -> Transfer:

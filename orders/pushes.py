@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from connections import clients
 from connections.models import Direction, MiintoConnection, SyncLevel
 from connections.sync.activity import activity_on_call
-from connections.sync.outbox import outbox_schedule
+from connections.sync.outbox import DoneWith, outbox_schedule
 from connections.sync.problems import problem_raise
 from koongo.accounts.services import usage_add_orders
 from koongo.http import PermanentError
@@ -19,6 +21,7 @@ from orders.ingest import record_miinto_decisions
 from orders.matching import lines_rematch
 from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
 from orders.shipments.labels import label_fetch_schedule
+from orders.store_adapters import store_adapter_for
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
 
@@ -29,36 +32,62 @@ def _miinto(connection: MiintoConnection, subject: tuple[str, object]):
     return client, recorder, recorder.about(*subject)
 
 
+# What a decision push reads through its row: loaded with it in one query.
+DECISION_PUSH_RELATED = ("transfer", "connection", "connection__merchant", "connection__order_configuration")
+
+
 def decision_push_execute(push: DecisionPush) -> None:
-    """Send the transfer's unsent decisions in one PATCH; after a lost answer or a 409, read the transfer and reconcile."""
+    """A queued push (a worker's task): its own client and activity recorder."""
     connection, transfer = push.connection, push.transfer
     client, recorder, about = _miinto(connection, ("transfer", transfer.miinto_id))
     with client, recorder, about:
-        unsent = Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position")
-        if push.attempts > 1 and unsent.exists():
-            # A previous attempt may have been applied with its answer lost: never send a second, different decision.
+        decision_push_send(push, client)
+
+
+def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True) -> Order | None:
+    """Send the transfer's unsent decisions in one PATCH; after a lost answer or a 409, read the transfer and reconcile.
+
+    Then fetch the order Miinto made (only once the decision is confirmed) and queue its store push; returns that order.
+    `push.connection` and `push.transfer` are used as loaded: the caller passes objects it already holds.
+    """
+    connection, transfer = push.connection, push.transfer
+    unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product"))
+    reconciled = False
+    if push.attempts > 1 and unsent:
+        # A previous attempt may have been applied with its answer lost: never send a second, different decision.
+        _reconcile(connection, transfer, client)
+        unsent, reconciled = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product")), True
+    fresh_order = told = False
+    if unsent:
+        accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
+        declined = [d.position.miinto_id for d in unsent if d.outcome == "decline"]
+        try:
+            new_order_id = client.decide_transfer(connection.shop_id, transfer.miinto_id, accepted, declined)
+        except PermanentError as error:
+            if error.status != 409 or error.code != DECIDED:
+                raise
             _reconcile(connection, transfer, client)
-        unsent = list(unsent)
-        if unsent:
-            accepted = [d.position.miinto_id for d in unsent if d.outcome == "accept"]
-            declined = [d.position.miinto_id for d in unsent if d.outcome == "decline"]
-            try:
-                new_order_id = client.decide_transfer(connection.shop_id, transfer.miinto_id, accepted, declined)
-            except PermanentError as error:
-                if error.status != 409 or error.code != DECIDED:
-                    raise
-                _reconcile(connection, transfer, client)
-            else:
-                with transaction.atomic():
-                    Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
-                    if new_order_id:
-                        Transfer.objects.filter(pk=transfer.pk).update(new_order_id=new_order_id)
-                        transfer.new_order_id = new_order_id
-        # Every position decided and told: the transfer is closed and no longer a candidate for reconciliation.
-        Transfer.objects.filter(pk=transfer.pk, closed_at__isnull=True).exclude(positions__status="pending").update(closed_at=timezone.now())
+            reconciled = True
+        else:
+            Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
+            if new_order_id:
+                transfer.new_order_id, fresh_order, told = new_order_id, push.attempts == 1, True
+    # Every position decided and told: the transfer is closed and no longer a candidate for reconciliation. One UPDATE
+    # also stores the new order id (a crash before it leaves the decisions sent and the retry reconciles).
+    pending = Position.objects.filter(transfer=OuterRef("pk"), status="pending")
+    closed = Coalesce(F("closed_at"), Case(When(Exists(pending), then=Value(None)), default=Value(timezone.now())))
+    Transfer.objects.filter(pk=transfer.pk).update(
+        closed_at=closed, **({"new_order_id": transfer.new_order_id} if told else {})
+    )
+    if reconciled and not told:  # the reconcile may have recorded the order Miinto made
         transfer.refresh_from_db(fields=["new_order_id"])
-        if transfer.new_order_id and not Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
-            order_fetch(connection, transfer, client)
+    if not transfer.new_order_id:
+        return None
+    # An order id Miinto just gave this first attempt cannot have an Order yet; any other may (a retry, a reconcile).
+    if not fresh_order and Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
+        return None
+    positions = {d.position.miinto_id: d.position for d in unsent}
+    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order)
 
 
 def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None:
@@ -87,12 +116,12 @@ def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None
         record_miinto_decisions(connection, transfer, detail)
 
 
-@transaction.atomic
-def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None) -> Order:
+def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None, *,
+                positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
     """Store the full Miinto order and queue its store push; applies Use Billing Address For Shipping."""
     wire = client.order(connection.shop_id, order_id or transfer.new_order_id)
-    order = order_save(connection, transfer, wire)
-    return order
+    with transaction.atomic():
+        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new)
 
 
 def order_resync(order: Order) -> Order:
@@ -141,15 +170,24 @@ def _order_fields(connection: MiintoConnection, wire: WireOrder) -> dict:
     }
 
 
-def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder) -> Order:
-    """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id)."""
+def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder, *,
+               positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
+    """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id).
+
+    `positions` are the caller's loaded positions by Miinto id; the ones the order names are read only if some are
+    missing. Without `count_usage` the caller counts the new orders against the quota itself (once per page). `new`:
+    Miinto made this order for the caller's own first attempt, so no Order can exist yet and none is looked for.
+    """
     configuration = connection.order_configuration
-    order, created = Order.objects.get_or_create(
-        connection=connection, miinto_id=wire.id, defaults={**_order_fields(connection, wire), "transfer": transfer}
-    )
-    if not created:
+    order = None if new else Order.objects.filter(connection=connection, miinto_id=wire.id).first()
+    if order is not None:
         return order
-    positions = {p.miinto_id: p for p in Position.objects.filter(connection=connection, miinto_id__in=[p.id for p in wire.accepted_positions]).select_related("product")}
+    # Inside the caller's transaction: a concurrent insert of the same order fails it, and the retry finds the order.
+    order = Order.objects.create(connection=connection, miinto_id=wire.id, **_order_fields(connection, wire), transfer=transfer)
+    wanted = [p.id for p in wire.accepted_positions]
+    positions = dict(positions or {})
+    if any(miinto_id not in positions for miinto_id in wanted):
+        positions = {p.miinto_id: p for p in Position.objects.filter(connection=connection, miinto_id__in=wanted).select_related("product")}
     OrderLine.objects.bulk_create([
         OrderLine(
             merchant=connection.merchant, order=order, position=positions.get(p.id), miinto_position_id=p.id,
@@ -163,8 +201,9 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
                                     idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
     outbox_schedule(push)
-    label_fetch_schedule(order)  # Miinto makes the label after acceptance; start asking now, not at the next labels run
-    usage_add_orders(merchant=connection.merchant, count=1)
+    label_fetch_schedule(order, new=True)  # Miinto makes the label after acceptance; start asking now, not at the next labels run
+    if count_usage:
+        usage_add_orders(merchant=connection.merchant, count=1)
     return order
 
 
@@ -179,31 +218,45 @@ def shipping_method_for(delivery_type: str) -> str:
     return DELIVERY_METHODS.get(delivery_type, "Miinto delivery")
 
 
-def store_push_execute(push: StorePush) -> None:
+# What a store push reads through its row: loaded with it in one query.
+STORE_PUSH_RELATED = (
+    "order", "order__transfer", "connection", "connection__store_connection", "connection__order_configuration", "connection__merchant",
+)
+
+
+def store_push_execute(push: StorePush) -> DoneWith:
     """Create the store order (Orders & Stock) or lower the store's stock (Stock only), idempotently."""
     order, connection = push.order, push.connection
     store = connection.store_connection
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
+    order.connection = connection  # the draft's note and the stock keys read it: use the loaded one
     recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
     lines = list(order.lines.select_related("product", "position"))
-    with clients.store_adapter(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
+    with store_adapter_for(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
         # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
         lines_rematch(connection, lines, adapter)
         if push.kind == StorePushKind.CREATE_ORDER:
-            ref = adapter.create_order(order_draft(order, lines, connection.order_configuration.product_identification_attribute))
+            # Only a row claimed before (a retry, a worker that died mid-call) or sent back by hand can have reached the
+            # store already; a first attempt skips the lookup by our key.
+            retry = push.attempts > 1 or bool(push.last_error)
+            # A retry resolves the products in the store again: the catalog copy may be what made the first one fail.
+            draft = order_draft(order, lines, connection.order_configuration.product_identification_attribute, known_products=not retry)
+            ref = adapter.create_order(draft, retry=retry)
             result = {"store_order_id": ref.id, "name": ref.name or ""}
-            Order.objects.filter(pk=order.pk).update(store_order_id=ref.id, store_order_name=ref.name or "")
-            Order.objects.filter(pk=order.pk).exclude(status="shipped").update(status="in_store")
+            # One UPDATE: the store's ids, and in_store unless the order was already marked shipped (never move it back).
+            Order.objects.filter(pk=order.pk).update(
+                store_order_id=ref.id, store_order_name=ref.name or "",
+                status=Case(When(status="shipped", then=F("status")), default=Value("in_store")),
+            )
         else:
             result = _lower_stock(push, order, lines, adapter)
-    with transaction.atomic():
-        StorePush.objects.filter(pk=push.pk).update(result=result)
-        order_events.order_pushed(push, order, result)
-        Position.objects.filter(order_line__order=order).update(awaiting_store=False)
-        if push.kind == StorePushKind.ADJUST_STOCK:
             # A Stock only order may already have been marked shipped; never move it back.
             Order.objects.filter(pk=order.pk).exclude(status="shipped").update(status="in_store")
+    with transaction.atomic():
+        Position.objects.filter(pk__in=[line.position_id for line in lines if line.position_id]).update(awaiting_store=False)
+        order_events.order_pushed(push, order, result)
+    return DoneWith({"result": result})
 
 
 def _lower_stock(push: StorePush, order: Order, lines: list[OrderLine], adapter) -> dict:
@@ -250,7 +303,7 @@ def store_reference(shop_id: str, miinto_order_id: int) -> str:
 ADDRESS_REQUIRED = {"street": "street", "postcode": "postcode", "city": "city", "country_code": "country"}
 
 
-def order_draft(order: Order, lines: list[OrderLine], attribute: str):
+def order_draft(order: Order, lines: list[OrderLine], attribute: str, *, known_products: bool = False):
     """The store order for a Miinto order: our key, Miinto's prices incl. tax, the effective shipping address."""
     from platforms.values import Address, StoreOrderDraft
     from platforms.values import OrderLine as DraftLine
@@ -273,9 +326,23 @@ def order_draft(order: Order, lines: list[OrderLine], attribute: str):
         key=store_reference(order.connection.shop_id, order.miinto_id), marketplace="Miinto", marketplace_order_id=str(order.parent_order_id or order.miinto_id),
         identifier_attribute=attribute, currency=order.currency,
         lines=tuple(DraftLine(identifier=line.product.identifier(attribute) or line.product.sku, sku=line.product.sku or None, title=line.title,
-                              quantity=line.quantity, unit_price=line.unit_price, key=str(line.miinto_position_id)) for line in lines),
+                              quantity=line.quantity, unit_price=line.unit_price, key=str(line.miinto_position_id),
+                              product=known_store_product(line.product, attribute) if known_products else None) for line in lines),
         billing_address=address(order.billing_address, "billing"), shipping_address=address(order.shipping_address, "shipping"),
         email=order.customer_email or None, phone=order.customer_phone or None, shipping_method=order.shipping_method,
         note=f"Miinto order {order.parent_order_id or order.miinto_id} (shop {order.connection.shop_id})",
         placed_at=order.created_at_miinto,
+    )
+
+
+def known_store_product(product, attribute: str):
+    """The store product as our catalog copy knows it, so creating the order needs no product look-up in the store."""
+    from platforms.values import StoreProduct
+
+    identifier = product.identifier(attribute) or product.sku
+    # The catalog stores a product without variants under its product id; the adapters call that "no variant".
+    variant_id = product.store_variant_id if product.store_variant_id != product.store_product_id else None
+    return StoreProduct(
+        product_id=product.store_product_id, variant_id=variant_id, sku=product.sku or None,
+        gtin=product.gtin or None, identifiers={**(product.identifiers or {}), attribute: identifier}, title=product.title or identifier,
     )

@@ -232,9 +232,11 @@ class StoreAdapter(abc.ABC):
     def resolve_products(self, draft: StoreOrderDraft) -> dict[str, StoreProduct]:
         """Each draft line's product by its identifier; ProductNotFound names the identifiers that match nothing."""
         attribute = draft.identifier_attribute
+        # Lines whose product the catalog already knows need no store call; only the rest are looked up.
+        found: dict[str, StoreProduct] = {line.identifier: line.product for line in draft.lines if line.product is not None}
         wanted = unique(line.identifier for line in draft.lines)
-        found: dict[str, StoreProduct] = {}
-        for product in self.get_products(wanted, attribute):
+        unknown = [identifier for identifier in wanted if identifier not in found]
+        for product in self.get_products(unknown, attribute) if unknown else ():
             value = product.identifier(attribute)
             if value is not None:
                 found.setdefault(value, product)
@@ -244,15 +246,23 @@ class StoreAdapter(abc.ABC):
         return found
 
     # --- orders ----------------------------------------------------------------------------------
-    def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
-        """Create the order once: an order already carrying `draft.key` is returned instead, also after a timeout."""
-        # Two workers with one draft (a lease that expired mid-call) must not both miss the lookup and create.
-        with self.exclusive("order", draft.key):
-            ref, _created = self.create_idempotently(
-                lookup=lambda: self.find_order_by_reference(draft.key),
-                create=lambda: self._create_order(draft, self.resolve_products(draft)),
-            )
+    def create_order(self, draft: StoreOrderDraft, *, retry: bool = True) -> StoreOrderRef:
+        """Create the order once: an order already carrying `draft.key` is returned instead, also after a timeout.
+
+        `retry=False` says no earlier attempt can have reached the store, so the lookup by key is skipped; it still
+        runs after an ambiguous failure (a timeout) of this attempt.
+        """
+        ref, _created = self.create_order_once(draft, lambda: self._create_order(draft, self.resolve_products(draft)), retry=retry)
         return ref
+
+    def create_order_once(self, draft: StoreOrderDraft, create: Callable[[], StoreOrderRef], *, retry: bool = True) -> tuple[StoreOrderRef, bool]:
+        """Run `create` under the order's lock, looked up by key first on a retry; returns the order and whether it is new."""
+        # Two workers with one draft (a lease that expired mid-call) must not both miss the lookup and create: the second
+        # one is a retry (its claim counted an earlier attempt), so it looks up first.
+        with self.exclusive("order", draft.key):
+            return self.create_idempotently(
+                lookup=lambda: self.find_order_by_reference(draft.key), create=create, lookup_first=retry
+            )
 
     @abc.abstractmethod
     def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
@@ -595,14 +605,14 @@ class StoreAdapter(abc.ABC):
     # --- idempotent creation ---------------------------------------------------------------------
     @staticmethod
     def create_idempotently(
-        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False
+        lookup: Callable[[], T | None], create: Callable[[], T], *, resend_safe: bool = False, lookup_first: bool = True
     ) -> tuple[T, bool]:
         """Look up, else create; after a timeout look up again, then resend only where the store dedupes by key.
 
         Returns the object and whether this call created it. If nothing is found after a timeout the
         TransientError propagates, and the caller's retry starts with the lookup again.
         """
-        found = lookup()
+        found = lookup() if lookup_first else None
         if found is not None:
             return found, False
         try:

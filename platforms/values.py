@@ -123,6 +123,8 @@ class OrderLine(Value):
     quantity: int = Field(gt=0)
     unit_price: Decimal
     key: str | None = None
+    # The store product as our catalog copy knows it: when given, creating the order asks the store nothing about it.
+    product: StoreProduct | None = None
 
 
 class StoreOrderDraft(Value):

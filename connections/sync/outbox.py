@@ -38,7 +38,7 @@ class OutboxKind:
     """One registered outbox model, the handler that executes a row of it, and its retry policy.
 
     `describe(row)` may return extra `problem_raise` arguments (connection, store_connection, message, excerpt)
-    for the Problem opened when a row dies.
+    for the Problem opened when a row dies. `related` names what the handler reads through the row, loaded with it.
     """
 
     model: type[OutboxRow]
@@ -50,6 +50,7 @@ class OutboxKind:
     describe: Callable[[OutboxRow], dict] | None = None
     # Called in the transaction that buries a row, e.g. to emit a webhook event about the failure.
     on_dead: Callable[[OutboxRow], None] | None = None
+    related: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -57,6 +58,13 @@ class OutboxKind:
 
 
 _kinds: dict[str, OutboxKind] = {}
+
+
+@dataclass(frozen=True)
+class DoneWith:
+    """A handler's answer: these fields of its row are written with the row's completion, in the same UPDATE."""
+
+    fields: dict
 
 
 def register_outbox(
@@ -69,16 +77,20 @@ def register_outbox(
     backoff_max: float = 6 * 3600.0,
     describe: Callable[[OutboxRow], dict] | None = None,
     on_dead: Callable[[OutboxRow], None] | None = None,
+    related: tuple[str, ...] = (),
 ) -> OutboxKind:
     """Register a concrete OutboxRow model and the handler that performs one row's effect.
 
     The handler runs in the row's merchant scope and raises `koongo.http` errors: TransientError and RateLimited
     back off and retry, PermanentError and AuthError kill the row and open a Problem. The lease must outlast a
-    normal execution, or a slow row would be claimed again while it runs.
+    normal execution, or a slow row would be claimed again while it runs. A handler may return `DoneWith(fields)`:
+    the row's own fields (e.g. a result) written by the completing UPDATE, not by one of their own.
     """
     if not issubclass(model, OutboxRow):
         raise TypeError(f"{model.__name__} is not an OutboxRow")
-    kind = OutboxKind(model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead)
+    kind = OutboxKind(
+        model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead, tuple(related)
+    )
     _kinds[kind.label] = kind
     return kind
 
@@ -123,22 +135,21 @@ def _claimable(now) -> Q:
 
 
 def outbox_claim(row: OutboxRow) -> bool:
-    """Make the row ours with one conditional UPDATE (due, or its lease expired) and refresh it; False if not ours."""
+    """Make the row ours with one conditional UPDATE (due, or its lease expired); False if not ours.
+
+    The UPDATE is also fenced on the attempt count we loaded, so the values set in memory are the row's own without a
+    re-read: a row changed meanwhile (claimed, requeued) is simply not ours this time.
+    """
     kind = outbox_kind(row._meta.label_lower)
     now = timezone.now()
+    lease = now + timedelta(seconds=kind.lease_seconds)
     claimed = (
         type(row)
-        .objects.filter(_claimable(now), pk=row.pk)
-        .update(
-            state=OutboxState.IN_FLIGHT,
-            attempts=F("attempts") + 1,
-            lease_expires_at=now + timedelta(seconds=kind.lease_seconds),
-            swept_at=None,
-            updated_at=now,
-        )
+        .objects.filter(_claimable(now), pk=row.pk, attempts=row.attempts)
+        .update(state=OutboxState.IN_FLIGHT, attempts=F("attempts") + 1, lease_expires_at=lease, swept_at=None, updated_at=now)
     )
     if claimed:
-        row.refresh_from_db(fields=["state", "attempts", "lease_expires_at", "swept_at", "updated_at", "next_attempt_at"])
+        row.state, row.attempts, row.lease_expires_at, row.swept_at, row.updated_at = OutboxState.IN_FLIGHT, row.attempts + 1, lease, None, now
     return bool(claimed)
 
 
@@ -152,11 +163,23 @@ def outbox_execute(model_label: str, pk: int) -> str:
     kind = outbox_kind(model_label)
     # A task's first load by id: the row's merchant scope is entered before anything else is read or written.
     with scopes_disabled():
-        row = kind.model.objects.select_related("merchant").filter(pk=pk).first()
+        row = kind.model.objects.select_related("merchant", *kind.related).filter(pk=pk).first()
     if row is None:
         return "missing"
     with merchant_scope(row.merchant), log_context(**_row_context(kind, row)):
         outcome = _claim_and_run(kind, row)
+    metrics.OUTBOX_EXECUTIONS.labels(kind.label, outcome).inc()
+    return outcome
+
+
+def outbox_execute_inline(row: OutboxRow, handler: Callable[[OutboxRow], DoneWith | None] | None = None) -> str:
+    """Claim and run a row its writer did not publish, in the caller's merchant scope (e.g. a flow with its own client).
+
+    The row was written pending and due, so if the caller dies first the sweeper enqueues it like any other.
+    """
+    kind = outbox_kind(row._meta.label_lower)
+    with log_context(**_row_context(kind, row)):
+        outcome = _claim_and_run(kind, row, handler or kind.handler)
     metrics.OUTBOX_EXECUTIONS.labels(kind.label, outcome).inc()
     return outcome
 
@@ -170,14 +193,14 @@ def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
     return context | row.log_context()
 
 
-def _claim_and_run(kind: OutboxKind, row: OutboxRow) -> str:
+def _claim_and_run(kind: OutboxKind, row: OutboxRow, handler: Callable[[OutboxRow], DoneWith | None] | None = None) -> str:
     if not outbox_claim(row):
         return "not_claimed"
     if row.attempts > kind.max_attempts:
         # Only a worker that died mid-attempt (lease expired, claimed again) gets here: stop re-running a row that kills it.
         return _bury(kind, row, f"gave up after {row.attempts - 1} attempts; the worker stopped during the last ones")
     try:
-        kind.handler(row)
+        fields = (handler or kind.handler)(row)
     except (PermanentError, AuthError) as error:
         return _bury(kind, row, _describe_error(error))
     except TransientError as error:
@@ -185,17 +208,18 @@ def _claim_and_run(kind: OutboxKind, row: OutboxRow) -> str:
     except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
         log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
         return _fail(kind, row, _describe_error(error), None)
-    return _complete(row)
+    return _complete(row, fields.fields if isinstance(fields, DoneWith) else None)
 
 
 def _describe_error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:LAST_ERROR_LIMIT]
 
 
-def _complete(row: OutboxRow) -> str:
+def _complete(row: OutboxRow, fields: dict | None = None) -> str:
     now = timezone.now()
     row.set_state(OutboxState.DONE)
-    if not _fenced(row).update(state=row.state, done_at=now, lease_expires_at=None, last_error="", updated_at=now):
+    done = {**(fields or {}), "state": row.state, "done_at": now, "lease_expires_at": None, "last_error": "", "updated_at": now}
+    if not _fenced(row).update(**done):
         log.warning("outbox %s %s finished after its lease was taken over", row._meta.label_lower, row.pk)
         return "lost_lease"
     return "done"

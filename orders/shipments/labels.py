@@ -115,8 +115,13 @@ def label_fetches_plan(connection: MiintoConnection) -> int:
     return len(fetches)
 
 
-def label_fetch_schedule(order: Order) -> LabelFetch:
-    """Plan the label fetch of one order now, e.g. right after it is saved; the labels flow does it otherwise."""
+def label_fetch_schedule(order: Order, *, new: bool = False) -> LabelFetch:
+    """Plan the label fetch of one order now, e.g. right after it is saved; the labels flow does it otherwise.
+
+    `new`: the order was created in the caller's transaction, so it has no fetch yet and one INSERT does.
+    """
+    if new:
+        return LabelFetch.objects.create(order=order, merchant_id=order.merchant_id, connection_id=order.connection_id)
     fetch, _ = LabelFetch.objects.get_or_create(
         order=order, defaults={"merchant_id": order.merchant_id, "connection_id": order.connection_id}
     )

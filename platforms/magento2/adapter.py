@@ -303,9 +303,9 @@ class Magento2Adapter(StoreAdapter):
         return int(Decimal(str(value)))
 
     # --- orders ----------------------------------------------------------------------------------
-    def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
+    def create_order(self, draft: StoreOrderDraft, *, retry: bool = True) -> StoreOrderRef:
         """Create (or find) the order, then make sure it is invoiced and carries the draft's note."""
-        ref = super().create_order(draft)
+        ref = super().create_order(draft, retry=retry)
         order = self._order(ref.id)
         if not order.total_invoiced:
             self._invoice(order, draft.marketplace)

@@ -78,17 +78,13 @@ class OrderWrites(PrestaShopConnection):
         }
 
     # --- creation --------------------------------------------------------------------------------
-    def create_order(self, draft: StoreOrderDraft) -> StoreOrderRef:
+    def create_order(self, draft: StoreOrderDraft, *, retry: bool = True) -> StoreOrderRef:
         """Create the order once, then its note: notes are messages, written after the order exists.
 
         A new order gets its note in two writes (thread, message) from what the order's answer carries; an order found
         by the lookup (a retry) goes through `update_order_note`, which reads first so the note is never doubled.
         """
-        with self.exclusive("order", draft.key):
-            ref, created = self.create_idempotently(
-                lookup=lambda: self.find_order_by_reference(draft.key),
-                create=lambda: self._create_order(draft, {}),
-            )
+        ref, created = self.create_order_once(draft, lambda: self._create_order(draft, {}), retry=retry)
         placed = self._placed.pop(ref.id, None)
         if placed is not None:
             self._leave_payment_error(placed)

@@ -34,3 +34,14 @@ def test_a_push_tells_miinto_the_decision_before_it_fetches_the_order(world):
     fetch = next(i for i, (method, path) in enumerate(calls) if method == "GET" and "/orders/" in path)
     assert patch < fetch
     assert len(world.store_orders()) == 1
+
+
+def test_a_first_store_push_creates_the_order_in_one_store_call(world):
+    """No look-up by our key (nothing can have reached the store yet) and no product resolution (the catalog knows it)."""
+    world.configure(auto_accept=True)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync(pushes=False)
+    before = len(world.shopify_transport.sent)
+    world.run_due_pushes()
+    assert _store_operations(world)[before:] == ["order_create"]
+    assert len(world.store_orders()) == 1
