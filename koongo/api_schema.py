@@ -30,6 +30,7 @@ _ERRORS = {
     "404": ("No such object for this merchant.", _DETAIL),
     "409": ("Conflict: the Idempotency-Key is in use by a request still running, or the state forbids it.", _DETAIL),
     "413": ("The request body is over the size limit.", _DETAIL),
+    "415": ("The body's Content-Type is not one the operation accepts, or its multipart framing is broken.", _DETAIL),
     "422": ("The Idempotency-Key was already used for a different request.", _DETAIL),
 }
 
@@ -78,7 +79,7 @@ class KoongoAutoSchema(AutoSchema):
         if "{" in self.path or self._get_paginator():
             codes.append("404")  # an unknown id, or a cursor that is not one of ours (DRF answers "Invalid cursor")
         if self.method in UNSAFE_METHODS:
-            codes.append("413")
+            codes += ["413", "415"]
         if self.method == "DELETE":
             codes.append("409")  # business records still refer to the object
         if self._is_idempotent_write():

@@ -17,7 +17,8 @@ def runs(merchant, connection_id: int | None = None) -> QuerySet[ReconciliationR
 
 
 def run(merchant, pk) -> ReconciliationRun:
-    return get_object_or_404(runs(merchant), pk=pk)
+    """One run by its primary key; its connection is read only where a page shows it (no join for a findings page)."""
+    return get_object_or_404(ReconciliationRun.objects.filter(merchant=merchant), pk=pk)
 
 
 def findings(merchant, run_obj: ReconciliationRun, kind: str | None = None) -> QuerySet[Finding]:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 import random
 import re
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
 from django.db import connection as db
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from bench.data_scale import load_orders
@@ -25,6 +27,7 @@ from connections.models import Problem, SyncRun
 from koongo.accounts.tenancy import TenantModel, merchant_scope
 from koongo.registry import api_routes
 from orders.models import Order, Transfer
+from reconciliation.models import ReconciliationRun
 from tests.catalog.conftest import make_miinto_connection, make_product, make_store
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -127,17 +130,21 @@ def seeded(merchant, other_merchant, owner):
     with merchant_scope(merchant):
         order = Order.objects.filter(merchant=merchant).order_by("pk").first()
         transfer = Transfer.objects.filter(merchant=merchant).order_by("pk").first()
+        now = timezone.now()
+        run = ReconciliationRun.objects.create(merchant=merchant, connection=connections[0], period_start=now - timedelta(days=1),
+                                               period_end=now, trigger="api", status="done")  # fmt: skip
     with db.cursor() as cursor:
         cursor.execute("ANALYZE")
-    return {"order": order, "transfer": transfer, "connection": connections[0]}
+    return {"order": order, "transfer": transfer, "connection": connections[0], "run": run}
 
 
-def api_list_urls(order_pk: int) -> list[str]:
-    """Every registered API list, nested ones under one order, plus the filtered forms the lists offer."""
+def api_list_urls(order_pk: int, run_pk: int) -> list[str]:
+    """Every registered API list, nested ones under one order or one reconciliation run, plus the lists' filtered forms."""
     urls = []
     for prefix, viewset, _ in api_routes():
         if hasattr(viewset, "list"):
-            urls.append("/api/v1/" + re.sub(r"\(\?P<order_pk>[^)]*\)", str(order_pk), prefix) + "/")
+            nested = re.sub(r"\(\?P<order_pk>[^)]*\)", str(order_pk), prefix)
+            urls.append("/api/v1/" + re.sub(r"\(\?P<run_pk>[^)]*\)", str(run_pk), nested) + "/")
     urls += [
         f"/api/v1/orders/?status=shipped&created_after={DATES[0]}&created_before={DATES[1]}",
         f"/api/v1/transfers/?status=accepted&date_from={DATES[0]}&date_to={DATES[1]}",
@@ -183,7 +190,7 @@ def _room_to_capture():
 
 def test_api_lists_read_tenant_tables_by_index(seeded, api_client):
     found = []
-    for url in api_list_urls(seeded["order"].pk):
+    for url in api_list_urls(seeded["order"].pk, seeded["run"].pk):
         with CaptureQueriesContext(db) as captured:
             response = api_client.get(url)
         assert response.status_code == 200, (url, response.content[:300])

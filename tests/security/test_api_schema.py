@@ -35,7 +35,7 @@ def test_the_connection_test_answers_a_plain_list(schema):
 
 def test_each_operation_lists_the_errors_it_gives(schema):
     accept = schema["paths"]["/api/v1/positions/{id}/accept/"]["post"]["responses"]
-    assert sorted(accept) == ["200", "400", "401", "403", "404", "409", "413", "422"]
+    assert sorted(accept) == ["200", "400", "401", "403", "404", "409", "413", "415", "422"]
     orders = schema["paths"]["/api/v1/orders/"]["get"]["responses"]
     assert sorted(orders) == ["200", "400", "401", "403", "404"]  # 404: a cursor that is not ours
     delete = schema["paths"]["/api/v1/store-connections/{id}/"]["delete"]["responses"]
