@@ -22,6 +22,8 @@ from reconciliation import checks, collect, ours
 from reconciliation.fixes import FixRefused, finding_fix
 from reconciliation.models import Finding, ReconciliationRun, RunStatus, RunTrigger
 from rma.scope import refund_sync_scope, rma_scope
+from webhooks.event_types import RECONCILIATION_FINDING
+from webhooks.events import emit_many
 
 log = logging.getLogger(__name__)
 
@@ -90,12 +92,21 @@ def reconciliation_execute(run: ReconciliationRun) -> ReconciliationRun:
 
 
 def _announce(run: ReconciliationRun, found: list[Finding]) -> None:
-    """The single call site for the `reconciliation.finding` webhook event, inside the transaction that keeps the
-    findings (so an outbox-delivered event is written with them or not at all).
-
-    MERGE NOTE: outbound webhooks live on the `webhooks` branch; when it lands, emit one `reconciliation.finding`
-    event per finding in `found` here (kind, message, run id, Miinto order id, fix). Nothing is emitted until then.
-    """
+    """One `reconciliation.finding` webhook event per finding, written in the transaction that keeps the findings."""
+    events = [
+        (
+            {
+                "connection_id": run.connection_id, "run_id": run.pk, "finding_id": finding.pk, "kind": finding.kind,
+                "detail": {
+                    "message": finding.message, "miinto_order_id": finding.miinto_order_id, "store_ref": finding.store_ref,
+                    "miinto_value": finding.miinto_value, "store_value": finding.store_value, "fix": finding.fix,
+                },
+            },
+            f"reconciliation:{run.pk}",
+        )
+        for finding in found
+    ]  # fmt: skip
+    emit_many(run.merchant_id, RECONCILIATION_FINDING, events)
 
 
 def _compare(run: ReconciliationRun, counter: collect.CallCounter) -> list[Finding]:

@@ -150,3 +150,21 @@ def test_a_fix_that_cannot_reach_miinto_changes_nothing_and_says_why(world):
         assert refused.value.messages[0].startswith("Miinto or the store could not be reached, so nothing changed:")
         finding.refresh_from_db()
         assert (finding.fixed_at, Order.objects.filter(miinto_id=order_id).exists()) == (None, False)
+
+
+def test_each_finding_is_announced_to_subscribed_webhook_endpoints_with_the_run(world):
+    from webhooks.event_types import RECONCILIATION_FINDING
+    from webhooks.models import WebhookDelivery
+    from webhooks.services import endpoint_create
+
+    with merchant_scope(world.merchant):
+        endpoint, _ = endpoint_create(merchant=world.merchant, url="https://hooks.example.com/koongo", event_types=[RECONCILIATION_FINDING])
+    _accepted_in_back_office(world, 2)
+    run = reconcile(world)
+    with merchant_scope(world.merchant):
+        findings = set(Finding.objects.filter(run=run).values_list("pk", flat=True))
+        deliveries = list(WebhookDelivery.objects.filter(endpoint=endpoint))
+    assert len(findings) == 2
+    assert {d.event_type for d in deliveries} == {RECONCILIATION_FINDING}
+    assert {d.payload["data"]["finding_id"] for d in deliveries} == findings
+    assert {d.payload["data"]["run_id"] for d in deliveries} == {run.pk}
