@@ -34,6 +34,8 @@ class World:
         self.rng = random.Random(args.seed)
         self.returned: set[int] = set()  # Miinto order ids with a customer return
         self.refunded_in_store: set[int] = set()  # Miinto order ids the merchant refunded in the store
+        # Units the merchant's own store refunds put back on the shelf, per store and SKU (see STORE_REFUNDS_RESTOCK).
+        self.merchant_restocked: defaultdict[str, Counter] = defaultdict(Counter)
 
     # --- simulators --------------------------------------------------------------------------------
     def serve_simulators(self) -> list:
@@ -239,6 +241,8 @@ class World:
                     "order_id": order.store_order_id, "lines": [{**lines[0], "quantity": 1}], "note": "merchant refund"})
                 if response.status_code == 201:
                     made["store_refunds"].append((order.connection.shop_id, order.miinto_id, code, order.store_order_id))
+                    if code in STORE_REFUNDS_RESTOCK:
+                        self.merchant_restocked[code][lines[0]["sku"]] += 1
         return made
 
     def store_lines(self, code: str, store_order_id: str) -> list[dict]:
@@ -519,6 +523,12 @@ def check_store_orders(world: World) -> dict:
     return {"checked": checked, "violated": violated, "open_problem": accounted, **_examples(examples)}
 
 
+# Stores whose merchant-made refund (the simulators' `make_refund`) returns the items to stock: Shopify's admin refund
+# restocks as a return; BigCommerce's and Magento's do not, PrestaShop's records refunded quantities only, and
+# Shopware's backend records no lines at all.
+STORE_REFUNDS_RESTOCK = {"shopify"}
+
+
 def check_store_stock(world: World) -> dict:
     """Every accepted position lowered its store's stock exactly once (Stock only and Orders & Stock alike), and every
     refund we pushed with restock put it back once: store stock = initial − accepted + restocked, per item."""
@@ -544,6 +554,8 @@ def check_store_stock(world: World) -> dict:
         for position in order.positions:
             lowered[code][world.by_gtin.get(position.gtin, {}).get("sku")] += position.quantity
     restocked, examples = defaultdict(Counter), []
+    for code, skus in world.merchant_restocked.items():
+        restocked[code].update(skus)
     for push in RefundPush.objects.filter(merchant=world.merchant, state="done", restock=True).select_related("rma", "connection__store_connection"):
         code = push.connection.store_connection.platform
         for line in push.rma.lines.select_related("order_line"):

@@ -23,6 +23,7 @@ def chaos_database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/koongo_chaos_smoke_{worker}"
 
 
+@pytest.mark.chaos
 @pytest.mark.postgres
 def test_chaos_smoke_holds_every_invariant():
     env = {**os.environ, "DATABASE_URL": chaos_database_url(), "DJANGO_SETTINGS_MODULE": "koongo.settings", "DJANGO_ENV": "dev"}

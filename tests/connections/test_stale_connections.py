@@ -97,7 +97,8 @@ def test_refused_miinto_credentials_alert_and_say_since_when(check, hooked, owne
     assert "Miinto rejected the credentials." in mail.outbox[0].body
     page = owner_client.get(f"/connections/{hooked.pk}/").content.decode()
     assert "Sync is paused: Miinto rejected the credentials." in page and 'id="paused-since">(since ' in page
-    assert re.search(r"since \d{4}-\d\d-\d\d \d\d:\d\d: Miinto rejected the credentials", owner_client.get("/connections/").content.decode())
+    # In the merchant's zone, labelled (`when`): "since 2026-12-06 08:41 CET: …".
+    assert re.search(r"since \d{4}-\d\d-\d\d \d\d:\d\d [A-Z][A-Za-z0-9+-]*: Miinto rejected the credentials", owner_client.get("/connections/").content.decode())
     [paused_event] = _events(CONNECTION_PAUSED)
     assert paused_event["source"] == "miinto_credentials" and paused_event["reason"] == "Miinto rejected the credentials."
     services.miinto_connection_unpause(connection=_fresh(hooked))
