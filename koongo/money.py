@@ -8,6 +8,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import UnknownCurrencyError, format_currency, format_decimal
 from django import template
 from django.utils import translation
+from django.utils.html import format_html
 
 register = template.Library()
 FALLBACK_LOCALE = "en"
@@ -45,8 +46,8 @@ def money_text(amount, currency: str = "") -> str:
 
 @register.filter
 def money(amount, currency: str = "") -> str:
-    """`{{ p.unit_price|money:p.currency }}`."""
-    return money_text(amount, currency)
+    """`{{ p.unit_price|money:p.currency }}`: data in the reader's locale, marked so no translation tool touches it."""
+    return format_html('<span translate="no">{}</span>', money_text(amount, currency))
 
 
 @register.filter

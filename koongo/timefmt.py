@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
 
 register = template.Library()
 FORMAT = "Y-m-d H:i T"
@@ -26,13 +27,28 @@ def _formatted(value, fallback: str, pattern: str) -> str:
     return date_format(timezone.localtime(value), pattern)
 
 
-@register.filter
-def when(value, fallback: str = "—") -> str:
+def when_text(value, fallback: str = "—") -> str:
     """A datetime or an ISO 8601 string (e.g. `last_synced`) as `2026-12-05 18:59 CET` in the active time zone."""
     return _formatted(value, fallback, FORMAT)
 
 
+def when_seconds_text(value, fallback: str = "—") -> str:
+    """`when_text` to the second, for run timings and the activity log: `2026-12-05 18:59:02 CET`."""
+    return _formatted(value, fallback, SECONDS_FORMAT)
+
+
+def _shown(text: str):
+    """A formatted time is data, already in the reader's locale: no translation tool should touch it."""
+    return format_html('<span translate="no">{}</span>', text)
+
+
+@register.filter
+def when(value, fallback: str = "—") -> str:
+    """`{{ run.finished_at|when }}`: `when_text`, marked translate="no"."""
+    return _shown(when_text(value, fallback))
+
+
 @register.filter
 def when_seconds(value, fallback: str = "—") -> str:
-    """`when` to the second, for run timings and the activity log: `2026-12-05 18:59:02 CET`."""
-    return _formatted(value, fallback, SECONDS_FORMAT)
+    """`{{ entry.created_at|when_seconds }}`: `when_seconds_text`, marked translate="no"."""
+    return _shown(when_seconds_text(value, fallback))

@@ -3,20 +3,14 @@ with data, fits a 1366 px screen, logs no console error, shows no raw ISO time o
 as a screenshot in test-artifacts/."""
 
 import re
-from contextlib import ExitStack
 
 import pytest
 
-from catalog.demo import seed_demo_catalog
-from connections import clients
-from connections.demo import DEMO_SHOP_ID, demo_store_catalog, seed_demo_connections
+from connections.demo import DEMO_SHOP_ID
 from koongo.accounts.tenancy import merchant_scope
-from koongo.sandbox_kit import PrefixMount, wsgi_transport
-from miinto.sandbox import MiintoSimulator
 from orders.models import Order, Position, Transfer
-from platforms import registry
-from rma.demo_story import demo_story_play
 from rma.models import Rma, StoreRefund
+from tests.demo_world import demo_world_seeded
 
 pytestmark = pytest.mark.browser
 
@@ -27,24 +21,8 @@ DATABASE_AMOUNT = re.compile(r"\d+\.\d{2}0{2,}\b")  # "222.13000"
 @pytest.fixture
 def demo_world(transactional_db, settings):
     """The demo's simulators in-process, wired for the test and for the live server's thread alike."""
-    from tests.factories import MembershipFactory
-
-    settings.STORE_SIMULATOR_URL = "http://stores.demo.test"
-    membership = MembershipFactory(user__username="owner@tour.example", merchant__name="Demo Fashion ApS",
-                                   merchant__timezone="Europe/Copenhagen")
-    miinto = MiintoSimulator(seed=1, scenario="demo", transfers=60, label_delay=20)
-    stores = {code: registry.sandbox_class(code)(1) for code in registry.codes()}
-    for simulator in stores.values():
-        simulator.seed_products(demo_store_catalog())
-    mount = wsgi_transport(PrefixMount(stores))
-    with ExitStack() as stack:
-        stack.enter_context(clients.use_transport("miinto", wsgi_transport(miinto)))
-        for code in stores:
-            stack.enter_context(clients.use_transport(code, mount))
-        seed_demo_connections(merchant=membership.merchant)
-        seed_demo_catalog(merchant=membership.merchant)
-        demo_story_play(membership.merchant)
-        yield membership.merchant
+    with demo_world_seeded(settings) as merchant:
+        yield merchant
 
 
 def _sign_in(page, live_server):
