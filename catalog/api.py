@@ -21,12 +21,12 @@ from catalog.serializers import (
     ProductSerializer,
 )
 from catalog.services import catalog_settings_update
-from connections.idempotency import IdempotentWritesMixin
 from connections.models import Flow, Trigger
 from connections.selectors import miinto_connections
 from connections.sync.api import SyncRunSerializer
 from connections.sync.runs import SyncRefused, sync_request
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 
 
 @extend_schema_field(OpenApiTypes.INT)

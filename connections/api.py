@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from connections import archive, clients, selectors, services
 from connections.archive import ArchiveConflict
-from connections.idempotency import IdempotentWritesMixin
 from connections.models import MiintoConnection, PauseSource
 from connections.serializers import (
     AvailableStoreSerializer,
@@ -27,6 +26,7 @@ from connections.sync.api import SyncStartMixin, sync_api_routes
 from connections.team_api import team_api_routes
 from koongo.accounts.permissions import IsOwner
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 
 
 def _refusal(refusal: services.ActivationRefused) -> Response:

@@ -211,25 +211,6 @@ class OrderConfiguration(TenantModel):
             raise ValidationError(errors)
 
 
-class IdempotentResponse(TenantModel):
-    """A write API response kept for 24 h under the client's Idempotency-Key, so a retried request answers the same.
-
-    The row is inserted before the request runs (the unique constraint makes a concurrent twin fail); `status_code`
-    stays empty until the first request has answered.
-    """
-
-    key = models.CharField(max_length=200)
-    method = models.CharField(max_length=10)
-    path = models.CharField(max_length=500)
-    request_hash = models.CharField(max_length=64, default="", db_default="", help_text="SHA-256 of the request's canonical body.")
-    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty while the first request runs.")
-    body = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_key_once_per_merchant")]
-
-
 # The sync engine lives in its own subpackage; its models are this app's models all the same.
 from connections.sync.models import (  # noqa: E402,F401
     ACTIVE_RUN_STATUSES,

@@ -1,7 +1,6 @@
 """REST API of the team: members (invite by e-mail, change role, remove) and API keys (create shown once, list, revoke).
 
-Every member and key may read; only owners (an owner's session or an owner API key) may change anything. It lives in
-`connections` and not in `koongo.accounts` because Idempotency-Key's claims are stored here (koongo may not import up).
+Every member and key may read; only owners (an owner's session or an owner API key) may change anything.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import PermissionDenied as DrfPermissionDenied
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from koongo.accounts import invitations, team
 from koongo.accounts.models import ApiKeyRole, Invitation, Membership, MerchantApiKey, Role
 from koongo.accounts.roles import PermissionDenied
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 
 
 class MemberSerializer(serializers.ModelSerializer):

@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+from koongo.idempotency import UNSAFE_METHODS, IdempotentWritesMixin
 
 _DETAIL = {
     "type": "object",
@@ -39,8 +39,7 @@ class KoongoAutoSchema(AutoSchema):
     """drf-spectacular's AutoSchema plus the error answers and the Idempotency-Key header."""
 
     def _is_idempotent_write(self) -> bool:
-        # Views that take the key say so (connections.idempotency's mixin); koongo sits below connections.
-        return self.method in UNSAFE_METHODS and getattr(self.view, "takes_idempotency_key", False)
+        return self.method in UNSAFE_METHODS and isinstance(self.view, IdempotentWritesMixin)
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())

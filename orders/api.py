@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
 from koongo.day_ranges import FromDayFilter, ToDayFilter
+from koongo.idempotency import IdempotentWritesMixin
 from orders import selectors
 from orders.decisions import positions_decide
 from orders.models import Order, OrderStatus, Position, PositionStatus

@@ -9,9 +9,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from connections.selectors import miinto_connections
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 from reconciliation import selectors, services
 from reconciliation.kinds import FindingKind
 from reconciliation.models import ReconciliationRun, RunStatus, RunTrigger

@@ -8,9 +8,9 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from koongo.api import MerchantViewSet
 from koongo.day_ranges import FromDayFilter, ToDayFilter
+from koongo.idempotency import IdempotentWritesMixin
 from rma import selectors, services
 from rma.api_settings import settings_api_routes
 from rma.models import DecisionOutcome, RefundOrigin, Rma, RmaOrigin, RmaRequestPush, RmaStatus, StoreRefund, StoreRefundStatus

@@ -9,10 +9,10 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from connections.models import MiintoConnection
 from koongo.accounts.models import Membership, Role
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 from rma import selectors, services
 from rma.models import RmaDigestOptOut
 

@@ -14,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 from webhooks import selectors, services
 from webhooks.event_types import EVENT_TYPES
 from webhooks.models import DeliveryState
@@ -60,9 +61,12 @@ class DeliveryFilter(filters.FilterSet):
 
 
 class WebhookEndpointViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, MerchantViewSet
+    IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.DestroyModelMixin, MerchantViewSet
 ):
-    """Where Koongo sends signed events (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`)."""
+    """Where Koongo sends signed events (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`).
+
+    Every write honours Idempotency-Key; the answers that show a secret are kept encrypted for the replay.
+    """
 
     serializer_class = WebhookEndpointSerializer
     permission_classes = [OwnersManage]
@@ -72,7 +76,8 @@ class WebhookEndpointViewSet(
 
     @extend_schema(request=WebhookEndpointSerializer, responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request):
-        """Register an endpoint; the answer carries its `secret`, shown this once."""
+        """Register an endpoint; the answer carries its `secret`, shown this once (and to a retry with the same key)."""
+        self.answer_holds_secret()
         payload = WebhookEndpointSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         try:
@@ -101,12 +106,13 @@ class WebhookEndpointViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         """A new secret (shown once); the old one keeps signing alongside it for `overlap_hours`."""
+        self.answer_holds_secret()
         endpoint = self.get_object()
         payload = RotateSecretSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         overlap = timedelta(hours=payload.validated_data["overlap_hours"])
         secret = services.endpoint_rotate_secret(endpoint=endpoint, overlap=overlap)
-        return Response({"secret": secret, "previous_secret_valid_until": endpoint.previous_secret_expires_at})
+        return Response(RotatedSecretSerializer({"secret": secret, "previous_secret_valid_until": endpoint.previous_secret_expires_at}).data)
 
     @extend_schema(request=None, responses=WebhookEndpointSerializer)
     @action(detail=True, methods=["post"])

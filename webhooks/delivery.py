@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from koongo.http import shared_ssl_context
-from koongo.url_guard import UnsafeUrl, check_url
+from koongo.url_guard import PinnedTransport, UnsafeUrl, vet_url
 from webhooks.event_types import TEST
 from webhooks.models import DeliveryState, WebhookAttempt, WebhookDelivery
 from webhooks.notices import endpoint_disable
@@ -94,15 +94,20 @@ def deliver(delivery_id: int) -> str:
 
 
 def _post(delivery: WebhookDelivery, body: bytes) -> tuple[int | None, str, str]:
-    """POST the signed body; (status, response excerpt, error). The URL is checked again: DNS may have changed."""
+    """POST the signed body; (status, response excerpt, error).
+
+    The URL is checked again (DNS may have changed since it was registered) and the connection goes to the addresses
+    that check vetted, so a second DNS answer (rebinding to 127.0.0.1 or the metadata service) is never used.
+    """
     endpoint = delivery.endpoint
     try:
-        check_url(endpoint.url, allow_private=settings.ALLOW_PRIVATE_STORE_URLS)
+        vetted = vet_url(endpoint.url, allow_private=settings.ALLOW_PRIVATE_STORE_URLS)
     except UnsafeUrl as error:
         return None, "", error.message
     headers = signed_headers(delivery.event_id, timezone.now(), body, endpoint.signing_secrets())
+    transport = PinnedTransport(vetted, verify=shared_ssl_context())
     try:
-        with httpx.Client(verify=shared_ssl_context(), timeout=TIMEOUT, follow_redirects=False) as client:
+        with httpx.Client(transport=transport, timeout=TIMEOUT, follow_redirects=False) as client:
             response = client.post(endpoint.url, content=body, headers=headers)
     except httpx.HTTPError as error:
         return None, "", f"{type(error).__name__}: {error}"[:EXCERPT]

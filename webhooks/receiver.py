@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import ssl
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -68,8 +69,8 @@ def _type(body: bytes) -> str | None:
         return None
 
 
-def start(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
-    """Serve on 127.0.0.1 in a daemon thread; sets `receiver.url`."""
+def start(receiver: Receiver, port: int = 0, *, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
+    """Serve on `host` (loopback) in a daemon thread, over TLS with a server context; sets `receiver.url`."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
@@ -90,8 +91,10 @@ def start(receiver: Receiver, port: int = 0) -> ThreadingHTTPServer:
         def log_message(self, *args):  # keep test and demo output clean
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}/hooks"
+    server = ThreadingHTTPServer((host, port), Handler)
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    receiver.url = f"{'https' if tls else 'http'}://{host}:{server.server_address[1]}/hooks"
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 

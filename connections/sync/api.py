@@ -13,13 +13,13 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from connections.idempotency import IdempotentWritesMixin
 from connections.models import ActivityEntry, Direction, Flow, Problem, ProblemState, RunStatus, SyncRun, Trigger
 from connections.sync import selectors
 from connections.sync.problems import PROBLEM_ACTIONS, ProblemActionRefused, problem_kinds, problem_retry_all
 from connections.sync.runs import SyncRefused, sync_request
 from koongo.accounts.api_auth import ApiKeyPrincipal
 from koongo.api import MerchantViewSet
+from koongo.idempotency import IdempotentWritesMixin
 
 
 def actor_name(request) -> str:

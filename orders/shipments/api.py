@@ -9,10 +9,10 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from connections import remote_choices
-from connections.idempotency import IdempotentWritesMixin
 from connections.selectors import miinto_connections, shipping_provider_choices
 from koongo.api import MerchantViewSet
 from koongo.http import HttpError
+from koongo.idempotency import IdempotentWritesMixin
 from orders.comments import comment_add
 from orders.shipments import selectors
 from orders.shipments.carrier_mapping import carrier_mapping_delete, carrier_mapping_set

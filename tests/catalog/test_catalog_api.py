@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from catalog.models import CatalogSettings, Product
-from connections.models import IdempotentResponse, SyncRun
+from connections.models import SyncRun
 from koongo.accounts.tenancy import merchant_scope
+from koongo.models import IdempotentResponse
 from tests.catalog.conftest import make_miinto_connection, make_product, make_store, pull
 from tests.conftest import make_api_client
 

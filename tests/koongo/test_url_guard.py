@@ -4,7 +4,7 @@ import socket
 
 import pytest
 
-from koongo.url_guard import UnsafeUrl, check_url
+from koongo.url_guard import UnsafeUrl, VettedUrl, check_url, vet_url
 
 
 def resolver(*addresses):
@@ -58,3 +58,10 @@ def test_development_settings_allow_the_simulators_over_http():
     assert check_url("http://127.0.0.1:8766/magento2", allow_private=True) == "http://127.0.0.1:8766/magento2"
     with pytest.raises(UnsafeUrl):
         check_url("file:///etc/passwd", allow_private=True)
+
+
+def test_the_vetted_addresses_are_kept_for_the_connection_in_the_resolvers_order():
+    vetted = vet_url("https://hooks.example.com/in", resolve=resolver("2606:2800:21f:cb07:6820:80da:af6b:8b2c", "93.184.215.14", "93.184.215.14"))
+    assert vetted == VettedUrl("https://hooks.example.com/in", "hooks.example.com", ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", "93.184.215.14"))
+    # Development resolves nothing, so the connection resolves as usual (the simulators on loopback).
+    assert vet_url("http://127.0.0.1:8766/in", allow_private=True).addresses == ()

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from connections.models import IdempotentResponse
+from koongo.models import IdempotentResponse
 from orders import api as orders_api
 from orders.models import Position, PositionStatus
 from tests.conftest import make_api_client

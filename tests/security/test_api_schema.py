@@ -3,8 +3,8 @@
 import pytest
 from django_scopes import scopes_disabled
 
-from connections.idempotency import IdempotentWritesMixin
 from connections.models import StoreConnection
+from koongo.idempotency import IdempotentWritesMixin
 from tests.connections.conftest import MIINTO_PASSWORD, MIINTO_USER, SE_SHOP
 from tests.security.schema_tools import PARAM, api_schema, operations
 

@@ -2,7 +2,8 @@
 
 The key is claimed with an INSERT that the (merchant, key) unique constraint guards, before the view runs, so
 two concurrent requests cannot both run: the second answers 409. A retry of the same request replays the first
-answer; the same key with a different request answers 422, as Stripe does.
+answer; the same key with a different request answers 422, as Stripe does. An answer that holds a secret shown once
+(a signing secret) is kept encrypted: the view calls `answer_holds_secret()`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.utils.encoders import JSONEncoder
 
-from connections.models import IdempotentResponse
+from koongo.models import IdempotentResponse
 
 KEY_HEADER = "Idempotency-Key"
 KEY_MAX_LENGTH = 200
@@ -50,12 +52,11 @@ def _refusal(message: str, code: str, status_code: int) -> Response:
 class IdempotentWritesMixin:
     """For DRF views: an unsafe request carrying Idempotency-Key runs once; a retry answers the stored response."""
 
-    takes_idempotency_key = True  # read by koongo.api_schema, which documents the header (koongo may not import us)
-
     def dispatch(self, request, *args, **kwargs):
         key = request.headers.get(KEY_HEADER, "") if request.method in UNSAFE_METHODS else ""
         self._idempotency_key = key.strip()[:KEY_MAX_LENGTH]
         self._idempotency_record = None
+        self._idempotency_sealed = False
         try:
             return super().dispatch(request, *args, **kwargs)
         finally:
@@ -76,10 +77,16 @@ class IdempotentWritesMixin:
         record = self._idempotency_record
         if record is not None and self._idempotency_key and 200 <= response.status_code < 300:
             record.status_code = response.status_code
-            record.body = response.data
-            record.save(update_fields=["status_code", "body"])
+            # Kept as the client read it: DRF's encoder writes dates, Decimals and lazy strings as the renderer does.
+            answer = json.loads(json.dumps(response.data, cls=JSONEncoder))
+            record.body, record.sealed_body = (None, answer) if self._idempotency_sealed else (answer, None)
+            record.save(update_fields=["status_code", "body", "sealed_body"])
             self._idempotency_record = None  # answered: kept for replays
         return super().finalize_response(request, response, *args, **kwargs)
+
+    def answer_holds_secret(self) -> None:
+        """Keep this request's answer encrypted at rest: it holds a secret that is shown once (and to a retry)."""
+        self._idempotency_sealed = True
 
     def _claim(self, request) -> None:
         """Insert the key's row, or raise `_Answered` with the replay, the 409 or the 422."""
@@ -110,7 +117,7 @@ class IdempotentWritesMixin:
                     "A request with this Idempotency-Key is still being processed. Retry once it has answered.",
                     "idempotency_key_in_use", status.HTTP_409_CONFLICT,
                 ))
-            raise _Answered(Response(stored.body, status=stored.status_code, headers={"Idempotent-Replay": "true"}))
+            raise _Answered(Response(stored.answer, status=stored.status_code, headers={"Idempotent-Replay": "true"}))
         raise _Answered(_refusal("This Idempotency-Key could not be claimed; retry.", "idempotency_key_in_use", status.HTTP_409_CONFLICT))
 
     def _release_unanswered_claim(self) -> None:
