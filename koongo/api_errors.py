@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -18,7 +19,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
+        exc = exceptions.NotFound(_("Not found."))
     elif isinstance(exc, ProtectedError):
         return Response({"detail": _protected_message(exc)}, status=status.HTTP_409_CONFLICT)
     return drf_exception_handler(exc, context)
@@ -27,4 +28,4 @@ def exception_handler(exc, context):
 def _protected_message(exc: ProtectedError) -> str:
     """A delete refused because business records still point at the object: name what holds it, count nothing secret."""
     holders = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects})
-    return f"This cannot be deleted while {', '.join(holders)} still refer to it."
+    return _("This cannot be deleted while %(holders)s still refer to it.") % {"holders": ", ".join(holders)}

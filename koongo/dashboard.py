@@ -29,6 +29,8 @@ def overview_panels(merchant) -> list[tuple[OverviewPanel, dict]]:
 
 @dataclass(frozen=True)
 class NavItem:
+    """A menu entry; its label is a lazy translation (`gettext_lazy`), rendered in each reader's language."""
+
     label: str
     url_name: str
     order: int = 100

@@ -1,6 +1,8 @@
 """Admin for merchants, memberships, invitations, plans, API keys, plan requests and usage; cross-merchant by design."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from rest_framework_api_key.admin import APIKeyModelAdmin
 from rest_framework_api_key.models import APIKey
 
@@ -30,7 +32,7 @@ class MerchantAdmin(admin.ModelAdmin):
     search_fields = ["name", "memberships__user__email"]
     inlines = [MembershipInline]
 
-    @admin.display(description="Orders this month")
+    @admin.display(description=_("Orders this month"))
     def orders_this_month(self, obj):
         from koongo.accounts.services import usage_this_month
 
@@ -70,16 +72,18 @@ class PlanChangeRequestAdmin(admin.ModelAdmin):
     list_select_related = ["merchant", "requested_plan", "requested_by"]
     actions = ["apply_plan"]
 
-    @admin.action(description="Apply the requested plan")
+    @admin.action(description=_("Apply the requested plan"))
     def apply_plan(self, request, queryset):
         from django.utils import timezone
 
-        for change in queryset.select_related("merchant", "requested_plan"):
+        changes = list(queryset.select_related("merchant", "requested_plan"))
+        for change in changes:
             change.merchant.plan = change.requested_plan
             change.merchant.save(update_fields=["plan"])
             change.handled_at = timezone.now()
             change.save(update_fields=["handled_at"])
-        self.message_user(request, f"Applied {queryset.count()} plan change(s).")
+        count = len(changes)
+        self.message_user(request, ngettext("Applied %(count)s plan change.", "Applied %(count)s plan changes.", count) % {"count": count})
 
 
 @admin.register(MonthlyUsage)

@@ -1,5 +1,6 @@
 """API for plan-change requests: the first tenant-owned resource, and the pattern later apps follow."""
 
+from django.utils.translation import gettext as _
 from rest_framework import mixins, serializers
 
 from koongo.accounts import selectors, services
@@ -42,12 +43,12 @@ class PlanChangeRequestViewSet(
 
     def perform_update(self, serializer):
         if serializer.instance.handled_at:
-            raise serializers.ValidationError({"plan": "This request was already handled."})
+            raise serializers.ValidationError({"plan": _("This request was already handled.")})
         serializer.save()
 
     def perform_destroy(self, instance):
         if instance.handled_at:
-            raise serializers.ValidationError({"plan": "This request was already handled."})
+            raise serializers.ValidationError({"plan": _("This request was already handled.")})
         instance.delete()
 
 

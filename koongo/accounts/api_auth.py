@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from koongo.accounts.models import Merchant, MerchantApiKey
@@ -34,23 +35,23 @@ class MerchantApiKeyAuthentication(authentication.BaseAuthentication):
         header = authentication.get_authorization_header(request).decode("latin-1")
         if not header:
             return None
-        keyword, _, key = header.partition(" ")
+        keyword, _space, key = header.partition(" ")
         if keyword != self.keyword:
             return None
         if not key.strip():
-            raise exceptions.AuthenticationFailed("The Api-Key header has no key.")
+            raise exceptions.AuthenticationFailed(_("The Api-Key header has no key."))
         key = key.strip()
-        prefix, _, _ = key.partition(".")
+        prefix = key.partition(".")[0]
         try:
             # The key model is not scoped: it is how the scope is found. Merchant and plan come in the same query (what
             # get_from_key() does, plus the join): one round trip less on every API request.
             api_key = MerchantApiKey.objects.get_usable_keys().select_related("merchant__plan").get(prefix=prefix)
         except MerchantApiKey.DoesNotExist:
-            raise exceptions.AuthenticationFailed("Invalid or revoked API key.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid or revoked API key.")) from None
         # A SHA-512 of the key (djangorestframework-api-key's hasher for high-entropy keys): microseconds, not a
         # password hasher's deliberate hundreds of milliseconds.
         if not api_key.is_valid(key) or api_key.has_expired:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         api_key_touch(api_key)
         return AnonymousUser(), ApiKeyPrincipal(api_key, api_key.merchant)
 

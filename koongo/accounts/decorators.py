@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 
 def merchant_required(view):
@@ -15,7 +16,7 @@ def merchant_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.merchant is None:
-            messages.info(request, "Your account is not a member of any merchant yet.")
+            messages.info(request, _("Your account is not a member of any merchant yet."))
             return redirect("signup")
         return view(request, *args, **kwargs)
 
@@ -29,7 +30,7 @@ def owner_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.membership.role != "owner":
-            raise PermissionDenied("Only an owner of this merchant may do this.")
+            raise PermissionDenied(_("Only an owner of this merchant may do this."))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -42,7 +43,7 @@ def write_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") and not request.membership.can_write:
-            raise PermissionDenied("Viewers can only read.")
+            raise PermissionDenied(_("Viewers can only read."))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
 
 from koongo.accounts.models import TIMEZONE_CHOICES, ApiKeyRole, Plan, Role
 
@@ -14,20 +15,23 @@ class RateLimitedLoginForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "too_many": "Too many failed sign-in attempts. Wait %(minutes)s minutes and try again.",
+        "too_many": _("Too many failed sign-in attempts. Wait %(minutes)s minutes and try again."),
     }
 
 
 class SignupForm(forms.Form):
-    company = forms.CharField(max_length=200, label="Company name")
-    email = forms.EmailField()
-    password = forms.CharField(widget=forms.PasswordInput, strip=False)
-    timezone = forms.ChoiceField(choices=TIMEZONE_CHOICES, initial="Europe/Copenhagen")
+    company = forms.CharField(max_length=200, label=_("Company name"))
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
+    # The zones are identifiers (data): the browser must not translate the ~400 options; the label is ours.
+    timezone = forms.ChoiceField(
+        label=_("Timezone"), choices=TIMEZONE_CHOICES, initial="Europe/Copenhagen", widget=forms.Select(attrs={"translate": "no"})
+    )
 
     def clean_email(self):
         email = self.cleaned_data["email"].lower()
         if get_user_model().objects.filter(username=email).exists():
-            raise forms.ValidationError("An account with this e-mail already exists. Sign in instead.")
+            raise forms.ValidationError(_("An account with this e-mail already exists. Sign in instead."))
         return email
 
     def clean(self):
@@ -42,27 +46,27 @@ class SignupForm(forms.Form):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(max_length=50)
-    role = forms.ChoiceField(choices=ApiKeyRole.choices, initial=ApiKeyRole.VIEWER)
+    name = forms.CharField(label=_("Name"), max_length=50)
+    role = forms.ChoiceField(label=_("Role"), choices=ApiKeyRole.choices, initial=ApiKeyRole.VIEWER)
 
 
 class MemberInviteForm(forms.Form):
-    email = forms.EmailField(help_text="We e-mail them a link to join, valid for 7 days.")
-    role = forms.ChoiceField(choices=Role.choices, initial=Role.STAFF)
+    email = forms.EmailField(label=_("Email"), help_text=_("We e-mail them a link to join, valid for 7 days."))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.STAFF)
 
     def clean_email(self):
         return self.cleaned_data["email"].strip().lower()
 
 
 class MemberRoleForm(forms.Form):
-    role = forms.ChoiceField(choices=Role.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
 
 
 class AcceptInvitationForm(forms.Form):
     """A new member's password, checked by the password validators against their e-mail address."""
 
-    password1 = forms.CharField(label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
-    password2 = forms.CharField(label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
+    password2 = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), strip=False)
 
     def __init__(self, *args, email: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -72,7 +76,7 @@ class AcceptInvitationForm(forms.Form):
         data = super().clean()
         first, second = data.get("password1"), data.get("password2")
         if first and second and first != second:
-            self.add_error("password2", "The two passwords differ.")
+            self.add_error("password2", _("The two passwords differ."))
         elif first:
             try:
                 password_validation.validate_password(first, get_user_model()(username=self.email, email=self.email))
@@ -81,9 +85,16 @@ class AcceptInvitationForm(forms.Form):
         return data
 
 
+class PlanChoiceField(forms.ModelChoiceField):
+    """Plans offered by their name in the reader's language."""
+
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
 class PlanRequestForm(forms.Form):
-    plan = forms.ModelChoiceField(queryset=Plan.objects.none())
-    message = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    plan = PlanChoiceField(label=_("Plan"), queryset=Plan.objects.none())
+    message = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, current_plan=None, **kwargs):
         super().__init__(*args, **kwargs)

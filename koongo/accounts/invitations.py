@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from koongo.accounts.models import Invitation, Membership, Merchant, Role
 from koongo.accounts.roles import actor_label, require_owner
@@ -67,7 +68,7 @@ def invitation_send(*, merchant: Merchant, actor, email: str, role: str, base_ur
             invitation = Invitation.objects.get(merchant=merchant, email=email, accepted_at__isnull=True)
     url = invitation_url(invitation, base_url)
     context = {"invitation": invitation, "merchant": merchant, "url": url, "days": INVITATION_MAX_AGE.days}
-    subject = f"You are invited to {merchant.name} on Koongo"
+    subject = _("You are invited to %(merchant)s on Koongo") % {"merchant": merchant.name}
     body = render_to_string("accounts/email/invitation.txt", context)
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email]))
     return invitation
@@ -84,15 +85,15 @@ def invitation_from_token(token: str) -> Invitation:
     try:
         data = signing.TimestampSigner(salt=SALT).unsign_object(token, max_age=INVITATION_MAX_AGE)
     except signing.SignatureExpired:
-        raise InvitationInvalid("This invitation has expired. Ask the owner to invite you again.") from None
+        raise InvitationInvalid(_("This invitation has expired. Ask the owner to invite you again.")) from None
     except signing.BadSignature:
-        raise InvitationInvalid("This invitation link is not valid.") from None
+        raise InvitationInvalid(_("This invitation link is not valid.")) from None
     # Not scoped: the link is how the merchant is found.
     invitation = Invitation._base_manager.select_related("merchant").filter(pk=data.get("i"), email=data.get("e")).first()
     if invitation is None:
-        raise InvitationInvalid("This invitation was withdrawn. Ask the owner to invite you again.")
+        raise InvitationInvalid(_("This invitation was withdrawn. Ask the owner to invite you again."))
     if invitation.accepted_at is not None:
-        raise InvitationInvalid("This invitation was already accepted. Sign in instead.")
+        raise InvitationInvalid(_("This invitation was already accepted. Sign in instead."))
     return invitation
 
 
@@ -105,15 +106,17 @@ def invitation_accept(*, invitation: Invitation, user=None, password: str | None
     """Join the merchant: an existing (signed-in) user as themself, a new address with the password they chose."""
     locked = Invitation._base_manager.select_for_update().filter(pk=invitation.pk, accepted_at__isnull=True).first()
     if locked is None:
-        raise InvitationInvalid("This invitation was already accepted. Sign in instead.")
+        raise InvitationInvalid(_("This invitation was already accepted. Sign in instead."))
     if user is None:
         if existing_user(invitation) is not None:
-            raise InvitationInvalid("An account with this e-mail exists: sign in to accept the invitation.")
+            raise InvitationInvalid(_("An account with this e-mail exists: sign in to accept the invitation."))
         candidate = get_user_model()(username=invitation.email, email=invitation.email)
         password_validation.validate_password(password, candidate)
         user = get_user_model().objects.create_user(username=invitation.email, email=invitation.email, password=password)
     elif user.get_username().lower() != invitation.email:
-        raise InvitationInvalid(f"This invitation is for {invitation.email}. Sign in with that address to accept it.")
+        raise InvitationInvalid(
+            _("This invitation is for %(email)s. Sign in with that address to accept it.") % {"email": invitation.email}
+        )
     Membership.objects.get_or_create(user=user, merchant=invitation.merchant, defaults={"role": invitation.role})
     Invitation._base_manager.filter(pk=locked.pk).update(accepted_at=timezone.now())
     return user

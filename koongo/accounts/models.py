@@ -7,6 +7,8 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from koongo.accounts.tenancy import TenantModel
@@ -15,9 +17,9 @@ TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if
 
 
 class Feature(models.TextChoices):
-    ORDER_SYNC = "order_sync", "Order sync"
-    RMA = "rma", "RMA"
-    REFUND_SYNC = "refund_sync", "Refund sync"
+    ORDER_SYNC = "order_sync", _("Order sync")
+    RMA = "rma", _("RMA")
+    REFUND_SYNC = "refund_sync", _("Refund sync")
 
 
 class Plan(models.Model):
@@ -29,14 +31,19 @@ class Plan(models.Model):
     rma = models.BooleanField(default=False)
     refund_sync = models.BooleanField(default=False)
     max_connections = models.PositiveIntegerField(default=1)
-    orders_per_month = models.PositiveIntegerField(default=0, help_text="0 means unlimited")
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order on the plan page")
+    orders_per_month = models.PositiveIntegerField(default=0, help_text=_("0 means unlimited"))
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order on the plan page"))
 
     class Meta:
         ordering = ["position", "code"]
 
     def __str__(self):
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language: the seeded names (plans.py) are in the catalogues; a typed one shows as is."""
+        return gettext(self.name)
 
     def allows(self, feature: str) -> bool:
         if feature not in Feature.values:
@@ -62,9 +69,9 @@ class Merchant(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    STAFF = "staff", "Staff"
-    VIEWER = "viewer", "Viewer"
+    OWNER = "owner", _("Owner")
+    STAFF = "staff", _("Staff")
+    VIEWER = "viewer", _("Viewer")
 
 
 WRITE_ROLES = frozenset({Role.OWNER, Role.STAFF})
@@ -92,9 +99,9 @@ class Membership(models.Model):
 
 class ApiKeyRole(models.TextChoices):
     # Owner keys exist so an integrator can manage members and keys through the API, as an owner can in the dashboard.
-    OWNER = "owner", "Owner (everything, members and keys too)"
-    STAFF = "staff", "Staff (read and write)"
-    VIEWER = "viewer", "Viewer (read only)"
+    OWNER = "owner", _("Owner (everything, members and keys too)")
+    STAFF = "staff", _("Staff (read and write)")
+    VIEWER = "viewer", _("Viewer (read only)")
 
 
 class MerchantApiKey(AbstractAPIKey):
@@ -105,8 +112,8 @@ class MerchantApiKey(AbstractAPIKey):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta(AbstractAPIKey.Meta):
-        verbose_name = "API key"
-        verbose_name_plural = "API keys"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     @property
     def can_write(self) -> bool:
@@ -119,7 +126,7 @@ class Invitation(TenantModel):
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STAFF)
     invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    invited_by_label = models.CharField(max_length=200, blank=True, help_text="Who sent it: a user or an API key")
+    invited_by_label = models.CharField(max_length=200, blank=True, help_text=_("Who sent it: a user or an API key"))
     created_at = models.DateTimeField(default=dj_timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
 
@@ -152,7 +159,7 @@ class PlanChangeRequest(TenantModel):
 class MonthlyUsage(TenantModel):
     """Orders counted per merchant and calendar month, for the plan's quota; sync never stops on it."""
 
-    month = models.DateField(help_text="First day of the month")
+    month = models.DateField(help_text=_("First day of the month"))
     orders = models.PositiveIntegerField(default=0)
 
     class Meta:

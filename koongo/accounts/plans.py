@@ -1,9 +1,14 @@
-"""The plans every installation starts with; seeded by a data migration and re-seeded by tests after a flush."""
+"""The plans every installation starts with; seeded by a data migration and re-seeded by tests after a flush.
+
+The names are marked for the catalogues (`gettext_noop`: stored in English, shown by `Plan.display_name`).
+"""
+
+from django.utils.translation import gettext_noop
 
 PLANS = [
     {
         "code": "free",
-        "name": "Free",
+        "name": gettext_noop("Free"),
         "order_sync": False,
         "rma": False,
         "refund_sync": False,
@@ -13,7 +18,7 @@ PLANS = [
     },
     {
         "code": "starter",
-        "name": "Starter",
+        "name": gettext_noop("Starter"),
         "order_sync": True,
         "rma": False,
         "refund_sync": False,
@@ -23,7 +28,7 @@ PLANS = [
     },
     {
         "code": "business",
-        "name": "Business",
+        "name": gettext_noop("Business"),
         "order_sync": True,
         "rma": True,
         "refund_sync": True,
@@ -33,7 +38,7 @@ PLANS = [
     },
     {
         "code": "enterprise",
-        "name": "Enterprise",
+        "name": gettext_noop("Enterprise"),
         "order_sync": True,
         "rma": True,
         "refund_sync": True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from koongo.accounts.models import Role
 
 
@@ -16,7 +18,7 @@ def is_owner(actor) -> bool:
 def require_owner(actor) -> None:
     """Members and API keys are managed by owners only (a membership or an owner API key)."""
     if not is_owner(actor):
-        raise PermissionDenied("only an owner can manage members and API keys")
+        raise PermissionDenied(_("only an owner can manage members and API keys"))
 
 
 def actor_label(actor) -> str:

@@ -11,6 +11,7 @@ from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from koongo.accounts.models import (
     ApiKeyRole,
@@ -37,7 +38,7 @@ def plan_allows(merchant: Merchant, feature: str) -> bool:
 def require_write(membership_or_key) -> None:
     """Raise unless the actor (membership or API key) may change configuration or decide anything."""
     if membership_or_key is None or not membership_or_key.can_write:
-        raise PermissionDenied("this role can only read")
+        raise PermissionDenied(_("this role can only read"))
 
 
 @transaction.atomic
@@ -118,7 +119,7 @@ def usage_add_orders(*, merchant: Merchant, count: int) -> int:
     """Count new orders against the quota and send the 80 % / 100 % notice once per month; never blocks sync."""
     month = month_start(merchant=merchant)
     with merchant_scope(merchant):
-        row, _ = MonthlyUsage.objects.select_for_update().get_or_create(merchant=merchant, month=month)
+        row, _created = MonthlyUsage.objects.select_for_update().get_or_create(merchant=merchant, month=month)
         MonthlyUsage.objects.filter(pk=row.pk).update(orders=F("orders") + count)
         row.refresh_from_db()
     percent = quota_percent(merchant, row.orders)
@@ -138,10 +139,10 @@ def _send_quota_notices(merchant: Merchant, month: date, percent: int, used: int
     merchant.save(update_fields=["quota_notices"])
     owners = list(merchant.memberships.filter(role=Role.OWNER).values_list("user__email", flat=True))
     limit = merchant.plan.orders_per_month
-    subject = f"Miinto orders: {threshold}% of your monthly quota used"
-    body = (
-        f"{merchant.name} has synced {used} of {limit} orders this month on the {merchant.plan.name} plan. "
+    subject = _("Miinto orders: %(percent)s%% of your monthly quota used") % {"percent": threshold}
+    body = _(
+        "%(merchant)s has synced %(used)s of %(limit)s orders this month on the %(plan)s plan. "
         "Order sync keeps running; consider upgrading your plan."
-    )
+    ) % {"merchant": merchant.name, "used": used, "limit": limit, "plan": merchant.plan.display_name}
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [e for e in owners if e]))
 

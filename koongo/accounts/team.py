@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from koongo.accounts.models import ApiKeyRole, Membership, Merchant, MerchantApiKey, Role
 from koongo.accounts.roles import PermissionDenied, require_owner
@@ -11,7 +12,7 @@ from koongo.accounts.roles import PermissionDenied, require_owner
 class LastOwner(Exception):
     """The change would leave the merchant without an owner."""
 
-    message = "A merchant needs at least one owner: make someone else an owner first."
+    message = _("A merchant needs at least one owner: make someone else an owner first.")
 
 
 def _other_owners(merchant: Merchant, membership: Membership) -> int:

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from koongo.accounts import selectors, services, team
@@ -33,7 +34,10 @@ def signup(request):
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[SESSION_MERCHANT_KEY] = merchant.pk
-        messages.success(request, f"Welcome! {merchant.name} is on the {merchant.plan.name} plan.")
+        messages.success(
+            request,
+            _("Welcome! %(merchant)s is on the %(plan)s plan.") % {"merchant": merchant.name, "plan": merchant.plan.display_name},
+        )
         return redirect("overview")
     return render(request, "accounts/signup.html", {"form": form})
 
@@ -61,15 +65,15 @@ def settings_page(request):
             if action == "create_key":
                 key_form = ApiKeyForm(request.POST, prefix="key")
                 if key_form.is_valid():
-                    _, new_key = team.api_key_issue(merchant=merchant, actor=request.membership, **key_form.cleaned_data)
-                    messages.success(request, "API key created. Copy it now: it is shown only once.")
+                    _key, new_key = team.api_key_issue(merchant=merchant, actor=request.membership, **key_form.cleaned_data)
+                    messages.success(request, _("API key created. Copy it now: it is shown only once."))
             elif action == "revoke_key":
                 key = get_object_or_404(selectors.api_keys_for(merchant), pk=request.POST.get("key_id", ""))
                 team.api_key_withdraw(merchant=merchant, actor=request.membership, key=key)
-                messages.success(request, "API key revoked.")
+                messages.success(request, _("API key revoked."))
                 return redirect("settings")
         except PermissionDenied:
-            messages.error(request, "Only an owner can create or revoke API keys.")
+            messages.error(request, _("Only an owner can create or revoke API keys."))
     context = {
         "key_form": key_form,
         "new_key": new_key,
@@ -85,10 +89,10 @@ def plan_page(request):
     form = PlanRequestForm(request.POST or None, current_plan=merchant.plan)
     if request.method == "POST":
         if not request.membership.can_write:
-            messages.error(request, "Viewers cannot request plan changes.")
+            messages.error(request, _("Viewers cannot request plan changes."))
         elif form.is_valid():
             services.plan_change_request(merchant=merchant, user=request.user, **form.cleaned_data)
-            messages.success(request, "Your request was sent. An administrator will change your plan shortly.")
+            messages.success(request, _("Your request was sent. An administrator will change your plan shortly."))
             return redirect("plan")
     context = {
         "form": form,

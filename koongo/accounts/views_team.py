@@ -9,6 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from koongo.accounts import invitations, team
@@ -49,9 +50,9 @@ def member_invite(request):
                 merchant=request.merchant, actor=request.membership, base_url=request.build_absolute_uri("/"), **form.cleaned_data
             )
         except invitations.AlreadyMember:
-            form.add_error("email", "This address already belongs to a member.")
+            form.add_error("email", _("This address already belongs to a member."))
         else:
-            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
             return redirect("team")
     return render(request, "accounts/team.html", _team_context(request, form), status=400)
 
@@ -62,11 +63,13 @@ def member_role(request, pk: int):
     membership = get_object_or_404(Membership, merchant=request.merchant, pk=pk)
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a role: owner, staff or viewer.")
+        messages.error(request, _("Choose a role: owner, staff or viewer."))
         return redirect("team")
     try:
         team.membership_role_change(merchant=request.merchant, actor=request.membership, membership=membership, role=form.cleaned_data["role"])
-        messages.success(request, f"{membership.user.email} is now {membership.get_role_display().lower()}.")
+        messages.success(
+            request, _("%(email)s is now %(role)s.") % {"email": membership.user.email, "role": membership.get_role_display().lower()}
+        )
     except team.LastOwner as refusal:
         messages.error(request, str(refusal))
     return redirect("team")
@@ -78,7 +81,7 @@ def member_remove(request, pk: int):
     membership = get_object_or_404(Membership, merchant=request.merchant, pk=pk)
     try:
         team.membership_remove(merchant=request.merchant, actor=request.membership, membership=membership)
-        messages.success(request, f"{membership.user.email} was removed.")
+        messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
     except team.LastOwner as refusal:
         messages.error(request, str(refusal))
     return redirect("team")
@@ -90,7 +93,7 @@ def invitation_withdraw(request, pk: int):
     with merchant_scope(request.merchant):
         invitation = get_object_or_404(Invitation, merchant=request.merchant, pk=pk, accepted_at__isnull=True)
     invitations.invitation_withdraw(merchant=request.merchant, actor=request.membership, invitation=invitation)
-    messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
+    messages.success(request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email})
     return redirect("team")
 
 
@@ -118,7 +121,7 @@ def accept_invitation(request, token: str):
             if not signed_in_as_invitee:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             request.session[SESSION_MERCHANT_KEY] = invitation.merchant_id
-            messages.success(request, f"Welcome to {invitation.merchant.name}.")
+            messages.success(request, _("Welcome to %(merchant)s.") % {"merchant": invitation.merchant.name})
             return redirect("overview")
     context = {
         "invitation": invitation,

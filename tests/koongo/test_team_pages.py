@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from koongo.accounts.models import Invitation, Membership, MerchantApiKey, Role
 from koongo.accounts.tenancy import merchant_scope
@@ -67,7 +68,7 @@ def test_an_existing_account_signs_in_before_joining(merchant, owner_client, oth
     link = _link(mail.outbox[0])
     anonymous = Client()
     page = anonymous.get(link).content.decode()
-    assert "Sign in as b@b.example" in page and 'name="password1"' not in page
+    assert "Sign in as b@b.example" in strip_tags(page) and 'name="password1"' not in page  # the address is data: its own span
     assert anonymous.post(link, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}).status_code == 200
     assert not Membership.objects.filter(merchant=merchant, user=elsewhere.user).exists()
 
