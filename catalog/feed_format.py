@@ -189,6 +189,12 @@ def _cell(value: str) -> str:
     return tsv_cell(value) if value else ""
 
 
+@lru_cache(maxsize=256)
+def _description_cell(description: str) -> str:
+    # A product's variants share one description and come one after another; long texts, so only a few are kept.
+    return _cell(clean_text(description))
+
+
 @lru_cache(maxsize=4096)
 def _product_type_cell(category) -> str:
     return _cell(" > ".join(part for part in _CATEGORY_SEPARATORS.split(clean_text(category)) if part))
@@ -259,8 +265,7 @@ def feed_row(product, rules: RowRules) -> FeedRow:
         prices = f"{before}{_minor_units(retail, rules.currency)}\t{_minor_units(discount, rules.currency)}{after}"
     gender = product.gender if product.gender in ("M", "F", "U") else ""
     style = _cleaned(product.style_id) or group
-    description = product.description
-    description = _cell(clean_text(description)) if description else ""
+    description = _description_cell(product.description) if product.description else ""
     # The cells in HEADERS order (see `_POSITION`); numbers and the GTIN never need quoting.
     line = (
         f"{tsv_cell(feed_id)}\t{_cell(group)}\t{_cell(style)}\t{gtin}\t{_cell(brand)}\t{_cell(title)}\t{_cell(color)}\t"
