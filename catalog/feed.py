@@ -196,7 +196,7 @@ def feed_stream(catalog_settings: CatalogSettings) -> Iterator[bytes]:
                     break
                 last_pk = products[-1].pk
                 rows = [feed_row(product, rules) for product in products]
-                body = "".join([row.line for row in rows if row.cells is not None])
+                body = "".join([row.line for row in rows if row.line is not None])
                 if body:
                     yield body.encode()
                 recorder.record(feed_chunk_record, connection, products, rows, listed, now, tally)

@@ -140,18 +140,14 @@ def feed_prices(product, currency: str) -> tuple[Decimal | None, Decimal | None]
 
 @dataclass
 class FeedRow:
-    """One product's row, or why it has none: the cells (None when left out), what it exports, and any mapping note."""
+    """One product's row, or why it has none: the TSV line (None when left out), what it exports, and any mapping note."""
 
-    cells: list[str] | None
+    line: str | None
     stock: int | None = None
     retail: Decimal | None = None
     discount: Decimal | None = None
     note: str = ""
     problems: list[str] = field(default_factory=list)
-
-    @property
-    def line(self) -> str:
-        return "\t".join([tsv_cell(cell) if cell else "" for cell in self.cells]) + _EMPTY_TAIL
 
 
 @dataclass(frozen=True)
@@ -182,23 +178,112 @@ def feed_stock(product, buffer: int) -> int | None:
     return max(0, product.stock - buffer)
 
 
+@lru_cache(maxsize=8192)
+def _cleaned(value) -> str:
+    # Brands, colours, sizes, groups and titles repeat across a catalog's variants: clean each distinct value once.
+    return clean_text(value)
+
+
+@lru_cache(maxsize=8192)
+def _cell(value: str) -> str:
+    return tsv_cell(value) if value else ""
+
+
+@lru_cache(maxsize=256)
+def _description_cell(description: str) -> str:
+    # A product's variants share one description and come one after another; long texts, so only a few are kept.
+    return _cell(clean_text(description))
+
+
+@lru_cache(maxsize=4096)
+def _product_type_cell(category) -> str:
+    return _cell(" > ".join(part for part in _CATEGORY_SEPARATORS.split(clean_text(category)) if part))
+
+
+@lru_cache(maxsize=4096)
+def _material_cell(material) -> str:
+    return _cell(feed_material(material or ""))
+
+
+@lru_cache(maxsize=256)
+def _made_in(made_in) -> str:
+    return made_in.upper() if len(made_in or "") == 2 and made_in.isalpha() else ""
+
+
+@lru_cache(maxsize=64)
+def _price_cells(currency: str) -> tuple[str, str]:
+    """The tabs before the market's retail price cell and after its discount cell, inside the 16 price columns."""
+    before = _POSITION[f"c:retail_price_{currency}:integer"] - _POSITION["c:retail_price_NOK:integer"]
+    after = _POSITION["c:discount_retail_price_CHF:integer"] - _POSITION[f"c:discount_retail_price_{currency}:integer"]
+    return "\t" * before, "\t" * after
+
+
+_NO_PRICES = "\t" * (2 * len(CURRENCIES) - 1)
+
+
 def feed_row(product, rules: RowRules) -> FeedRow:
     """Build one product's row, or list every reason it cannot have one (§12.5's rejection causes).
 
-    `product` is a `catalog.feed.FeedProduct`: the product's columns plus its feed id and stock key, read in SQL.
+    `product` is a `catalog.feed.FeedProduct`: the product's columns plus its feed id and stock key, read in SQL. A pull
+    builds 100,000 of these, so the line is joined once from cached, already quoted cells.
     """
     raw_key = (product.key_group, product.key_brand, product.key_color, product.key_size)
-    group, brand, color, size = (clean_text(value) for value in raw_key)
+    group, brand, color, size = _cleaned(raw_key[0]), _cleaned(raw_key[1]), _cleaned(raw_key[2]), _cleaned(raw_key[3])
     raw_id = product.feed_id
     feed_id = clean_text(raw_id)
-    title = feed_title(clean_text(product.title), brand)
+    title = feed_title(_cleaned(product.title), brand)
     images = [image for image in (feed_image(url) for url in product.image_urls or []) if image]
     stock = feed_stock(product, rules.stock_buffer)
+    if not (feed_id and brand and color and size and group and title and images and stock is not None) or (
+        len(brand) > BRAND_MAX or len(color) > COLOR_MAX or len(size) > SIZE_MAX
+    ) or (rules.id_holders and rules.id_holders.get(raw_id, product.pk) != product.pk) or (
+        rules.key_holders and rules.key_holders.get(raw_key, product.pk) != product.pk
+    ):
+        problems = _row_problems(product, rules, raw_key, feed_id, (brand, color, size, group, title), images, stock)
+        return FeedRow(None, problems=problems, note="Left out of the feed: " + "; ".join(problems))
+
+    notes = []
+    gtin = product.gtin if _GTIN.fullmatch(product.gtin or "") else ""
+    if product.gtin and not gtin:
+        notes.append("GTIN is not 9–13 digits; sent without it")
+    elif gtin and rules.gtin_holders.get(gtin, product.pk) != product.pk:
+        gtin = ""
+        notes.append("GTIN repeats another row's; sent without it")
+    retail, discount = feed_prices(product, rules.currency)
+    if product.prices_include_tax is False and product.price_currency == rules.currency:
+        notes.append("the store's prices exclude VAT; price cells left empty")
+    if len(images) > 1:
+        additional = ",".join(
+            [image for image in images[1:] if image.split("?", 1)[0].lower().endswith(ADDITIONAL_IMAGE_EXTENSIONS)][:MAX_ADDITIONAL_IMAGES]
+        )
+    else:
+        additional = ""
+    if discount is None:
+        prices = _NO_PRICES
+    else:
+        before, after = _price_cells(rules.currency)
+        prices = f"{before}{_minor_units(retail, rules.currency)}\t{_minor_units(discount, rules.currency)}{after}"
+    gender = product.gender if product.gender in ("M", "F", "U") else ""
+    style = _cleaned(product.style_id) or group
+    description = _description_cell(product.description) if product.description else ""
+    # The cells in HEADERS order (see `_POSITION`); numbers and the GTIN never need quoting.
+    line = (
+        f"{tsv_cell(feed_id)}\t{_cell(group)}\t{_cell(style)}\t{gtin}\t{_cell(brand)}\t{_cell(title)}\t{_cell(color)}\t"
+        f"{_cell(size)}\t{_product_type_cell(product.category)}\t{gender}\t{tsv_cell(images[0])}\t{tsv_cell(additional)}\t{stock}\t"
+        f"{prices}\t"
+        f"{_material_cell(product.material)}\t{_made_in(product.made_in)}\t{description}{_EMPTY_TAIL}"
+    )
+    return FeedRow(line, stock=stock, retail=retail, discount=discount, note="; ".join(notes))
+
+
+def _row_problems(product, rules: RowRules, raw_key: tuple, feed_id: str, values: tuple, images: list, stock) -> list[str]:
+    """Every reason a row is left out, in the order the merchant reads them."""
+    brand, color, size, group, title = values
     problems = []
     if not feed_id:
         problems.append(f"no {rules.attribute} value to use as the feed id")
-    elif rules.id_holders.get(raw_id, product.pk) != product.pk:
-        problems.append(f"feed id {feed_id} is also used by product {rules.id_holders[raw_id]}")
+    elif rules.id_holders.get(product.feed_id, product.pk) != product.pk:
+        problems.append(f"feed id {feed_id} is also used by product {rules.id_holders[product.feed_id]}")
     for label, value, limit in (("brand", brand, BRAND_MAX), ("colour", color, COLOR_MAX), ("size", size, SIZE_MAX)):
         if not value:
             problems.append(f"no {label}")
@@ -216,43 +301,4 @@ def feed_row(product, rules: RowRules) -> FeedRow:
     holder = rules.key_holders.get(raw_key, product.pk)
     if holder != product.pk:
         problems.append(f"duplicate key: item group, brand, colour and size as product {holder}")
-    if problems:
-        return FeedRow(None, problems=problems, note="Left out of the feed: " + "; ".join(problems))
-
-    notes = []
-    gtin = product.gtin if _GTIN.fullmatch(product.gtin or "") else ""
-    if product.gtin and not gtin:
-        notes.append("GTIN is not 9–13 digits; sent without it")
-    elif gtin and rules.gtin_holders.get(gtin, product.pk) != product.pk:
-        gtin = ""
-        notes.append("GTIN repeats another row's; sent without it")
-    retail, discount = feed_prices(product, rules.currency)
-    if product.prices_include_tax is False and product.price_currency == rules.currency:
-        notes.append("the store's prices exclude VAT; price cells left empty")
-    additional = [image for image in images[1:] if image.split("?", 1)[0].lower().endswith(ADDITIONAL_IMAGE_EXTENSIONS)]
-    category = " > ".join(part for part in _CATEGORY_SEPARATORS.split(clean_text(product.category)) if part)
-    cells = [""] * _FILLED
-    values = {
-        "id": feed_id,
-        "item_group_id": group,
-        "c:style_id:string": clean_text(product.style_id) or group,
-        "gtin": gtin,
-        "brand": brand,
-        "title": title,
-        "color": color,
-        "size": size,
-        "product_type": category,
-        "gender": product.gender if product.gender in ("M", "F", "U") else "",
-        "image_link": images[0],
-        "additional_image_link": ",".join(additional[:MAX_ADDITIONAL_IMAGES]),
-        "c:stock_level:integer": str(stock),
-        "material": feed_material(product.material or ""),
-        "madein": product.made_in.upper() if len(product.made_in or "") == 2 and product.made_in.isalpha() else "",
-        "description": clean_text(product.description),
-    }
-    if discount is not None:
-        values[f"c:retail_price_{rules.currency}:integer"] = _minor_units(retail, rules.currency)
-        values[f"c:discount_retail_price_{rules.currency}:integer"] = _minor_units(discount, rules.currency)
-    for name, value in values.items():
-        cells[_POSITION[name]] = value
-    return FeedRow(cells, stock=stock, retail=retail, discount=discount, note="; ".join(notes))
+    return problems

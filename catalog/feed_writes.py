@@ -65,7 +65,7 @@ def chunk_writes_plan(
     """Compare each row with its listing: only what changed is written (a pull every 30 minutes mostly changes nothing)."""
     writes = ChunkWrites()
     for product, row in zip(products, rows, strict=True):
-        served = row.cells is not None
+        served = row.line is not None
         priced = served and row.discount is not None  # no price in the market's currency: the last exported one stays
         note = row.note[:300]
         old = listed.get(product.pk)

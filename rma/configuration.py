@@ -9,16 +9,23 @@ from rma.models import RmaDigestOptOut, RmaSettings
 
 
 def rma_settings_for(connection: MiintoConnection) -> RmaSettings:
-    """The connection's RMA settings, created with the defaults (restock on) the first time they are needed."""
-    found = RmaSettings.objects.filter(connection=connection).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            return RmaSettings.objects.create(merchant_id=connection.merchant_id, connection=connection)
-    except IntegrityError:
-        # Another worker made it between our read and our insert.
-        return RmaSettings.objects.get(connection=connection)
+    """The connection's RMA settings, created with the defaults (restock on) the first time they are needed.
+
+    Kept on the connection instance once read: a tick's rma and refunds flows share one instance, so one read serves both.
+    """
+    found = MiintoConnection.rma_settings.related.get_cached_value(connection, default=None)
+    if found is None:
+        found = RmaSettings.objects.filter(connection=connection).first()
+    if found is None:
+        try:
+            with transaction.atomic():
+                found = RmaSettings.objects.create(merchant_id=connection.merchant_id, connection=connection)
+        except IntegrityError:
+            # Another worker made it between our read and our insert.
+            found = RmaSettings.objects.get(connection=connection)
+    connection.rma_settings = found
+    return found
+
 
 
 @transaction.atomic

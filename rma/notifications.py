@@ -29,16 +29,15 @@ def digest_recipients(merchant) -> list[str]:
 def rma_digest_send(connection: MiintoConnection) -> int:
     """Announce the connection's pending RMAs not announced yet, unless a digest went out within the hour; returns how many."""
     now = timezone.now()
+    unannounced = Rma.objects.filter(connection=connection, status=RmaStatus.PENDING, notified_at__isnull=True)
+    if not unannounced.exists():
+        return 0  # the common tick: nothing new to announce, so no lock and no settings read
     rma_settings_for(connection)
     with transaction.atomic():
         locked = RmaSettings.objects.select_for_update().get(connection=connection)
         if locked.last_digest_at and now - locked.last_digest_at < DIGEST_INTERVAL:
             return 0
-        fresh = list(
-            Rma.objects.filter(connection=connection, status=RmaStatus.PENDING, notified_at__isnull=True).select_related("order").order_by(
-                "created_at_miinto", "pk"
-            )
-        )
+        fresh = list(unannounced.select_related("order").order_by("created_at_miinto", "pk"))
         if not fresh:
             return 0
         Rma.objects.filter(pk__in=[r.pk for r in fresh]).update(notified_at=now)
