@@ -1,6 +1,7 @@
 """Catalog: the merchant's store products as we see them, their Miinto listings and exported prices, the feed and stock push."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CatalogConfig(AppConfig):
@@ -16,9 +17,9 @@ class CatalogConfig(AppConfig):
 
         register_flow("catalog", catalog_flow, scheduled_for=catalog_refresh_due)
         register_flow("stock", stock_flow, scheduled_for=stock_push_scheduled)
-        register_problem_kind(feed.ROWS_LEFT_OUT, label="Products left out of the Miinto feed")
-        register_problem_kind(stock.UNKNOWN_ITEMS, label="Items unknown to Miinto's stock API")
-        register_nav_item(NavItem("Products", "catalog:index", order=30))
+        register_problem_kind(feed.ROWS_LEFT_OUT, label=_("Products left out of the Miinto feed"))
+        register_problem_kind(stock.UNKNOWN_ITEMS, label=_("Items unknown to Miinto's stock API"))
+        register_nav_item(NavItem(_("Products"), "catalog:index", order=30))
         from catalog.demo import seed_demo_catalog
         from koongo.accounts.management.commands.seed_demo import demo_seeded
 

@@ -9,15 +9,16 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import MiintoConnection, StoreConnection
 from koongo.accounts.tenancy import TenantModel
 
 
 class Gender(models.TextChoices):
-    MALE = "M", "Men"
-    FEMALE = "F", "Women"
-    UNISEX = "U", "Unisex"
+    MALE = "M", _("Men")
+    FEMALE = "F", _("Women")
+    UNISEX = "U", _("Unisex")
 
 
 class Product(TenantModel):
@@ -26,10 +27,10 @@ class Product(TenantModel):
     # No index of its own: every composite index below starts with it (a feed pull writes 100,000 rows past these).
     store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="products", db_index=False)
     store_product_id = models.CharField(max_length=100)
-    store_variant_id = models.CharField(max_length=100, help_text="The store's variant id (its product id without variants)")
+    store_variant_id = models.CharField(max_length=100, help_text=_("The store's variant id (its product id without variants)"))
     sku = models.CharField(max_length=200, blank=True)
     gtin = models.CharField(max_length=20, blank=True)
-    identifiers = models.JSONField(default=dict, blank=True, help_text="Identifier attribute code → value")
+    identifiers = models.JSONField(default=dict, blank=True, help_text=_("Identifier attribute code → value"))
     title = models.CharField(max_length=500)
     brand = models.CharField(max_length=149, blank=True)
     color = models.CharField(max_length=254, blank=True)
@@ -44,14 +45,14 @@ class Product(TenantModel):
     final_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     original_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price_currency = models.CharField(max_length=3, blank=True)
-    prices_include_tax = models.BooleanField(null=True, help_text="Whether the store reported its prices with tax included")
-    price_derivation = models.CharField(max_length=300, blank=True, help_text="How a net store price became incl. tax")
+    prices_include_tax = models.BooleanField(null=True, help_text=_("Whether the store reported its prices with tax included"))
+    price_derivation = models.CharField(max_length=300, blank=True, help_text=_("How a net store price became incl. tax"))
     item_group_id = models.CharField(max_length=200, blank=True)
     style_id = models.CharField(max_length=200, blank=True)
     # The Miinto stock key (group, brand, color, size) as first exported; changing it would take the item offline (§12.2).
     exported_key = models.JSONField(null=True, blank=True)
     last_seen_at = models.DateTimeField(default=timezone.now)
-    removed_at = models.DateTimeField(null=True, blank=True, help_text="Gone from the store; kept because orders reference it")
+    removed_at = models.DateTimeField(null=True, blank=True, help_text=_("Gone from the store; kept because orders reference it"))
 
     class Meta:
         ordering = ["title", "size"]
@@ -88,8 +89,8 @@ class ProductListing(TenantModel):
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="listings", db_index=False)
     connection = models.ForeignKey(MiintoConnection, on_delete=models.CASCADE, related_name="listings", db_index=False)
     in_feed = models.BooleanField(default=False)
-    mapping_problem = models.CharField(max_length=300, blank=True, help_text="Why the feed left the row out, or what it changed")
-    stock_problem = models.CharField(max_length=300, blank=True, help_text="What Miinto's stock API said about the item")
+    mapping_problem = models.CharField(max_length=300, blank=True, help_text=_("Why the feed left the row out, or what it changed"))
+    stock_problem = models.CharField(max_length=300, blank=True, help_text=_("What Miinto's stock API said about the item"))
     exported_stock = models.IntegerField(null=True, blank=True)
     exported_stock_at = models.DateTimeField(null=True, blank=True)
     exported_retail_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -135,18 +136,18 @@ class CatalogSettings(TenantModel):
     the full-reassert schedule, and what the last feed pull and Product Map fetch saw."""
 
     connection = models.OneToOneField(MiintoConnection, on_delete=models.CASCADE, related_name="catalog_settings")
-    feed_token = models.CharField(max_length=64, unique=True, help_text="The unguessable part of the fixed feed URL")
+    feed_token = models.CharField(max_length=64, unique=True, help_text=_("The unguessable part of the fixed feed URL"))
     feed_username = models.CharField(max_length=64)
     # SHA-256 of a 256-bit random password: a slow hash adds nothing for a secret this long; shown once, never stored plain.
     feed_password_hash = models.CharField(max_length=64, blank=True)
     credentials_issued_at = models.DateTimeField(null=True, blank=True)
     stock_buffer = models.PositiveIntegerField(
-        default=0, validators=[MaxValueValidator(100_000)], help_text="Units held back: Miinto sees max(0, stock − buffer)"
+        default=0, validators=[MaxValueValidator(100_000)], help_text=_("Units held back: Miinto sees max(0, stock − buffer)")
     )
     full_reassert_hours = models.PositiveSmallIntegerField(
         default=DEFAULT_FULL_REASSERT_HOURS,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
-        help_text="Hours between pushes of every in-feed item's stock, not only the changes",
+        help_text=_("Hours between pushes of every in-feed item's stock, not only the changes"),
     )
     last_full_reassert_at = models.DateTimeField(null=True, blank=True)
     feed_served_at = models.DateTimeField(null=True, blank=True)
@@ -154,10 +155,10 @@ class CatalogSettings(TenantModel):
     feed_left_out = models.PositiveIntegerField(default=0)
     product_map_fetched_at = models.DateTimeField(null=True, blank=True)
     product_map_entries = models.PositiveIntegerField(default=0)
-    product_map_note = models.CharField(max_length=300, blank=True, help_text="Why the last Product Map fetch found none")
+    product_map_note = models.CharField(max_length=300, blank=True, help_text=_("Why the last Product Map fetch found none"))
 
     class Meta:
-        verbose_name_plural = "catalog settings"
+        verbose_name_plural = _("catalog settings")
 
     def __str__(self):
         return f"Catalog settings of {self.connection}"
@@ -181,7 +182,7 @@ class ProductMapEntry(TenantModel):
     fetched_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name_plural = "product map entries"
+        verbose_name_plural = _("product map entries")
         constraints = [models.UniqueConstraint(fields=["connection", "miinto_item_id"], name="product_map_item_once")]
         indexes = [models.Index(fields=["connection", "gtin"], name="product_map_gtin_idx")]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from catalog import selectors
@@ -19,9 +21,10 @@ from koongo.accounts.decorators import merchant_required, write_required
 from koongo.keyset import keyset_page
 
 PAGE_SIZE = 50
-FILTERS = [("", "Live products"), ("problems", "Mapping problems"), ("out_of_stock", "Out of stock"),
-           ("never_exported", "Never exported"), ("removed", "Gone from the store")]  # fmt: skip
-SYNC_FLOWS = {"catalog": (Flow.CATALOG, "Catalog refresh"), "stock": (Flow.STOCK, "Stock push")}
+FILTERS = [("", _("Live products")), ("problems", _("Mapping problems")), ("out_of_stock", _("Out of stock")),
+           ("never_exported", _("Never exported")), ("removed", _("Gone from the store"))]  # fmt: skip
+# Whole sentences per flow; the run's status label comes from its choices.
+SYNC_FLOWS = {"catalog": (Flow.CATALOG, _("Catalog refresh %(status)s.")), "stock": (Flow.STOCK, _("Stock push %(status)s."))}
 
 
 @merchant_required
@@ -80,7 +83,7 @@ def connection_sync(request, pk: int, flow: str):
     except SyncRefused as refused:
         messages.error(request, " ".join(refused.messages))
         return redirect("catalog:products", pk=connection.pk)
-    messages.success(request, f"{label} {run.get_status_display().lower()}.")
+    messages.success(request, label % {"status": run.get_status_display().lower()})
     return redirect("connections:run-detail", pk=run.pk)
 
 
@@ -102,8 +105,8 @@ def stock_settings(request, pk: int):
     form = StockSettingsForm(request.POST)
     if form.is_valid():
         catalog_settings_update(connection=connection, **form.cleaned_data)
-        messages.success(request, "Stock settings saved.")
+        messages.success(request, gettext("Stock settings saved."))
     else:
         errors = "; ".join(f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items())
-        messages.error(request, f"Stock settings not saved. {errors}")
+        messages.error(request, gettext("Stock settings not saved. %(errors)s") % {"errors": errors})
     return redirect("catalog:products", pk=connection.pk)

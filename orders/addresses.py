@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import OutboxState, Problem, ProblemState
 from connections.sync.outbox import OUTBOX_DEAD, outbox_retry
@@ -17,13 +18,13 @@ WHICH = ("shipping", "billing")
 class AddressForm(forms.Form):
     """The parts of an address a store order needs; each error names its field."""
 
-    name = forms.CharField(max_length=200, required=False)
-    street = forms.CharField(max_length=300)
-    postcode = forms.CharField(max_length=20)
-    city = forms.CharField(max_length=100)
+    name = forms.CharField(max_length=200, required=False, label=_("Name"))
+    street = forms.CharField(max_length=300, label=_("Street"))
+    postcode = forms.CharField(max_length=20, label=_("Postcode"))
+    city = forms.CharField(max_length=100, label=_("City"))
     country_code = forms.RegexField(
-        regex=r"^[A-Za-z]{2}$", label="Country", help_text="Two-letter ISO code, e.g. DK.",
-        error_messages={"invalid": "Enter the two-letter ISO country code, e.g. DK or SE."},
+        regex=r"^[A-Za-z]{2}$", label=_("Country"), help_text=_("Two-letter ISO code, e.g. DK."),
+        error_messages={"invalid": _("Enter the two-letter ISO country code, e.g. DK or SE.")},
     )
 
     def clean_country_code(self) -> str:

@@ -1,6 +1,7 @@
 """Orders: transfers, positions, decisions, Miinto orders and their store pushes."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class OrdersConfig(AppConfig):
@@ -25,13 +26,13 @@ class OrdersConfig(AppConfig):
             StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED,
             on_dead=order_events.order_push_failed,
         )  # fmt: skip
-        register_problem_kind(ingest.MALFORMED, label="Malformed Miinto payload")
-        register_problem_kind(pushes.AMBIGUOUS_STOCK, label="Stock write with unknown outcome")
-        register_problem_kind(matching.IDENTIFICATION_MISMATCH, label="Product Identification Attribute does not match")
+        register_problem_kind(ingest.MALFORMED, label=_("Malformed Miinto payload"))
+        register_problem_kind(pushes.AMBIGUOUS_STOCK, label=_("Stock write with unknown outcome"))
+        register_problem_kind(matching.IDENTIFICATION_MISMATCH, label=_("Product Identification Attribute does not match"))
         from orders import problem_links
 
         problem_links.register()
-        register_nav_item(NavItem("Orders", "orders:list", order=20))
+        register_nav_item(NavItem(_("Orders"), "orders:list", order=20))
         register_overview_panel(OverviewPanel("orders", "orders/_overview_panel.html", overview_context, order=20))
         from orders.shipments import registration  # shipments and labels: flows, outbox kinds, problem kinds, webhooks
 

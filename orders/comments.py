@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from orders.models import LabelLink, Order, OrderComment
 
@@ -16,7 +17,7 @@ def comment_add(*, merchant, order: Order, author: str, body: str, label_link: L
     """Add a comment to the order; a merchant's comment needs text, Koongo's may just carry a label link."""
     body = (body or "").strip()
     if not body and label_link is None:
-        raise ValidationError({"body": "Write a comment."})
+        raise ValidationError({"body": _("Write a comment.")})
     if len(body) > BODY_LIMIT:
-        raise ValidationError({"body": f"Keep comments under {BODY_LIMIT} characters."})
+        raise ValidationError({"body": _("Keep comments under %(limit)s characters.") % {"limit": BODY_LIMIT}})
     return OrderComment.objects.create(merchant=merchant, order=order, author=author[:200], body=body, label_link=label_link)

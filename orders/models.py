@@ -5,16 +5,18 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Product
 from connections.models import IllegalTransition, MiintoConnection, OutboxRow
 from koongo.accounts.tenancy import TenantModel
+from orders.reasons import coded_reason_label, wait_label
 
 
 class DecidedBy(models.TextChoices):
-    RULE = "rule", "Auto-accept rule"
-    MERCHANT = "merchant", "Merchant (dashboard or API)"
-    MIINTO = "miinto", "Decided in Miinto"
+    RULE = "rule", _("Auto-accept rule")
+    MERCHANT = "merchant", _("Merchant (dashboard or API)")
+    MIINTO = "miinto", _("Decided in Miinto")
 
 
 class Transfer(TenantModel):
@@ -26,7 +28,7 @@ class Transfer(TenantModel):
     created_at_miinto = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_pending_at = models.DateTimeField(default=timezone.now)
-    closed_at = models.DateTimeField(null=True, blank=True, help_text="No pending position left here")
+    closed_at = models.DateTimeField(null=True, blank=True, help_text=_("No pending position left here"))
     new_order_id = models.BigIntegerField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
 
@@ -44,9 +46,9 @@ class Transfer(TenantModel):
 
 
 class PositionStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 POSITION_TRANSITIONS = {
@@ -75,7 +77,7 @@ class Position(TenantModel):
     item = models.JSONField(default=dict, blank=True)
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="positions")
     status = models.CharField(max_length=10, choices=PositionStatus.choices, default=PositionStatus.PENDING)
-    wait_reason = models.CharField(max_length=40, blank=True, help_text="Why the rule left it for a human")
+    wait_reason = models.CharField(max_length=40, blank=True, help_text=_("Why the rule left it for a human"))
     # True from acceptance until the store has the goods (order created or stock lowered): promised stock.
     awaiting_store = models.BooleanField(default=False)
 
@@ -96,6 +98,11 @@ class Position(TenantModel):
     def __str__(self):
         return f"Position {self.miinto_id}"
 
+    @property
+    def wait_label(self) -> str:
+        """Why the position waits, in words (the needs-attention page and the order page)."""
+        return wait_label(self.wait_reason)
+
     def set_status(self, status: str) -> None:
         if status not in POSITION_TRANSITIONS[self.status]:
             raise IllegalTransition(f"a position cannot go from {self.status} to {status}")
@@ -115,13 +122,13 @@ class Decision(TenantModel):
     """Accept or decline for one position, with every input; the one-to-one makes a second decision impossible."""
 
     position = models.OneToOneField(Position, on_delete=models.CASCADE, related_name="decision")
-    outcome = models.CharField(max_length=10, choices=[("accept", "Accept"), ("decline", "Decline")])
+    outcome = models.CharField(max_length=10, choices=[("accept", _("Accept")), ("decline", _("Decline"))])
     reason = models.CharField(max_length=40)
     decided_by = models.CharField(max_length=10, choices=DecidedBy.choices)
-    actor = models.CharField(max_length=200, blank=True, help_text="Who decided, for manual decisions")
+    actor = models.CharField(max_length=200, blank=True, help_text=_("Who decided, for manual decisions"))
     inputs = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    sent_at = models.DateTimeField(null=True, blank=True, help_text="When Miinto confirmed it")
+    sent_at = models.DateTimeField(null=True, blank=True, help_text=_("When Miinto confirmed it"))
 
     class Meta:
         ordering = ["-created_at"]
@@ -133,11 +140,16 @@ class Decision(TenantModel):
     def __str__(self):
         return f"{self.outcome} ({self.reason})"
 
+    @property
+    def reason_label(self) -> str:
+        """The rule's reason in words; "" when the reason is a note the merchant typed (the page shows it as data)."""
+        return coded_reason_label(self.reason)
+
 
 class OrderStatus(models.TextChoices):
-    ACCEPTED = "accepted", "Accepted"
-    IN_STORE = "in_store", "In the store"
-    SHIPPED = "shipped", "Shipped"
+    ACCEPTED = "accepted", _("Accepted")
+    IN_STORE = "in_store", _("In the store")
+    SHIPPED = "shipped", _("Shipped")
 
 
 class Order(TenantModel):
@@ -145,8 +157,8 @@ class Order(TenantModel):
 
     connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="orders")
     transfer = models.ForeignKey(Transfer, on_delete=models.SET_NULL, null=True, blank=True, related_name="orders")
-    miinto_id = models.BigIntegerField(help_text="The merchant-level order id")
-    parent_order_id = models.BigIntegerField(null=True, blank=True, help_text="The customer-facing order number")
+    miinto_id = models.BigIntegerField(help_text=_("The merchant-level order id"))
+    parent_order_id = models.BigIntegerField(null=True, blank=True, help_text=_("The customer-facing order number"))
     currency = models.CharField(max_length=3)
     created_at_miinto = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.ACCEPTED)
@@ -154,8 +166,8 @@ class Order(TenantModel):
     customer_email = models.CharField(max_length=300, blank=True)
     customer_phone = models.CharField(max_length=100, blank=True)
     billing_address = models.JSONField(default=dict)
-    shipping_address = models.JSONField(default=dict, help_text="The effective shipping address (billing if configured)")
-    delivery_address = models.JSONField(default=dict, help_text="Miinto's delivery address, read-only")
+    shipping_address = models.JSONField(default=dict, help_text=_("The effective shipping address (billing if configured)"))
+    delivery_address = models.JSONField(default=dict, help_text=_("Miinto's delivery address, read-only"))
     delivery_type = models.CharField(max_length=40, blank=True)
     delivery_provider_id = models.CharField(max_length=64, blank=True)
     shipping_method = models.CharField(max_length=200, blank=True)
@@ -207,15 +219,15 @@ class DecisionPush(OutboxRow):
     transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="decision_pushes")
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "decision pushes"
+        verbose_name_plural = _("decision pushes")
 
     def log_context(self) -> dict:
         return {"transfer_id": self.transfer_id, "miinto_transfer_id": self.transfer.miinto_id}
 
 
 class StorePushKind(models.TextChoices):
-    CREATE_ORDER = "create_order", "Create the store order"
-    ADJUST_STOCK = "adjust_stock", "Lower the store's stock (Stock only)"
+    CREATE_ORDER = "create_order", _("Create the store order")
+    ADJUST_STOCK = "adjust_stock", _("Lower the store's stock (Stock only)")
 
 
 class StorePush(OutboxRow):
@@ -227,7 +239,7 @@ class StorePush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "store pushes"
+        verbose_name_plural = _("store pushes")
         constraints = [models.UniqueConstraint(fields=["order", "kind"], name="one_store_push_per_order_and_kind")]
 
     def log_context(self) -> dict:

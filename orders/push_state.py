@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 from connections.models import OutboxState
 from orders.models import DecisionPush, StorePush, Transfer
 
@@ -24,7 +26,7 @@ def transfer_push_lines(transfer: Transfer) -> list[PushLine]:
     lines = []
     decision = DecisionPush.objects.filter(transfer=transfer).order_by("-pk").first()
     if decision is not None:
-        lines.append(PushLine("Tell Miinto the decisions", decision.state, decision.get_state_display(), decision.last_error))
+        lines.append(PushLine(gettext("Tell Miinto the decisions"), decision.state, decision.get_state_display(), decision.last_error))
     for push in StorePush.objects.filter(order__transfer=transfer).order_by("pk"):
         lines.append(PushLine(push.get_kind_display(), push.state, push.get_state_display(), push.last_error))
     return lines

@@ -2,39 +2,64 @@
 
 from __future__ import annotations
 
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from connections.models import OutboxState
 from orders.models import Order, StorePush, StorePushKind
 
 LOWERED = ("applied", "already_applied")
-OUTCOME_WORDS = {
-    "ambiguous": "may or may not have been lowered; check the store's stock",
-    "failed": "was not lowered",
-}
 
+# Whole sentences (never glued fragments), one per outcome or push state, so each language words them its own way.
+NOT_LOWERED = {
+    "ambiguous": _("position %(position)s (%(item)s), SKU %(sku)s: stock may or may not have been lowered; check the store's stock"),
+    "failed": _("position %(position)s (%(item)s), SKU %(sku)s: stock was not lowered"),
+    "": _("position %(position)s (%(item)s), SKU %(sku)s: stock has no recorded outcome"),
+}
+UNMATCHED = _("position %(position)s (%(item)s) matches no store product: its stock was not lowered")
+NOT_QUEUED = _("Stock not lowered in the store yet: the store update is not queued.")
 WAITING = {
-    OutboxState.PENDING: "is queued",
-    OutboxState.IN_FLIGHT: "is being sent now",
-    OutboxState.FAILED: "failed and will be retried",
-    OutboxState.DEAD: "failed: retry it from Problems once the cause is fixed",
+    OutboxState.PENDING: _("Stock not lowered in the store yet for %(total)s of %(total)s line(s) (is queued)."),
+    OutboxState.IN_FLIGHT: _("Stock not lowered in the store yet for %(total)s of %(total)s line(s) (is being sent now)."),
+    OutboxState.FAILED: _("Stock not lowered in the store yet for %(total)s of %(total)s line(s) (failed and will be retried)."),
+    OutboxState.DEAD: _(
+        "Stock not lowered in the store yet for %(total)s of %(total)s line(s) (failed: retry it from Problems once the cause is fixed)."
+    ),
+}
+LOWERED_SO_FAR = {
+    OutboxState.DONE: _("Stock lowered in the store for %(lowered)s of %(total)s line(s)."),
+    OutboxState.PENDING: _("Stock lowered in the store for %(lowered)s of %(total)s line(s); the store update is queued."),
+    OutboxState.IN_FLIGHT: _("Stock lowered in the store for %(lowered)s of %(total)s line(s); the store update is being sent now."),
+    OutboxState.FAILED: _("Stock lowered in the store for %(lowered)s of %(total)s line(s); the store update failed and will be retried."),
+    OutboxState.DEAD: _(
+        "Stock lowered in the store for %(lowered)s of %(total)s line(s); the store update failed: retry it from Problems once the cause is fixed."
+    ),
 }
 
 
-def _line_name(line) -> str:
-    return f"position {line.miinto_position_id} ({line.title or line.sku or 'item'})"
+def _sentence(message, **values) -> SafeString:
+    """The translated `message` with its values escaped; store data (titles, SKUs) is marked translate="no"."""
+    data = {key: format_html('<span translate="no">{}</span>', value) if isinstance(value, str) else value for key, value in values.items()}
+    return mark_safe(conditional_escape(str(message)) % data)  # the sentence and every value are escaped above
+
+
+def _line_values(line) -> dict:
+    return {"position": line.miinto_position_id, "item": line.title or line.sku or gettext("item")}
 
 
 def stock_only_status(order: Order, push: StorePush | None) -> dict:
-    """{"summary": one sentence, "failures": [one sentence per line whose stock was not lowered]}."""
+    """{"summary": one sentence, "failures": [{"text": a sentence, "error": the store's error or ""} per line not lowered]}."""
     lines = list(order.lines.all())
     total = len(lines)
-    unmatched = [f"{_line_name(line)} matches no store product: its stock was not lowered" for line in lines if not line.sku]
+    failures = [{"text": _sentence(UNMATCHED, **_line_values(line)), "error": ""} for line in lines if not line.sku]
     if push is None or push.kind != StorePushKind.ADJUST_STOCK:
-        return {"summary": "Stock not lowered in the store yet: the store update is not queued.", "failures": unmatched}
+        return {"summary": str(NOT_QUEUED), "failures": failures}
     if push.state != OutboxState.DONE and "stock" not in push.result:
-        summary = f"Stock not lowered in the store yet for {total} of {total} line(s) ({WAITING[push.state]})."
-        return {"summary": summary, "failures": unmatched}
+        return {"summary": str(WAITING[push.state]) % {"total": total}, "failures": failures}
     by_key = {result.get("key"): result for result in push.result.get("stock", [])}
-    lowered, failures = 0, list(unmatched)
+    lowered = 0
     for line in lines:
         if not line.sku:
             continue
@@ -43,12 +68,10 @@ def stock_only_status(order: Order, push: StorePush | None) -> dict:
         if outcome in LOWERED:
             lowered += 1
             continue
-        words = OUTCOME_WORDS.get(outcome, "has no recorded outcome")
-        failures.append(f"{_line_name(line)}, SKU {line.sku}: stock {words}{': ' + result['error'] if result.get('error') else ''}")
-    summary = f"Stock lowered in the store for {lowered} of {total} line(s)"
-    if push.state != OutboxState.DONE:
-        summary += f"; the store update {WAITING[push.state]}"
-    return {"summary": summary + ".", "failures": failures}
+        sentence = NOT_LOWERED.get(outcome, NOT_LOWERED[""])
+        failures.append({"text": _sentence(sentence, **_line_values(line), sku=line.sku), "error": result.get("error", "")})
+    summary = str(LOWERED_SO_FAR[push.state]) % {"lowered": lowered, "total": total}
+    return {"summary": summary, "failures": failures}
 
 
 def stock_only_status_for(order: Order) -> dict:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from connections.models import SyncLevel
@@ -18,7 +19,11 @@ from orders.push_state import still_moving, transfer_push_lines
 from orders.stock_status import stock_only_status_for
 
 PAGE_SIZE = 50
-PAST_TENSE = {"accept": "accepted", "decline": "declined"}
+# One whole sentence per outcome, so each language words it its own way.
+DECIDED_MESSAGES = {
+    "accept": _("%(count)s position(s) accepted. Miinto is being told now."),
+    "decline": _("%(count)s position(s) declined. Miinto is being told now."),
+}
 
 
 def actor_name(request) -> str:
@@ -96,7 +101,7 @@ def position_action(request, pk, outcome):
         messages.error(request, " ".join(error.messages))
     else:
         # The push to Miinto was queued when the decision committed; the page follows its state live.
-        messages.success(request, f"{len(targets)} position(s) {PAST_TENSE[outcome]}. Miinto is being told now.")
+        messages.success(request, DECIDED_MESSAGES[outcome] % {"count": len(targets)})
     return _back(request, position)
 
 
@@ -108,17 +113,7 @@ def _back(request, position):
     return redirect("orders:detail", pk=position.transfer_id)
 
 
-WAIT_LABELS = {
-    "": "Auto-accept is off: decide by hand.",
-    "currency_mismatch": "Miinto's currency differs from the store price's; we never convert, so decide by hand.",
-    "identification_mismatch": "No store product matches by the Product Identification Attribute: check it on the connection page.",
-    "product_not_found": "No matching store product; the store look-up was inconclusive.",
-}
-
-
 @merchant_required
 def needs_attention(request):
     positions = list(selectors.needs_attention(request.merchant)[:500])
-    for position in positions:
-        position.wait_label = WAIT_LABELS.get(position.wait_reason, position.wait_reason)
     return render(request, "orders/needs_attention.html", {"positions": positions})

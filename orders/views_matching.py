@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections import selectors as connection_selectors
@@ -48,12 +49,14 @@ def identification_apply(request, pk):
     attribute = request.POST.get("attribute", "")
     codes = {code for code, _ in connection_selectors.identifier_attribute_choices(connection.store_connection)}
     if attribute not in codes:
-        messages.error(request, f"product_identification_attribute: {attribute!r} is not an identifier attribute of this store.")
+        messages.error(request, _("product_identification_attribute: %(attribute)s is not an identifier attribute of this store.")
+                       % {"attribute": repr(attribute)})
         return redirect("connections:detail", pk=pk)
     try:
         services.order_configuration_update(configuration=connection.order_configuration, product_identification_attribute=attribute)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f'Orders now identify products by "{attribute}". Waiting positions are matched again at the next sync.')
+        messages.success(request, _('Orders now identify products by "%(attribute)s". Waiting positions are matched again at the next sync.')
+                         % {"attribute": attribute})
     return redirect("connections:detail", pk=pk)

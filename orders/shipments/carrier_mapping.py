@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from connections.models import MiintoConnection
 from orders.models import CarrierMapping, ProviderSource
@@ -98,6 +99,11 @@ class Resolution:
     provider_name: str
     source: str
 
+    @property
+    def source_label(self) -> str:
+        """How the provider was found, in words (the raw `source` is the stored code)."""
+        return ProviderSource(self.source).label
+
 
 def provider_for(
     carrier: str | None,
@@ -143,14 +149,14 @@ def carrier_mapping_set(
     """Map a carrier to a provider on this connection: edit `mapping`, or add one (replacing the carrier's existing mapping)."""
     key = carrier_key(carrier)
     if not key:
-        raise ValidationError({"carrier": "Name the carrier as the store reports it."})
+        raise ValidationError({"carrier": _("Name the carrier as the store reports it.")})
     if not provider_id:
-        raise ValidationError({"provider_id": "Choose one of Miinto's shipping providers."})
+        raise ValidationError({"provider_id": _("Choose one of Miinto's shipping providers.")})
     same_carrier = CarrierMapping.objects.filter(connection=connection, carrier_key=key)
     if mapping is None:
         mapping = same_carrier.first() or CarrierMapping(merchant=merchant, connection=connection)
     elif same_carrier.exclude(pk=mapping.pk).exists():
-        raise ValidationError({"carrier": f"{carrier.strip()} is mapped already on this connection; edit that mapping."})
+        raise ValidationError({"carrier": _("%(carrier)s is mapped already on this connection; edit that mapping.") % {"carrier": carrier.strip()}})
     mapping.carrier, mapping.carrier_key, mapping.provider_id, mapping.provider_name = (
         carrier.strip()[:200],
         key[:200],

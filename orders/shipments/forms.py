@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from orders.comments import BODY_LIMIT
 from orders.shipments.carrier_mapping import Provider
@@ -11,20 +12,20 @@ from orders.shipments.carrier_mapping import Provider
 class MarkShippedForm(forms.Form):
     """Provider from Miinto's list for the order, tracking number, and the positions (all unsent ones when none is ticked)."""
 
-    provider_id = forms.ChoiceField(label="Shipping provider", widget=forms.Select(attrs={"class": "form-select"}))
-    tracking_number = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    provider_id = forms.ChoiceField(label=_("Shipping provider"), widget=forms.Select(attrs={"class": "form-select"}))
+    tracking_number = forms.CharField(max_length=200, label=_("Tracking number"), widget=forms.TextInput(attrs={"class": "form-control"}))
     tracking_url = forms.URLField(
         max_length=500,
         required=False,
         assume_scheme="https",
-        label="Tracking link (optional)",
+        label=_("Tracking link (optional)"),
         widget=forms.URLInput(attrs={"class": "form-control"}),
     )
     position_ids = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,
-        label="Positions",
-        help_text="Leave all unticked to ship every position not sent yet.",
+        label=_("Positions"),
+        help_text=_("Leave all unticked to ship every position not sent yet."),
         widget=forms.CheckboxSelectMultiple,
     )
 
@@ -37,18 +38,18 @@ class MarkShippedForm(forms.Form):
 
 class CommentForm(forms.Form):
     body = forms.CharField(
-        label="Comment", max_length=BODY_LIMIT, widget=forms.Textarea(attrs={"class": "form-control", "rows": 3})
+        label=_("Comment"), max_length=BODY_LIMIT, widget=forms.Textarea(attrs={"class": "form-control", "rows": 3})
     )
 
 
 class CarrierMappingForm(forms.Form):
     carrier = forms.CharField(
         max_length=200,
-        label="Store carrier",
-        help_text="As the store reports it, e.g. GLS or PostNord.",
+        label=_("Store carrier"),
+        help_text=_("As the store reports it, e.g. GLS or PostNord."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    provider_id = forms.ChoiceField(label="Miinto provider", widget=forms.Select(attrs={"class": "form-select"}))
+    provider_id = forms.ChoiceField(label=_("Miinto provider"), widget=forms.Select(attrs={"class": "form-select"}))
 
     def __init__(self, *args, providers: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)

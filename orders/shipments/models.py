@@ -11,6 +11,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import IllegalTransition, OutboxRow
 from koongo.accounts.tenancy import TenantModel
@@ -21,8 +22,8 @@ class CarrierMapping(TenantModel):
     """A store carrier, as the store names it, mapped to one of Miinto's shipping providers for one connection."""
 
     connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.CASCADE, related_name="carrier_mappings")
-    carrier = models.CharField(max_length=200, help_text="The carrier name the store reports, e.g. 'GLS' or 'PostNord'")
-    carrier_key = models.CharField(max_length=200, help_text="The carrier name normalised for matching")
+    carrier = models.CharField(max_length=200, help_text=_("The carrier name the store reports, e.g. 'GLS' or 'PostNord'"))
+    carrier_key = models.CharField(max_length=200, help_text=_("The carrier name normalised for matching"))
     provider_id = models.CharField(max_length=64)
     provider_name = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -37,17 +38,17 @@ class CarrierMapping(TenantModel):
 
 
 class ShipmentSource(models.TextChoices):
-    STORE = "store", "Made in the store"
-    MANUAL = "manual", "Marked as shipped by hand"
+    STORE = "store", _("Made in the store")
+    MANUAL = "manual", _("Marked as shipped by hand")
 
 
 class ShipmentStatus(models.TextChoices):
-    AWAITING_TRACKING = "awaiting_tracking", "Waiting for a tracking number"
-    NEW = "new", "New"
-    NEEDS_PROVIDER = "needs_provider", "No Miinto provider for its carrier"
-    QUEUED = "queued", "Sending to Miinto"
-    SENT = "sent", "Sent to Miinto"
-    SKIPPED = "skipped", "Nothing to send"
+    AWAITING_TRACKING = "awaiting_tracking", _("Waiting for a tracking number")
+    NEW = "new", _("New")
+    NEEDS_PROVIDER = "needs_provider", _("No Miinto provider for its carrier")
+    QUEUED = "queued", _("Sending to Miinto")
+    SENT = "sent", _("Sent to Miinto")
+    SKIPPED = "skipped", _("Nothing to send")
 
 
 SHIPMENT_TRANSITIONS = {
@@ -61,10 +62,10 @@ SHIPMENT_TRANSITIONS = {
 
 
 class ProviderSource(models.TextChoices):
-    MAPPING = "mapping", "Carrier mapping"
-    CARRIER_NAME = "carrier_name", "Matched by carrier name"
-    DEFAULT = "default", "Default Shipping Service"
-    MERCHANT = "merchant", "Chosen by the merchant"
+    MAPPING = "mapping", _("Carrier mapping")
+    CARRIER_NAME = "carrier_name", _("Matched by carrier name")
+    DEFAULT = "default", _("Default Shipping Service")
+    MERCHANT = "merchant", _("Chosen by the merchant")
 
 
 class Shipment(TenantModel):
@@ -73,18 +74,18 @@ class Shipment(TenantModel):
     connection = models.ForeignKey("connections.MiintoConnection", on_delete=models.RESTRICT, related_name="+")
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="shipments")
     source = models.CharField(max_length=10, choices=ShipmentSource.choices)
-    store_shipment_id = models.CharField(max_length=200, blank=True, help_text="The store's id; empty for manual shipments")
+    store_shipment_id = models.CharField(max_length=200, blank=True, help_text=_("The store's id; empty for manual shipments"))
     carrier = models.CharField(max_length=200, blank=True)
     tracking_number = models.CharField(max_length=200, blank=True)
     tracking_url = models.CharField(max_length=500, blank=True)
-    store_lines = models.JSONField(default=list, blank=True, help_text="The store's lines: sku and quantity")
-    position_ids = models.JSONField(default=list, blank=True, help_text="The Miinto positions this shipment sends")
+    store_lines = models.JSONField(default=list, blank=True, help_text=_("The store's lines: sku and quantity"))
+    position_ids = models.JSONField(default=list, blank=True, help_text=_("The Miinto positions this shipment sends"))
     provider_id = models.CharField(max_length=64, blank=True)
     provider_name = models.CharField(max_length=200, blank=True)
     provider_source = models.CharField(max_length=20, choices=ProviderSource.choices, blank=True)
     status = models.CharField(max_length=20, choices=ShipmentStatus.choices, default=ShipmentStatus.NEW)
-    status_detail = models.CharField(max_length=500, blank=True, help_text="Why it waits or was skipped")
-    actor = models.CharField(max_length=200, blank=True, help_text="Who marked it shipped, for manual shipments")
+    status_detail = models.CharField(max_length=500, blank=True, help_text=_("Why it waits or was skipped"))
+    actor = models.CharField(max_length=200, blank=True, help_text=_("Who marked it shipped, for manual shipments"))
     miinto_shipment_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     store_created_at = models.DateTimeField(null=True, blank=True)
@@ -115,7 +116,7 @@ class ShipmentPush(OutboxRow):
     shipment = models.OneToOneField(Shipment, on_delete=models.CASCADE, related_name="push")
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "shipment pushes"
+        verbose_name_plural = _("shipment pushes")
 
 
 class ShipmentPoll(TenantModel):
@@ -123,16 +124,16 @@ class ShipmentPoll(TenantModel):
 
     connection = models.OneToOneField("connections.MiintoConnection", on_delete=models.CASCADE, related_name="shipment_poll")
     watermark = models.DateTimeField(null=True, blank=True)
-    swept_at = models.DateTimeField(null=True, blank=True, help_text="Last re-read of the sweep window")
+    swept_at = models.DateTimeField(null=True, blank=True, help_text=_("Last re-read of the sweep window"))
 
     def __str__(self):
         return f"Shipment poll of {self.connection_id} at {self.watermark}"
 
 
 class LabelFetchState(models.TextChoices):
-    WAITING = "waiting", "Waiting for Miinto"
-    FETCHED = "fetched", "Fetched"
-    GIVEN_UP = "given_up", "Given up"
+    WAITING = "waiting", _("Waiting for Miinto")
+    FETCHED = "fetched", _("Fetched")
+    GIVEN_UP = "given_up", _("Given up")
 
 
 LABEL_FETCH_TRANSITIONS = {
@@ -155,7 +156,7 @@ class LabelFetch(TenantModel):
     fetched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "label fetches"
+        verbose_name_plural = _("label fetches")
         indexes = [models.Index(fields=["connection", "state", "next_attempt_at"], name="label_fetch_due_idx")]
 
     def __str__(self):
@@ -191,7 +192,7 @@ class LabelLink(TenantModel):
 
     label = models.ForeignKey(Label, on_delete=models.CASCADE, related_name="links")
     token_hash = models.CharField(max_length=64, unique=True)
-    token = EncryptedTextField(help_text="Encrypted; shown only to the merchant's users")
+    token = EncryptedTextField(help_text=_("Encrypted; shown only to the merchant's users"))
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.CharField(max_length=200, blank=True)
@@ -217,14 +218,14 @@ class LabelNotePush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "label note pushes"
+        verbose_name_plural = _("label note pushes")
 
 
 class OrderComment(TenantModel):
     """The order's Comment tab: the merchant's notes, and Koongo's own (a label link, its revocation)."""
 
     order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="comments")
-    author = models.CharField(max_length=200, help_text="'Koongo' for our own comments, else the user or API key")
+    author = models.CharField(max_length=200, help_text=_("'Koongo' for our own comments, else the user or API key"))
     body = models.TextField(blank=True)
     label_link = models.ForeignKey(LabelLink, on_delete=models.SET_NULL, null=True, blank=True, related_name="comments")
     created_at = models.DateTimeField(default=timezone.now)

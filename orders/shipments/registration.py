@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
+
 
 def register() -> None:
     """Called once from `OrdersConfig.ready()`."""
@@ -34,9 +36,9 @@ def register() -> None:
         backoff_base=120.0,
         describe=labels.describe_note_push,
     )
-    register_problem_kind(shipments.NO_PROVIDER, label="Carrier without a Miinto provider", retry=shipments.retry_no_provider)
-    register_problem_kind(labels.LABEL_UNAVAILABLE, label="Shipping label not available", retry=labels.retry_label_fetch)
+    register_problem_kind(shipments.NO_PROVIDER, label=_("Carrier without a Miinto provider"), retry=shipments.retry_no_provider)
+    register_problem_kind(labels.LABEL_UNAVAILABLE, label=_("Shipping label not available"), retry=labels.retry_label_fetch)
     register_webhook_handler(str(WebhookKind.SHIPMENT_CHANGED), shipments.shipments_webhook)
     register_webhook_handler(str(WebhookKind.ORDER_UPDATED), shipments.shipments_webhook)
-    register_nav_item(NavItem("Carriers", "orders:carrier-mappings", order=22))
+    register_nav_item(NavItem(_("Carriers"), "orders:carrier-mappings", order=22))
     auditlog.register(CarrierMapping)

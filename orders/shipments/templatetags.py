@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.utils.translation import gettext as _
 
 from connections import remote_choices
 from connections.models import SyncLevel
@@ -30,7 +31,7 @@ def shipments_tab(context, order) -> dict:
         # From the market's cached list: rendering the tab never waits on Miinto (the POST checks the order's own list).
         cached = remote_choices.market_providers(order.connection)
         if cached.items is None:
-            providers_error = "Miinto's shipping providers are being fetched; reload the page in a few seconds."
+            providers_error = _("Miinto's shipping providers are being fetched; reload the page in a few seconds.")
         else:
             providers = [Provider(provider_id, name) for provider_id, name in cached.items]
             choices = [

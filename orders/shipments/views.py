@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from connections.selectors import miinto_connection, miinto_connections, shipping_provider_choices
@@ -51,7 +52,7 @@ def shipment_mark_view(request, order_pk):
     try:
         providers = selectors.order_providers(order)
     except HttpError:
-        messages.error(request, "Miinto did not answer with the shipping providers of this order; try again shortly.")
+        messages.error(request, _("Miinto did not answer with the shipping providers of this order; try again shortly."))
         return redirect(back)
     form = MarkShippedForm(
         request.POST, providers=providers, positions=[(line.miinto_position_id, "") for line in order.lines.all()]
@@ -85,10 +86,14 @@ def shipment_mark_view(request, order_pk):
         )
     )
     if shipment.status == "sent":
-        messages.success(request, f"Sent to Miinto: {shipment.provider_name}, tracking {shipment.tracking_number}.")
+        messages.success(
+            request,
+            _("Sent to Miinto: %(provider)s, tracking %(tracking)s.")
+            % {"provider": shipment.provider_name, "tracking": shipment.tracking_number},
+        )
     else:
         messages.warning(
-            request, f"Recorded; Miinto has not confirmed it yet and it will be retried ({shipment.push.last_error})."
+            request, _("Recorded; Miinto has not confirmed it yet and it will be retried (%(error)s).") % {"error": shipment.push.last_error}
         )
     return redirect(back)
 
@@ -100,9 +105,9 @@ def comment_add_view(request, order_pk):
     form = CommentForm(request.POST)
     if form.is_valid():
         comment_add(merchant=request.merchant, order=order, author=actor_name(request), body=form.cleaned_data["body"])
-        messages.success(request, "Comment added.")
+        messages.success(request, _("Comment added."))
     else:
-        messages.error(request, " ".join(form.errors.get("body", ["Write a comment."])))
+        messages.error(request, " ".join(form.errors.get("body", [_("Write a comment.")])))
     return redirect(order_page(order, "comment"))
 
 
@@ -111,7 +116,7 @@ def comment_add_view(request, order_pk):
 def label_revoke_view(request, pk):
     link = selectors.label_link(request.merchant, pk)
     label_link_revoke(merchant=request.merchant, link=link, by=actor_name(request))
-    messages.success(request, "The label link is revoked; it now answers 404.")
+    messages.success(request, _("The label link is revoked; it now answers 404."))
     return redirect(order_page(link.label.order, "comment"))
 
 
@@ -163,7 +168,11 @@ def carrier_mappings_view(request, connection_pk):
         except ValidationError as error:
             form.add_error(None, _error_text(error))
         else:
-            messages.success(request, f"{data['carrier']} now maps to {form.provider_names[data['provider_id']]}.")
+            messages.success(
+                request,
+                _("%(carrier)s now maps to %(provider)s.")
+                % {"carrier": data["carrier"], "provider": form.provider_names[data["provider_id"]]},
+            )
             return redirect("orders:carrier-mappings-connection", connection_pk=connection.pk)
     mappings = list(selectors.carrier_mappings(request.merchant, connection))
     mapped = {m.carrier_key for m in mappings}
@@ -189,5 +198,5 @@ def carrier_mappings_view(request, connection_pk):
 def carrier_mapping_delete_view(request, pk):
     mapping = selectors.carrier_mapping(request.merchant, pk)
     carrier_mapping_delete(merchant=request.merchant, mapping=mapping)
-    messages.success(request, f"Mapping of {mapping.carrier} removed.")
+    messages.success(request, _("Mapping of %(carrier)s removed.") % {"carrier": mapping.carrier})
     return redirect("orders:carrier-mappings-connection", connection_pk=mapping.connection_id)

@@ -102,7 +102,7 @@ def test_dashboard_accept_and_filters(world, client, owner, django_capture_on_co
         response = client.post(f"/positions/{position.pk}/accept/")
     assert response.status_code == 302
     detail = client.get(f"/orders/{position.transfer_id}/").content.decode()
-    assert "by Merchant (dashboard or API) (user:owner@a.example)" in detail
+    assert 'by Merchant (dashboard or API) (<span translate="no">user:owner@a.example</span>)' in detail
     assert client.get("/orders/?status=pending").context["transfers"] == []
     communications = client.get(f"/orders/{position.transfer_id}/?tab=communications").content.decode()
     assert "PATCH" in communications
