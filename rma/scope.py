@@ -34,7 +34,7 @@ class Scope:
 def rma_scope(connection: MiintoConnection) -> Scope:
     """RMAs are imported and decided only for active, non-CN connections on a plan with `rma`."""
     if connection.is_china:
-        return Scope(False, CN_MESSAGE)
+        return Scope(False, str(CN_MESSAGE))  # a str, in the language active now: runs join reasons into their summary
     if not plan_allows(connection.merchant, Feature.RMA):
         return Scope(False, _("Your plan does not include RMA. Upgrade on the plan page to import and decide Miinto returns."), upgrade=True)
     if not connection.is_active:
