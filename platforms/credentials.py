@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from django.utils.translation import gettext
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
@@ -46,13 +47,14 @@ class StoreCredentials(BaseModel):
 
     @classmethod
     def form_fields(cls) -> list[FormField]:
-        """The fields a merchant fills in, in declaration order, with secrets flagged for a password input."""
+        """The fields a merchant fills in, in declaration order, with secrets flagged for a password input, in the active language."""
         fields = []
         for name, info in cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if extra.get("form") is False:
                 continue
             secret = SecretStr in getattr(info.annotation, "__args__", ()) or info.annotation is SecretStr
-            label = info.title or name.replace("_", " ").capitalize()
-            fields.append(FormField(name, label, info.is_required(), secret, info.description or ""))
+            # Titles and descriptions are marked with gettext_noop where declared: translated here, per request.
+            label = gettext(info.title) if info.title else name.replace("_", " ").capitalize()
+            fields.append(FormField(name, label, info.is_required(), secret, gettext(info.description) if info.description else ""))
         return fields

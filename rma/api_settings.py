@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied
@@ -115,7 +116,7 @@ class RmaDigestViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retr
         membership = self.get_object()
         own = isinstance(request.actor, Membership) and request.actor.pk == membership.pk
         if not own and request.actor.role != Role.OWNER:
-            raise PermissionDenied("Members change their own RMA e-mails; only an owner may change another member's.")
+            raise PermissionDenied(_("Members change their own RMA e-mails; only an owner may change another member's."))
         payload = DigestPreferenceSerializer(data=request.data, partial=True)
         payload.is_valid(raise_exception=True)
         if "receives_digest" in payload.validated_data:

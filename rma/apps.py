@@ -1,11 +1,12 @@
 """RMA: Miinto returns, store refunds, and the outbox rows between them."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RmaConfig(AppConfig):
     name = "rma"
-    verbose_name = "RMA and refunds"
+    verbose_name = _("RMA and refunds")
 
     def ready(self):
         from connections.sync.outbox import register_outbox
@@ -37,5 +38,5 @@ class RmaConfig(AppConfig):
         from rma import problem_links
 
         problem_links.register()
-        register_nav_item(NavItem("RMA", "rma:list", order=30))
+        register_nav_item(NavItem(_("RMA"), "rma:list", order=30))
         register_overview_panel(OverviewPanel("rma", "rma/_overview_panel.html", overview_context, order=30))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from connections.models import Direction, OutboxState
 from connections.sync.activity import activity_record
@@ -42,9 +43,9 @@ def rma_decide(
     reason = (reason or "").strip()
     errors = {}
     if outcome not in DecisionOutcome.values:
-        errors["outcome"] = "Choose accept or decline."
+        errors["outcome"] = _("Choose accept or decline.")
     if not reason:
-        errors["reason"] = "A reason is required to accept or decline an RMA."
+        errors["reason"] = _("A reason is required to accept or decline an RMA.")
     if errors:
         raise ValidationError(errors)
     scope = rma_scope(rma.connection)
@@ -53,7 +54,8 @@ def rma_decide(
     with transaction.atomic():
         locked = Rma.objects.select_for_update(of=("self",)).select_related("connection").get(pk=rma.pk, merchant=merchant)
         if not locked.is_pending:
-            raise ValidationError({"status": f"RMA {locked.miinto_id} is already {locked.status}; an RMA is decided once."})
+            already = {"id": locked.miinto_id, "status": locked.get_status_display().lower()}
+            raise ValidationError({"status": _("RMA %(id)s is already %(status)s; an RMA is decided once.") % already})
         fields = {"outcome": outcome, "reason": reason[:2000], "decided_by": decided_by, "actor": actor[:200], "store_refund": store_refund}
         push = RmaDecisionPush.objects.filter(rma=locked).first()
         if push is None:
@@ -68,7 +70,7 @@ def rma_decide(
             push.attempts, push.last_error, push.next_attempt_at = 0, "", timezone.now()
             push.save()
         else:
-            raise ValidationError({"status": "A decision on this RMA is already on its way to Miinto."})
+            raise ValidationError({"status": _("A decision on this RMA is already on its way to Miinto.")})
         outbox_schedule(push)
     return push
 

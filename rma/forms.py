@@ -3,30 +3,45 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from rma.models import RmaSettings
 
 
 class DecisionForm(forms.Form):
     reason = forms.CharField(
+        label=_("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
-        help_text="Required: Miinto shows it with the decision, and the buyer sees it in Miinto's e-mail.",
-        error_messages={"required": "A reason is required to accept or decline an RMA."},
+        help_text=_("Required: Miinto shows it with the decision, and the buyer sees it in Miinto's e-mail."),
+        error_messages={"required": _("A reason is required to accept or decline an RMA.")},
     )
+
+
+def _quantity_label(line) -> str:
+    """'TEE-BLK-M (position 1001, ordered 2)': the SKU or title is the store's data, so it is marked untranslatable."""
+    item = line.sku or line.title
+    shown = format_html('<span translate="no">{}</span>', item) if item else gettext("item")
+    sentence = conditional_escape(gettext("%(item)s (position %(position)s, ordered %(quantity)s)"))
+    return mark_safe(sentence % {"item": conditional_escape(shown), "position": line.miinto_position_id, "quantity": line.quantity})
 
 
 class RmaRequestForm(forms.Form):
     """One quantity per order line (0 leaves the line out) and a reason."""
 
-    reason = forms.CharField(max_length=500, required=False, widget=forms.TextInput(attrs={"class": "form-control"}))
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
 
     def __init__(self, *args, order, **kwargs):
         super().__init__(*args, **kwargs)
         self.order = order
         for line in order.lines.all():
             self.fields[f"qty_{line.miinto_position_id}"] = forms.IntegerField(
-                label=f"{line.sku or line.title or 'item'} (position {line.miinto_position_id}, ordered {line.quantity})",
+                label=_quantity_label(line),
                 min_value=0,
                 max_value=line.quantity,
                 initial=0,
@@ -47,4 +62,4 @@ class RmaSettingsForm(forms.ModelForm):
         model = RmaSettings
         fields = ["restock_refunds"]
         widgets = {"restock_refunds": forms.CheckboxInput(attrs={"class": "form-check-input"})}
-        help_texts = {"restock_refunds": "Refunds we create in the store for accepted RMAs put the items back in stock."}
+        help_texts = {"restock_refunds": _("Refunds we create in the store for accepted RMAs put the items back in stock.")}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import IllegalTransition, MiintoConnection, OutboxRow, StoreConnection
 from koongo.accounts.tenancy import TenantModel
@@ -17,14 +18,14 @@ from orders.models import Order, OrderLine
 
 
 class RmaOrigin(models.TextChoices):
-    CUSTOMER = "customer", "Customer (created in Miinto)"
-    MERCHANT = "merchant", "Merchant (an RMA request)"
+    CUSTOMER = "customer", _("Customer (created in Miinto)")
+    MERCHANT = "merchant", _("Merchant (an RMA request)")
 
 
 class RmaStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    ACCEPTED = "accepted", "Accepted"
-    DECLINED = "declined", "Declined"
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 RMA_TRANSITIONS = {
@@ -35,9 +36,9 @@ RMA_TRANSITIONS = {
 
 
 class DecidedBy(models.TextChoices):
-    MERCHANT = "merchant", "Merchant (dashboard or API)"
-    MIINTO = "miinto", "Decided in Miinto"
-    STORE_REFUND = "store_refund", "Accepted by a store refund"
+    MERCHANT = "merchant", _("Merchant (dashboard or API)")
+    MIINTO = "miinto", _("Decided in Miinto")
+    STORE_REFUND = "store_refund", _("Accepted by a store refund")
 
 
 # Only an RMA the buyer opened and the merchant accepted (here or in Miinto) is refunded in the store by us.
@@ -55,26 +56,26 @@ class Rma(TenantModel):
     # RESTRICT: a connection is archived, never deleted with its RMAs and refunds (deleting the merchant still cascades).
     connection = models.ForeignKey(MiintoConnection, on_delete=models.RESTRICT, related_name="rmas")
     order = models.ForeignKey(Order, on_delete=models.SET_NULL, null=True, blank=True, related_name="rmas")
-    miinto_id = models.BigIntegerField(help_text="Miinto's return id")
-    miinto_order_id = models.BigIntegerField(help_text="The merchant-level Miinto order id")
+    miinto_id = models.BigIntegerField(help_text=_("Miinto's return id"))
+    miinto_order_id = models.BigIntegerField(help_text=_("The merchant-level Miinto order id"))
     origin = models.CharField(max_length=10, choices=RmaOrigin.choices)
     status = models.CharField(max_length=10, choices=RmaStatus.choices, default=RmaStatus.PENDING)
     currency = models.CharField(max_length=3)
-    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"), help_text="Sum of the lines")
-    reason = models.TextField(blank=True, help_text="The buyer's reason")
+    amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"), help_text=_("Sum of the lines"))
+    reason = models.TextField(blank=True, help_text=_("The buyer's reason"))
     customer_comment = models.TextField(blank=True)
     decided_by = models.CharField(max_length=12, choices=DecidedBy.choices, blank=True)
     decision_reason = models.TextField(blank=True)
-    actor = models.CharField(max_length=200, blank=True, help_text="Who decided, for decisions made here")
+    actor = models.CharField(max_length=200, blank=True, help_text=_("Who decided, for decisions made here"))
     created_at_miinto = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     first_seen_at = models.DateTimeField(default=timezone.now)
-    notified_at = models.DateTimeField(null=True, blank=True, help_text="When a digest e-mail announced it")
+    notified_at = models.DateTimeField(null=True, blank=True, help_text=_("When a digest e-mail announced it"))
     refund_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        verbose_name = "RMA"
+        verbose_name = _("RMA")
         ordering = ["-created_at_miinto", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["connection", "miinto_id"], name="rma_once_per_connection"),
@@ -122,8 +123,8 @@ class RmaLine(TenantModel):
 
     rma = models.ForeignKey(Rma, on_delete=models.CASCADE, related_name="lines")
     order_line = models.ForeignKey(OrderLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    miinto_id = models.BigIntegerField(help_text="Miinto's return position id")
-    miinto_position_id = models.BigIntegerField(help_text="The order position returned")
+    miinto_id = models.BigIntegerField(help_text=_("Miinto's return position id"))
+    miinto_position_id = models.BigIntegerField(help_text=_("The order position returned"))
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
@@ -138,19 +139,19 @@ class RmaLine(TenantModel):
 
 
 class RefundOrigin(models.TextChoices):
-    OURS = "ours", "Pushed by us"
-    STORE = "store", "Made in the store"
+    OURS = "ours", _("Pushed by us")
+    STORE = "store", _("Made in the store")
 
 
 class StoreRefundStatus(models.TextChoices):
-    RECORDED = "recorded", "Recorded (ours)"
-    NEW = "new", "New"
-    ACCEPTED_RMA = "accepted_rma", "Accepts a pending RMA"
-    REQUESTED = "requested", "RMA request sent to Miinto"
-    NEEDS_ATTENTION = "needs_attention", "Needs your decision"
-    MANUAL = "manual", "Create the RMA in the Miinto back office"
-    DONE = "done", "Done by hand"
-    IGNORED = "ignored", "Ignored"
+    RECORDED = "recorded", _("Recorded (ours)")
+    NEW = "new", _("New")
+    ACCEPTED_RMA = "accepted_rma", _("Accepts a pending RMA")
+    REQUESTED = "requested", _("RMA request sent to Miinto")
+    NEEDS_ATTENTION = "needs_attention", _("Needs your decision")
+    MANUAL = "manual", _("Create the RMA in the Miinto back office")
+    DONE = "done", _("Done by hand")
+    IGNORED = "ignored", _("Ignored")
 
 
 STORE_REFUND_TRANSITIONS = {
@@ -184,8 +185,8 @@ class StoreRefund(TenantModel):
     store_refund_id = models.CharField(max_length=200)
     store_order_id = models.CharField(max_length=200)
     origin = models.CharField(max_length=10, choices=RefundOrigin.choices)
-    origin_key = models.CharField(max_length=200, blank=True, help_text="Our key, on refunds we pushed")
-    item_level = models.BooleanField(default=True, help_text="False where the store records no lines")
+    origin_key = models.CharField(max_length=200, blank=True, help_text=_("Our key, on refunds we pushed"))
+    item_level = models.BooleanField(default=True, help_text=_("False where the store records no lines"))
     # [{"sku", "line_id", "quantity", "amount", "miinto_position_id"}]; the position is None where no order line matched
     lines = models.JSONField(default=list, blank=True)
     shipping_amount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
@@ -197,7 +198,7 @@ class StoreRefund(TenantModel):
     status = models.CharField(max_length=16, choices=StoreRefundStatus.choices)
     rma = models.ForeignKey(
         Rma, on_delete=models.SET_NULL, null=True, blank=True, related_name="store_refunds",
-        help_text="The RMA it accepted, or the RMA whose refund we pushed",
+        help_text=_("The RMA it accepted, or the RMA whose refund we pushed"),
     )
     request_key = models.CharField(max_length=200, null=True, blank=True, unique=True, editable=False)
     resolved_by = models.CharField(max_length=200, blank=True)
@@ -240,8 +241,8 @@ class StoreRefund(TenantModel):
 
 
 class DecisionOutcome(models.TextChoices):
-    ACCEPTED = "accepted", "Accept"
-    DECLINED = "declined", "Decline"
+    ACCEPTED = "accepted", _("Accept")
+    DECLINED = "declined", _("Decline")
 
 
 class RmaDecisionPush(OutboxRow):
@@ -259,8 +260,8 @@ class RmaDecisionPush(OutboxRow):
     store_refund = models.ForeignKey(StoreRefund, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "RMA decision pushes"
-        verbose_name = "RMA decision push"
+        verbose_name_plural = _("RMA decision pushes")
+        verbose_name = _("RMA decision push")
 
 
 class RefundPush(OutboxRow):
@@ -277,8 +278,8 @@ class RefundPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "refund pushes"
-        verbose_name = "refund push"
+        verbose_name_plural = _("refund pushes")
+        verbose_name = _("refund push")
 
 
 class RmaRequestPush(OutboxRow):
@@ -301,8 +302,8 @@ class RmaRequestPush(OutboxRow):
     result = models.JSONField(default=dict, blank=True)
 
     class Meta(OutboxRow.Meta):
-        verbose_name_plural = "RMA request pushes"
-        verbose_name = "RMA request push"
+        verbose_name_plural = _("RMA request pushes")
+        verbose_name = _("RMA request push")
 
     @property
     def quantities(self) -> dict[int, int]:
@@ -321,14 +322,14 @@ class RmaSettings(TenantModel):
     """Per Miinto connection: whether pushed refunds restock, the flows' watermarks, and the last digest e-mail."""
 
     connection = models.OneToOneField(MiintoConnection, on_delete=models.CASCADE, related_name="rma_settings")
-    restock_refunds = models.BooleanField("Restock refunded items", default=True)
+    restock_refunds = models.BooleanField(_("Restock refunded items"), default=True)
     returns_watermark = models.DateTimeField(null=True, blank=True)
     refunds_watermark = models.DateTimeField(null=True, blank=True)
     last_digest_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "RMA settings"
-        verbose_name_plural = "RMA settings"
+        verbose_name = _("RMA settings")
+        verbose_name_plural = _("RMA settings")
 
     def __str__(self):
         return f"RMA settings of {self.connection}"
@@ -341,5 +342,5 @@ class RmaDigestOptOut(TenantModel):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        verbose_name = "RMA digest opt-out"
+        verbose_name = _("RMA digest opt-out")
         constraints = [models.UniqueConstraint(fields=["merchant", "user"], name="rma_digest_opt_out_once")]

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from connections.models import MiintoConnection
 from koongo.accounts.models import Membership
@@ -49,22 +51,39 @@ def rma_digest_send(connection: MiintoConnection) -> int:
     return len(fresh)
 
 
-def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[str]) -> None:
-    lines = [
-        f"- RMA {rma.miinto_id} on Miinto order {rma.order_number}: {money_text(rma.amount, rma.currency)}"
-        + (f", reason: {rma.reason}" if rma.reason else "")
-        for rma in rmas
-    ]
+def _line(rma: Rma) -> str:
+    """One RMA of the digest; the buyer's reason is Miinto's text, quoted as it came."""
+    values = {"id": rma.miinto_id, "order": rma.order_number, "amount": money_text(rma.amount, rma.currency), "reason": rma.reason}
+    if rma.reason:
+        return _("- RMA %(id)s on Miinto order %(order)s: %(amount)s, reason: %(reason)s") % values
+    return _("- RMA %(id)s on Miinto order %(order)s: %(amount)s") % values
+
+
+def digest_message(connection: MiintoConnection, rmas: list[Rma]) -> tuple[str, str]:
+    """The digest's subject and body, in the active language."""
+    values = {"count": len(rmas), "connection": connection}
     body = "\n".join(
         [
-            f"{len(rmas)} new return(s) wait for your decision on {connection}:",
+            ngettext(
+                "%(count)s new return waits for your decision on %(connection)s:",
+                "%(count)s new returns wait for your decision on %(connection)s:",
+                len(rmas),
+            )
+            % values,
             "",
-            *lines,
+            *[_line(rma) for rma in rmas],
             "",
-            "Accept or decline them, with a reason, on the RMA page of your dashboard.",
-            "You can turn these e-mails off on the RMA page.",
+            _("Accept or decline them, with a reason, on the RMA page of your dashboard."),
+            _("You can turn these e-mails off on the RMA page."),
         ]
     )
-    subject = f"{len(rmas)} new Miinto return(s) to decide on {connection}"
+    subject = ngettext(
+        "%(count)s new Miinto return to decide on %(connection)s", "%(count)s new Miinto returns to decide on %(connection)s", len(rmas)
+    ) % values
+    return subject, body
+
+
+def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[str]) -> None:
+    subject, body = digest_message(connection, rmas)
     # One message per user: a shared To: list would show every colleague's address (and any opt-out's absence).
     send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]) for recipient in recipients])

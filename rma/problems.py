@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from connections.models import Problem, ProblemState
 from connections.sync.problems import problem_handle, problem_ignore, problem_raise
 from koongo.money import money_text
@@ -13,9 +15,9 @@ BACK_OFFICE = "rma_back_office"
 REFUND_MISMATCH = "rma_refund_mismatch"
 
 LABELS = {
-    MANUAL_REFUND: "Enter a return in the store by hand",
-    BACK_OFFICE: "Create an RMA in the Miinto back office",
-    REFUND_MISMATCH: "Store refund does not match an RMA",
+    MANUAL_REFUND: _("Enter a return in the store by hand"),
+    BACK_OFFICE: _("Create an RMA in the Miinto back office"),
+    REFUND_MISMATCH: _("Store refund does not match an RMA"),
 }
 
 # Subjects the problems (and the Communications log) are filed under.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from connections.sync.outbox import outbox_schedule
 from connections.sync.problems import problem_raise
@@ -71,13 +72,13 @@ def refund_push_create(*, merchant, rma: Rma) -> RefundPush:
         locked = Rma.objects.select_for_update().get(pk=rma.pk, merchant=merchant)
         if not locked.refund_is_ours_to_push:
             raise ValidationError(
-                {"rma": "A refund is pushed only for a customer RMA accepted by the merchant, in our dashboard, the API or Miinto."}
+                {"rma": _("A refund is pushed only for a customer RMA accepted by the merchant, in our dashboard, the API or Miinto.")}
             )
         if RefundPush.objects.filter(rma__pk=locked.pk).exists():
-            raise ValidationError({"rma": "This RMA's refund has already been pushed to the store."})
+            raise ValidationError({"rma": _("This RMA's refund has already been pushed to the store.")})
         push = refund_after_acceptance(locked)
         if push is None:
-            raise ValidationError({"rma": "This RMA's refund must be entered in the store by hand."})
+            raise ValidationError({"rma": _("This RMA's refund must be entered in the store by hand.")})
         return push
 
 

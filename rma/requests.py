@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from connections.sync.outbox import outbox_schedule
 from koongo.http import PermanentError
@@ -96,16 +97,22 @@ def rma_request_create(*, merchant, order: Order, quantities: dict[int, int], re
         raise ValidationError(scope.reason, code="out_of_scope")
     quantities = {int(pid): int(q) for pid, q in quantities.items() if int(q) != 0}
     if not quantities:
-        raise ValidationError({"lines": "Name at least one order line and a quantity to return."})
+        raise ValidationError({"lines": _("Name at least one order line and a quantity to return.")})
     with transaction.atomic():
         Order.objects.select_for_update().filter(pk=order.pk).first()  # one request per order at a time: the check holds
         left = returnable(order)
         unknown = sorted(pid for pid in quantities if pid not in left)
         if unknown:
-            raise ValidationError({"lines": f"Not positions of Miinto order {order.miinto_id}: {unknown}"})
-        too_many = [f"{pid} (at most {max(0, left[pid])})" for pid, q in quantities.items() if q < 0 or q > left[pid]]
+            raise ValidationError(
+                {"lines": _("Not positions of Miinto order %(order)s: %(positions)s") % {"order": order.miinto_id, "positions": unknown}}
+            )
+        too_many = [
+            _("%(position)s (at most %(left)s)") % {"position": pid, "left": max(0, left[pid])}
+            for pid, q in quantities.items()
+            if q < 0 or q > left[pid]
+        ]
         if too_many:
-            raise ValidationError({"lines": f"More than is left to return for positions {', '.join(too_many)}."})
+            raise ValidationError({"lines": _("More than is left to return for positions %(positions)s.") % {"positions": ", ".join(too_many)}})
         push = RmaRequestPush.objects.create(
             merchant=merchant,
             connection=order.connection,

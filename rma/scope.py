@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from connections.models import MiintoConnection, SyncLevel
 from koongo.accounts.models import Feature
 from koongo.accounts.services import plan_allows
 from platforms import registry
 from platforms.capabilities import Capability
 
-CN_MESSAGE = (
+CN_MESSAGE = gettext_lazy(
     "Miinto China (CN) returns cannot be processed automatically, so RMA sync is off for this shop. "
     "Contact Miinto Partner Support: they handle CN returns."
 )
@@ -31,11 +34,11 @@ class Scope:
 def rma_scope(connection: MiintoConnection) -> Scope:
     """RMAs are imported and decided only for active, non-CN connections on a plan with `rma`."""
     if connection.is_china:
-        return Scope(False, CN_MESSAGE)
+        return Scope(False, str(CN_MESSAGE))  # a str, in the language active now: runs join reasons into their summary
     if not plan_allows(connection.merchant, Feature.RMA):
-        return Scope(False, "Your plan does not include RMA. Upgrade on the plan page to import and decide Miinto returns.", upgrade=True)
+        return Scope(False, _("Your plan does not include RMA. Upgrade on the plan page to import and decide Miinto returns."), upgrade=True)
     if not connection.is_active:
-        return Scope(False, "Order synchronization is not active for this connection, so RMAs are not synchronized either.")
+        return Scope(False, _("Order synchronization is not active for this connection, so RMAs are not synchronized either."))
     return Scope(True)
 
 
@@ -53,12 +56,13 @@ def refund_sync_scope(connection: MiintoConnection) -> Scope:
     if not base:
         return base
     if not plan_allows(connection.merchant, Feature.REFUND_SYNC):
-        return Scope(False, "Your plan does not include refund sync: enter returns in your store by hand.", upgrade=True)
+        return Scope(False, _("Your plan does not include refund sync: enter returns in your store by hand."), upgrade=True)
     store = connection.store_connection
     if store is None:
-        return Scope(False, "No store connection is linked, so refunds cannot be synchronized.")
+        return Scope(False, _("No store connection is linked, so refunds cannot be synchronized."))
     if not platform_refunds(store.platform):
-        return Scope(False, f"Refund sync is not available for {store.platform}: enter returns in your store by hand.")
+        reason = _("Refund sync is not available for %(platform)s: enter returns in your store by hand.")
+        return Scope(False, reason % {"platform": store.platform})
     if connection.order_configuration.sync_level == SyncLevel.STOCK_ONLY:
-        return Scope(False, "Stock only: there are no store orders to refund, so enter returns in your store by hand.")
+        return Scope(False, _("Stock only: there are no store orders to refund, so enter returns in your store by hand."))
     return Scope(True)

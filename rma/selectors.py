@@ -8,6 +8,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import ActivityEntry, Problem, ProblemState
 from koongo.counts import bounded_count
@@ -18,7 +19,12 @@ from rma.models import Rma as RmaModel
 from rma.models import RmaDigestOptOut, RmaLine, RmaRequestPush, RmaStatus, StoreRefund
 from rma.scope import refund_sync_scope, rma_scope
 
-AGES = {"1": ("Last 24 hours", 1), "7": ("Last 7 days", 7), "30": ("Last 30 days", 30), "older": ("Older than 30 days", 30)}
+AGES = {
+    "1": (_("Last 24 hours"), 1),
+    "7": (_("Last 7 days"), 7),
+    "30": (_("Last 30 days"), 30),
+    "older": (_("Older than 30 days"), 30),
+}
 
 
 def rmas(merchant) -> QuerySet[RmaModel]:

@@ -1,5 +1,6 @@
 """API serializers for RMAs, their lines and decisions, store refunds, and RMA requests."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -57,7 +58,7 @@ class RmaSerializer(serializers.ModelSerializer):
 
 
 class RmaDecisionRequestSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, error_messages={"required": "A reason is required.", "blank": "A reason is required."})
+    reason = serializers.CharField(max_length=2000, error_messages={"required": _("A reason is required."), "blank": _("A reason is required.")})
 
 
 class StoreRefundSerializer(serializers.ModelSerializer):

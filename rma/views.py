@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections.selectors import miinto_connection, miinto_connections
 from koongo.accounts.decorators import merchant_required, write_required
 from rma import selectors, services
 from rma.forms import DecisionForm, RmaRequestForm, RmaSettingsForm
-from rma.models import DecisionOutcome, StoreRefundStatus
+from rma.models import DecisionOutcome, RmaStatus, StoreRefundStatus
 
 PAGE_SIZE = 50
 OUTCOMES = {"accept": DecisionOutcome.ACCEPTED, "decline": DecisionOutcome.DECLINED}
@@ -57,6 +58,7 @@ def rma_list(request):
         "china": [c for c in connections if c.is_china],
         "filters": request.GET,
         "ages": selectors.AGES,
+        "statuses": RmaStatus.choices,
         "digest_opted_out": selectors.digest_opted_out(request.merchant, request.user),
     }
     return render(request, "rma/list.html", context)
@@ -102,7 +104,7 @@ def rma_decision(request, pk, outcome):
         messages.error(request, _errors(error))
         return redirect("rma:detail", pk=rma.pk)
     # The push to Miinto was queued when the decision committed; the page shows its state.
-    messages.success(request, f"RMA {rma.miinto_id}: the decision is recorded and is being sent to Miinto.")
+    messages.success(request, _("RMA %(id)s: the decision is recorded and is being sent to Miinto.") % {"id": rma.miinto_id})
     return redirect("rma:detail", pk=rma.pk)
 
 
@@ -112,9 +114,9 @@ def rma_refund_done(request, pk):
     """The merchant entered the return in the store by hand."""
     rma = selectors.rma(request.merchant, pk)
     if services.manual_refund_done(merchant=request.merchant, rma=rma, by=actor_name(request)):
-        messages.success(request, f"RMA {rma.miinto_id}: marked as entered in the store.")
+        messages.success(request, _("RMA %(id)s: marked as entered in the store.") % {"id": rma.miinto_id})
     else:
-        messages.info(request, "Nothing was waiting to be entered by hand for this RMA.")
+        messages.info(request, _("Nothing was waiting to be entered by hand for this RMA."))
     return redirect(_back(request, reverse("rma:detail", args=[rma.pk])))
 
 
@@ -151,7 +153,7 @@ def store_refund_action(request, pk, action):
     except ValidationError as error:
         messages.error(request, _errors(error))
     else:
-        messages.success(request, "Done.")
+        messages.success(request, _("Done."))
     return redirect("rma:store-refund", pk=store_refund.pk)
 
 
@@ -174,7 +176,8 @@ def order_rma_request(request, order_pk):
     form = RmaRequestForm(request.POST, order=order)
     back = f"{reverse('orders:detail', args=[order.transfer_id])}?tab=rma" if order.transfer_id else reverse("rma:list")
     if not form.is_valid():
-        messages.error(request, "Check the quantities: " + "; ".join(e for errors in form.errors.values() for e in errors))
+        errors = "; ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, _("Check the quantities: %(errors)s") % {"errors": errors})
         return redirect(back)
     try:
         services.rma_request_create(
@@ -184,7 +187,7 @@ def order_rma_request(request, order_pk):
     except ValidationError as error:
         messages.error(request, _errors(error))
         return redirect(back)
-    messages.success(request, "The RMA request is recorded and is being sent to Miinto.")
+    messages.success(request, _("The RMA request is recorded and is being sent to Miinto."))
     return redirect(back)
 
 
@@ -195,7 +198,7 @@ def connection_settings(request, pk):
     form = RmaSettingsForm(request.POST if request.method == "POST" else None, instance=settings)
     if request.method == "POST" and form.is_valid():
         services.rma_settings_update(connection=connection, restock_refunds=form.cleaned_data["restock_refunds"])
-        messages.success(request, "RMA settings saved.")
+        messages.success(request, _("RMA settings saved."))
         return redirect("rma:settings", pk=connection.pk)
     context = {"connection": connection, "form": form, **selectors.connection_scopes(connection)}
     return render(request, "rma/settings.html", context)
@@ -207,5 +210,5 @@ def digest_preference(request):
     """Each user's own e-mail preference: a viewer may turn off e-mails to themself too."""
     opted_out = request.POST.get("digest") == "off"
     services.digest_opt_out_set(merchant=request.merchant, user=request.user, opted_out=opted_out)
-    messages.success(request, "You will no longer get RMA e-mails." if opted_out else "You will get RMA e-mails again.")
+    messages.success(request, _("You will no longer get RMA e-mails.") if opted_out else _("You will get RMA e-mails again."))
     return redirect("rma:list")

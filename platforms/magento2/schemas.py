@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
 from platforms.credentials import StoreCredentials
@@ -30,26 +31,26 @@ class Magento2Credentials(StoreCredentials):
 
     identity_field = "base_url"
 
-    base_url: str = Field(title="Store URL", description="The store's base URL, e.g. https://shop.example.com")
-    store_code: str = Field("default", title="Store view code", description="The store view whose prices and currency apply")
-    consumer_key: str = Field(title="Consumer key", min_length=1)
-    consumer_secret: SecretStr = Field(title="Consumer secret")
-    access_token: SecretStr = Field(title="Access token")
-    access_token_secret: SecretStr = Field(title="Access token secret")
+    base_url: str = Field(title=gettext_noop("Store URL"), description=gettext_noop("The store's base URL, e.g. https://shop.example.com"))
+    store_code: str = Field("default", title=gettext_noop("Store view code"), description=gettext_noop("The store view whose prices and currency apply"))
+    consumer_key: str = Field(title=gettext_noop("Consumer key"), min_length=1)
+    consumer_secret: SecretStr = Field(title=gettext_noop("Consumer secret"))
+    access_token: SecretStr = Field(title=gettext_noop("Access token"))
+    access_token_secret: SecretStr = Field(title=gettext_noop("Access token secret"))
     bearer: bool = Field(
-        False, title="Use the access token as a bearer token",
-        description="Only when the store enables 'Allow OAuth Access Tokens to be used as standalone Bearer tokens'",
+        False, title=gettext_noop("Use the access token as a bearer token"),
+        description=gettext_noop("Only when the store enables 'Allow OAuth Access Tokens to be used as standalone Bearer tokens'"),
     )
     catalog_prices_include_tax: bool = Field(
-        False, title="Catalog prices include tax",
-        description="As set in Stores › Configuration › Sales › Tax › Calculation Settings; Magento's REST API does not expose it",
+        False, title=gettext_noop("Catalog prices include tax"),
+        description=gettext_noop("As set in Stores › Configuration › Sales › Tax › Calculation Settings; Magento's REST API does not expose it"),
     )
-    vat_rate: Decimal = Field(Decimal("25"), ge=0, le=100, title="VAT rate (%)",
-                              description="Splits Miinto's prices into net and tax on store orders, and adds tax to net catalog prices")
-    source_code: str = Field("default", title="Inventory source code", description="The MSI source that stock writes go to")
-    stock_id: int = Field(1, title="Stock ID", description="The MSI stock whose salable quantity is reported")
-    payment_method: str = Field("checkmo", title="Payment method code", description="An enabled offline method for marketplace orders")
-    shipping_method: str = Field("flatrate_flatrate", title="Shipping method code", description="The carrier_method recorded on orders")
+    vat_rate: Decimal = Field(Decimal("25"), ge=0, le=100, title=gettext_noop("VAT rate (%)"),
+                              description=gettext_noop("Splits Miinto's prices into net and tax on store orders, and adds tax to net catalog prices"))
+    source_code: str = Field("default", title=gettext_noop("Inventory source code"), description=gettext_noop("The MSI source that stock writes go to"))
+    stock_id: int = Field(1, title=gettext_noop("Stock ID"), description=gettext_noop("The MSI stock whose salable quantity is reported"))
+    payment_method: str = Field("checkmo", title=gettext_noop("Payment method code"), description=gettext_noop("An enabled offline method for marketplace orders"))
+    shipping_method: str = Field("flatrate_flatrate", title=gettext_noop("Shipping method code"), description=gettext_noop("The carrier_method recorded on orders"))
 
     @field_validator("base_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop
 from pydantic import Field, SecretStr, field_validator
 
 from platforms.credentials import StoreCredentials
@@ -18,20 +19,20 @@ class PrestaShopCredentials(StoreCredentials):
     identity_field = "shop_url"
 
     shop_url: str = Field(
-        title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
+        title=gettext_noop("Shop URL"), description=gettext_noop("The shop's address, e.g. https://shop.example.com (the API is under /api)")
     )
-    api_key: SecretStr = Field(title="Webservice key", description="The 32-character key; it is sent as the Basic-auth user name")
+    api_key: SecretStr = Field(title=gettext_noop("Webservice key"), description=gettext_noop("The 32-character key; it is sent as the Basic-auth user name"))
     payment_module: str = Field(
-        title="Payment module",
-        description="Technical name of an installed payment module kept for marketplace orders, e.g. a copy of ps_wirepayment "
-        "named 'miinto'; PrestaShop books every order through one",
+        title=gettext_noop("Payment module"),
+        description=gettext_noop("Technical name of an installed payment module kept for marketplace orders, e.g. a copy of ps_wirepayment "
+        "named 'miinto'; PrestaShop books every order through one"),
     )
     carrier_id: int | None = Field(
-        None, title="Carrier ID", description="Carrier of marketplace orders; empty for the shop's default"
+        None, title=gettext_noop("Carrier ID"), description=gettext_noop("Carrier of marketplace orders; empty for the shop's default")
     )
-    refund_state_id: int | None = Field(None, title="Refunded state ID", description="Empty for the shop's own 'Refunded' state")
+    refund_state_id: int | None = Field(None, title=gettext_noop("Refunded state ID"), description=gettext_noop("Empty for the shop's own 'Refunded' state"))
     partial_refund_state_id: int | None = Field(
-        None, title="Partly refunded state ID", description="State set after a partial refund; empty leaves the state unchanged"
+        None, title=gettext_noop("Partly refunded state ID"), description=gettext_noop("State set after a partial refund; empty leaves the state unchanged")
     )
 
     @field_validator("shop_url")

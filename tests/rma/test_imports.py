@@ -87,7 +87,7 @@ def test_the_digest_announces_new_pending_rmas_once_an_hour_and_honours_the_opt_
         rma_world.sync_rmas()
     [message] = mail.outbox
     assert message.to == ["owner@a.example"]
-    assert message.subject == f"1 new Miinto return(s) to decide on {rma_world.connection}"
+    assert message.subject == f"1 new Miinto return to decide on {rma_world.connection}"  # ngettext: singular for one
     assert f"RMA {first} on Miinto order {order.number}: DKK100.00, reason: Too small" in message.body
     second = rma_world.customer_return(order, {"TEE-BLK-M": 1})
     with django_capture_on_commit_callbacks(execute=True):
