@@ -266,7 +266,7 @@ def shipping_method_for(delivery_type: str) -> str:
 
 # What a store push reads through its row: loaded with it in one query.
 STORE_PUSH_RELATED = (
-    "order", "order__transfer", "connection", "connection__store_connection", "connection__order_configuration", "connection__merchant",
+    "order", "order__transfer", "connection", "connection__store_connection", "connection__order_configuration",
 )
 # What it never reads of those: Miinto's raw payloads, and the Miinto secrets (each a decryption per load).
 STORE_PUSH_DEFERRED = (
@@ -281,8 +281,10 @@ def store_push_execute(push: StorePush) -> DoneWith:
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
     order.connection = connection  # the draft's note and the stock keys read it: use the loaded one
-    recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
-    lines = list(order.lines.select_related("product", "position"))
+    connection.merchant = order.merchant = push.merchant  # one tenant: the row's merchant, loaded with it
+    recorder = activity_on_call(merchant=push.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
+    # Positions are read only for lines matched again (lines_rematch loads those); a line needs only its position id.
+    lines = list(order.lines.select_related("product"))
     with store_adapter_for(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
         # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
         lines_rematch(connection, lines, adapter)
