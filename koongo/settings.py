@@ -392,6 +392,8 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO" if DJANGO_ENV != "test" else "WARNING")},
+    # httpx's own INFO line per request repeats koongo.http's http.call line (which has the timing and redacted body).
+    "loggers": {"httpx": {"level": env.str("HTTPX_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- demo ----------------------------------------------------------------------------------

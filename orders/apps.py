@@ -24,7 +24,7 @@ class OrdersConfig(AppConfig):
         register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED)
         register_outbox(
             StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED,
-            on_dead=order_events.order_push_failed,
+            deferred=pushes.STORE_PUSH_DEFERRED, on_dead=order_events.order_push_failed,
         )  # fmt: skip
         register_problem_kind(ingest.MALFORMED, label=_("Malformed Miinto payload"))
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label=_("Stock write with unknown outcome"))

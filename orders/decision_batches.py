@@ -6,8 +6,6 @@ per page once it has read every page. A batch that never runs leaves its rows to
 
 from __future__ import annotations
 
-from collections import Counter
-
 from django.db import transaction
 from django_scopes import scopes_disabled
 
@@ -15,11 +13,11 @@ from connections import clients
 from connections.models import Direction
 from connections.sync.activity import activity_on_call
 from connections.sync.enqueue import enqueue
-from connections.sync.outbox import outbox_execute_inline
+from connections.sync.outbox import outbox_execute_many
 from koongo.accounts.services import usage_add_orders
 from koongo.accounts.tenancy import merchant_scope
 from orders.models import DecisionPush
-from orders.pushes import DECISION_PUSH_RELATED, decision_push_send
+from orders.pushes import DECISION_PUSH_RELATED, SentDecisions, decision_push_send, unsent_decisions
 
 DECISION_BATCH = "orders.tasks.decision_batch"
 # Activity entries of a batch are written in one bulk INSERT at its end.
@@ -35,29 +33,38 @@ def decision_batch_publish(pushes: list[DecisionPush], size: int) -> None:
 
 
 def decision_batch_run(pks: list[int]) -> dict:
-    """Run each push (skipping any another worker holds or finished); returns the outcomes counted."""
+    """Run each push (skipping any another worker holds or finished); returns the outcomes counted.
+
+    Claims, unsent decisions, the sent marks and the completions go a chunk of pushes at a time (see
+    `outbox_execute_many`); each push's PATCH, order fetch and order insert are its own.
+    """
     # A task's first load by ids: the rows' merchant scope is entered before anything else is read or written.
     with scopes_disabled():
         pushes = list(DecisionPush.objects.filter(pk__in=pks).select_related("merchant", *DECISION_PUSH_RELATED).order_by("pk"))
-    outcomes: Counter = Counter()
     if not pushes:
         return {}
     connection = pushes[0].connection
+    for push in pushes:
+        push.connection = connection  # one loaded connection (configuration, merchant) for the whole batch
     with merchant_scope(pushes[0].merchant):
         recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_MIINTO, connection=connection,
                                     batch_size=ACTIVITY_BATCH)
         made: list = []
+        unsent: dict = {}
+        sent = SentDecisions()
+
+        def prepare(claimed) -> None:
+            unsent.clear()
+            unsent.update(unsent_decisions([push.transfer for push in claimed if push.attempts == 1]))
 
         def send(push) -> None:
-            order = decision_push_send(push, client, count_usage=False)
+            with recorder.about("transfer", push.transfer.miinto_id):
+                order = decision_push_send(push, client, count_usage=False, unsent=unsent.get(push.transfer_id), sent=sent)
             if order is not None:
                 made.append(order)
 
         with clients.miinto_client(connection, on_call=recorder) as client, recorder:
-            for push in pushes:
-                push.connection = connection  # one loaded connection (configuration, merchant) for the whole batch
-                with recorder.about("transfer", push.transfer.miinto_id):
-                    outcomes[outbox_execute_inline(push, send)] += 1
+            outcomes = outbox_execute_many(pushes, send, prepare=prepare, finish=sent.write)
         if made:
             usage_add_orders(merchant=connection.merchant, count=len(made))
     return dict(outcomes)

@@ -11,13 +11,13 @@ from django.db.models import Exists, OuterRef
 
 from catalog.selectors import product_map_for
 from connections import clients
-from connections.models import Direction
+from connections.models import Direction, OutboxState
 from connections.sync.runs import RunContext
 from orders import ingest
 from orders.decision_batches import decision_batch_publish
 from orders.decisions import decision_push_for, decision_pushes_for, positions_auto_decide
 from orders.matching import positions_match
-from orders.models import Decision, Position, PositionStatus, Transfer
+from orders.models import Decision, DecisionPush, Position, PositionStatus, Transfer
 
 PAGE_SIZE = 50
 # Activity entries are buffered for the run and written in a few bulk INSERTs rather than one per page.
@@ -70,7 +70,12 @@ def reconcile_vanished(connection, client, seen_ids: set[int]) -> None:
 
 def push_unsent(connection) -> None:
     """Safety net: a decision whose push finished before it committed gets a new push."""
-    unsent = Decision.objects.filter(position__connection=connection, sent_at__isnull=True).values_list("position__transfer_id", flat=True)
+    # A push in flight marks its decisions sent when its batch's chunk is through (or its retry reconciles): not unsent.
+    in_flight = DecisionPush.objects.filter(transfer_id=OuterRef("position__transfer_id"), state=OutboxState.IN_FLIGHT)
+    unsent = (
+        Decision.objects.filter(position__connection=connection, sent_at__isnull=True).exclude(Exists(in_flight))
+        .values_list("position__transfer_id", flat=True)
+    )
     pushes: list = []
     decision_pushes_for(connection, list(Transfer.objects.filter(pk__in=set(unsent))), collect=pushes)
     decision_batch_publish(pushes, PAGE_SIZE)

@@ -100,6 +100,9 @@ def lines_rematch(connection: MiintoConnection, lines: list, adapter) -> int:
     if not orphans or connection.store_connection_id is None:
         return 0
     attribute = connection.order_configuration.product_identification_attribute
+    loaded = Position.objects.in_bulk([line.position_id for line in orphans])
+    for line in orphans:
+        line.position = loaded[line.position_id]
     positions = [line.position for line in orphans]
     keys = [str(p.item.get("productId") or "") for p in positions] + [p.gtin for p in positions]
     map_ids = _map_ids(positions, product_map_for(connection, keys))

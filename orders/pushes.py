@@ -44,14 +44,56 @@ def decision_push_execute(push: DecisionPush) -> None:
         decision_push_send(push, client)
 
 
-def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True) -> Order | None:
+class SentDecisions:
+    """What a batch's PATCHes confirmed, written in one UPDATE per table once the batch's chunk is through.
+
+    Until then a confirmed decision still reads unsent; a crash before the write leaves its push in flight, and the
+    retry reconciles with Miinto first (as after any lost answer), so nothing is sent twice.
+    """
+
+    def __init__(self) -> None:
+        self.decisions: list[int] = []
+        self.transfers: dict[int, int | None] = {}  # transfer pk -> the new order id Miinto gave (None: none)
+
+    def write(self, _rows=None) -> None:
+        decisions, transfers = self.decisions, self.transfers
+        self.decisions, self.transfers = [], {}
+        if decisions:
+            Decision.objects.filter(pk__in=decisions).update(sent_at=timezone.now())
+        if transfers:
+            told = {pk: order_id for pk, order_id in transfers.items() if order_id}
+            new_order_id = Case(*[When(pk=pk, then=Value(order_id)) for pk, order_id in told.items()], default=F("new_order_id"),
+                                output_field=Transfer._meta.get_field("new_order_id"))
+            Transfer.objects.filter(pk__in=list(transfers)).update(
+                closed_at=_closed_at(), **({"new_order_id": new_order_id} if told else {})
+            )
+
+
+def _closed_at():
+    """Every position decided and told: the transfer is closed and no longer a candidate for reconciliation."""
+    pending = Position.objects.filter(transfer=OuterRef("pk"), status="pending")
+    return Coalesce(F("closed_at"), Case(When(Exists(pending), then=Value(None)), default=Value(timezone.now())))
+
+
+def unsent_decisions(transfers) -> dict[int, list[Decision]]:
+    """Each transfer's decisions not yet sent (with their positions and products), in one query."""
+    by_transfer: dict[int, list[Decision]] = {t.pk: [] for t in transfers}
+    for decision in Decision.objects.filter(position__transfer__in=list(by_transfer), sent_at__isnull=True).select_related("position__product"):
+        by_transfer[decision.position.transfer_id].append(decision)
+    return by_transfer
+
+
+def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, unsent: list[Decision] | None = None,
+                       sent: SentDecisions | None = None) -> Order | None:
     """Send the transfer's unsent decisions in one PATCH; after a lost answer or a 409, read the transfer and reconcile.
 
     Then fetch the order Miinto made (only once the decision is confirmed) and queue its store push; returns that order.
-    `push.connection` and `push.transfer` are used as loaded: the caller passes objects it already holds.
+    `push.connection` and `push.transfer` are used as loaded: the caller passes objects it already holds, and may pass
+    the `unsent` decisions it read after claiming the push, and a `sent` that writes what the PATCH confirmed later.
     """
     connection, transfer = push.connection, push.transfer
-    unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product"))
+    if unsent is None or push.attempts > 1:
+        unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product"))
     reconciled = False
     if push.attempts > 1 and unsent:
         # A previous attempt may have been applied with its answer lost: never send a second, different decision.
@@ -69,16 +111,20 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True) 
             _reconcile(connection, transfer, client)
             reconciled = True
         else:
-            Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
+            if sent is not None:
+                sent.decisions.extend(d.pk for d in unsent)
+            else:
+                Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
             if new_order_id:
                 transfer.new_order_id, fresh_order, told = new_order_id, push.attempts == 1, True
-    # Every position decided and told: the transfer is closed and no longer a candidate for reconciliation. One UPDATE
-    # also stores the new order id (a crash before it leaves the decisions sent and the retry reconciles).
-    pending = Position.objects.filter(transfer=OuterRef("pk"), status="pending")
-    closed = Coalesce(F("closed_at"), Case(When(Exists(pending), then=Value(None)), default=Value(timezone.now())))
-    Transfer.objects.filter(pk=transfer.pk).update(
-        closed_at=closed, **({"new_order_id": transfer.new_order_id} if told else {})
-    )
+    # One UPDATE closes the transfer and stores the new order id (a crash before it leaves the decisions sent and the
+    # retry reconciles).
+    if sent is not None:
+        sent.transfers[transfer.pk] = transfer.new_order_id if told else None
+    else:
+        Transfer.objects.filter(pk=transfer.pk).update(
+            closed_at=_closed_at(), **({"new_order_id": transfer.new_order_id} if told else {})
+        )
     if reconciled and not told:  # the reconcile may have recorded the order Miinto made
         transfer.refresh_from_db(fields=["new_order_id"])
     if not transfer.new_order_id:
@@ -220,7 +266,11 @@ def shipping_method_for(delivery_type: str) -> str:
 
 # What a store push reads through its row: loaded with it in one query.
 STORE_PUSH_RELATED = (
-    "order", "order__transfer", "connection", "connection__store_connection", "connection__order_configuration", "connection__merchant",
+    "order", "order__transfer", "connection", "connection__store_connection", "connection__order_configuration",
+)
+# What it never reads of those: Miinto's raw payloads, and the Miinto secrets (each a decryption per load).
+STORE_PUSH_DEFERRED = (
+    "order__raw", "order__transfer__raw", "connection__password", "connection__channel_id", "connection__channel_token",
 )
 
 
@@ -231,8 +281,10 @@ def store_push_execute(push: StorePush) -> DoneWith:
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
     order.connection = connection  # the draft's note and the stock keys read it: use the loaded one
-    recorder = activity_on_call(merchant=connection.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
-    lines = list(order.lines.select_related("product", "position"))
+    connection.merchant = order.merchant = push.merchant  # one tenant: the row's merchant, loaded with it
+    recorder = activity_on_call(merchant=push.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
+    # Positions are read only for lines matched again (lines_rematch loads those); a line needs only its position id.
+    lines = list(order.lines.select_related("product"))
     with store_adapter_for(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
         # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
         lines_rematch(connection, lines, adapter)

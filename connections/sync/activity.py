@@ -23,14 +23,19 @@ DEFAULT_RETENTION_DAYS = 90
 AUTH_REFUSED_STATUSES = (401, 403)
 
 
-def payload_excerpt(value, *, limit: int = PAYLOAD_EXCERPT_LIMIT):
-    """A redacted JSON value small enough to keep; larger ones become a truncated text excerpt."""
+def payload_excerpt(value, *, limit: int = PAYLOAD_EXCERPT_LIMIT, parsed: bool = False):
+    """A redacted JSON value small enough to keep; larger ones become a truncated text excerpt.
+
+    `parsed`: the value is already redacted and JSON-native (a `CallRecord`'s bodies), so it is only measured.
+    """
     if value is None:
         return None
-    value = redact_json(value)
+    if not parsed:
+        value = redact_json(value)
     text = json.dumps(value, default=str, ensure_ascii=False)
     if len(text) <= limit:
-        return json.loads(text)  # normalised (e.g. Decimal and dates as strings) so JSONField accepts it
+        # Normalised (e.g. Decimal and dates as strings) so JSONField accepts it; parsed JSON is normal already.
+        return value if parsed else json.loads(text)
     return {"truncated": True, "excerpt": text[:limit]}
 
 
@@ -129,7 +134,8 @@ class ActivityRecorder:
             correlation_id=self.correlation_id,
             method=record.method[:10],
             url=record.url[:500],
-            payload=payload_excerpt({"request": record.request_body, "response": record.response_body}),
+            # The client redacted the bodies it parsed when it recorded the call (koongo.http.redact_body).
+            payload=payload_excerpt({"request": record.request_body, "response": record.response_body}, parsed=True),
             error=record.error or "",
             created_at=timezone.now(),
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -38,7 +39,8 @@ class OutboxKind:
     """One registered outbox model, the handler that executes a row of it, and its retry policy.
 
     `describe(row)` may return extra `problem_raise` arguments (connection, store_connection, message, excerpt)
-    for the Problem opened when a row dies. `related` names what the handler reads through the row, loaded with it.
+    for the Problem opened when a row dies. `related` names what the handler reads through the row, loaded with it;
+    `deferred` names fields of those it never reads (large JSON, secrets that cost a decryption), left out of the load.
     """
 
     model: type[OutboxRow]
@@ -51,6 +53,7 @@ class OutboxKind:
     # Called in the transaction that buries a row, e.g. to emit a webhook event about the failure.
     on_dead: Callable[[OutboxRow], None] | None = None
     related: tuple[str, ...] = ()
+    deferred: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -78,6 +81,7 @@ def register_outbox(
     describe: Callable[[OutboxRow], dict] | None = None,
     on_dead: Callable[[OutboxRow], None] | None = None,
     related: tuple[str, ...] = (),
+    deferred: tuple[str, ...] = (),
 ) -> OutboxKind:
     """Register a concrete OutboxRow model and the handler that performs one row's effect.
 
@@ -89,7 +93,7 @@ def register_outbox(
     if not issubclass(model, OutboxRow):
         raise TypeError(f"{model.__name__} is not an OutboxRow")
     kind = OutboxKind(
-        model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead, tuple(related)
+        model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead, tuple(related), tuple(deferred)
     )
     _kinds[kind.label] = kind
     return kind
@@ -153,6 +157,32 @@ def outbox_claim(row: OutboxRow) -> bool:
     return bool(claimed)
 
 
+def outbox_claim_many(rows: list[OutboxRow]) -> list[OutboxRow]:
+    """`outbox_claim` for rows of one kind at once: one locking read and one UPDATE; returns the rows made ours.
+
+    Same fence as one claim: a row is ours only if it is claimable and its attempt count is still the one we loaded.
+    """
+    if not rows:
+        return []
+    model, kind = type(rows[0]), outbox_kind(rows[0]._meta.label_lower)
+    now = timezone.now()
+    lease = now + timedelta(seconds=kind.lease_seconds)
+    loaded = {row.pk: row.attempts for row in rows}
+    with transaction.atomic():
+        # skip_locked: a row another worker is claiming right now is simply not ours, as with one conditional UPDATE.
+        current = model.objects.filter(_claimable(now), pk__in=list(loaded)).select_for_update(skip_locked=True)
+        ours = [pk for pk, attempts in current.values_list("pk", "attempts") if loaded[pk] == attempts]
+        if ours:
+            model.objects.filter(pk__in=ours).update(
+                state=OutboxState.IN_FLIGHT, attempts=F("attempts") + 1, lease_expires_at=lease, swept_at=None, updated_at=now
+            )
+    claimed = set(ours)
+    for row in rows:
+        if row.pk in claimed:
+            row.state, row.attempts, row.lease_expires_at, row.swept_at, row.updated_at = OutboxState.IN_FLIGHT, row.attempts + 1, lease, None, now
+    return [row for row in rows if row.pk in claimed]
+
+
 def _fenced(row: OutboxRow):
     """Our claim, still: in flight under the attempt number we claimed."""
     return type(row).objects.filter(pk=row.pk, state=OutboxState.IN_FLIGHT, attempts=row.attempts)
@@ -163,7 +193,7 @@ def outbox_execute(model_label: str, pk: int) -> str:
     kind = outbox_kind(model_label)
     # A task's first load by id: the row's merchant scope is entered before anything else is read or written.
     with scopes_disabled():
-        row = kind.model.objects.select_related("merchant", *kind.related).filter(pk=pk).first()
+        row = kind.model.objects.select_related("merchant", *kind.related).defer(*kind.deferred).filter(pk=pk).first()
     if row is None:
         return "missing"
     with merchant_scope(row.merchant), log_context(**_row_context(kind, row)):
@@ -184,6 +214,50 @@ def outbox_execute_inline(row: OutboxRow, handler: Callable[[OutboxRow], DoneWit
     return outcome
 
 
+def outbox_execute_many(
+    rows: list[OutboxRow],
+    handler: Callable[[OutboxRow], DoneWith | None],
+    *,
+    chunk: int = 20,
+    prepare: Callable[[list[OutboxRow]], None] | None = None,
+    finish: Callable[[list[OutboxRow]], None] | None = None,
+) -> Counter:
+    """`outbox_execute_inline` for a batch of one kind's rows: claimed and completed `chunk` rows at a time, in one
+    query each way, instead of two UPDATEs per row. Returns the outcomes counted.
+
+    `prepare(claimed)` runs after each chunk's claim, to load what its handlers read in one query; `finish(claimed)`
+    after its handlers and before the completing UPDATE, for writes the handlers left to it (whatever their outcome).
+    The chunk bounds how long a claimed row waits for its turn, which must stay well inside the lease.
+    """
+    outcomes: Counter = Counter()
+    if not rows:
+        return outcomes
+    kind = outbox_kind(rows[0]._meta.label_lower)
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        claimed = outbox_claim_many(part)
+        outcomes["not_claimed"] += len(part) - len(claimed)
+        if prepare and claimed:
+            prepare(claimed)
+        finished: list[tuple[OutboxRow, dict | None]] = []
+        try:
+            for row in claimed:
+                with log_context(**_row_context(kind, row)):
+                    outcome = _run_claimed(kind, row, handler, done=finished)
+                if outcome != "done":
+                    outcomes[outcome] += 1
+        finally:
+            if finish and claimed:
+                finish(claimed)
+            done = _complete_many(finished)
+            outcomes["done"] += done
+            outcomes["lost_lease"] += len(finished) - done
+    for outcome, number in outcomes.items():
+        if number:
+            metrics.OUTBOX_EXECUTIONS.labels(kind.label, outcome).inc(number)
+    return +outcomes
+
+
 def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
     """What every log line of this execution carries: the row, and the order, transfer or RMA it is about."""
     context = {"outbox": kind.label, "outbox_row": row.pk}
@@ -196,6 +270,11 @@ def _row_context(kind: OutboxKind, row: OutboxRow) -> dict:
 def _claim_and_run(kind: OutboxKind, row: OutboxRow, handler: Callable[[OutboxRow], DoneWith | None] | None = None) -> str:
     if not outbox_claim(row):
         return "not_claimed"
+    return _run_claimed(kind, row, handler)
+
+
+def _run_claimed(kind: OutboxKind, row: OutboxRow, handler=None, *, done: list | None = None) -> str:
+    """Run a claimed row's handler and record its outcome; with `done`, a success is left there for a bulk completion."""
     if row.attempts > kind.max_attempts:
         # Only a worker that died mid-attempt (lease expired, claimed again) gets here: stop re-running a row that kills it.
         return _bury(kind, row, f"gave up after {row.attempts - 1} attempts; the worker stopped during the last ones")
@@ -208,7 +287,11 @@ def _claim_and_run(kind: OutboxKind, row: OutboxRow, handler: Callable[[OutboxRo
     except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
         log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
         return _fail(kind, row, _describe_error(error), None)
-    return _complete(row, fields.fields if isinstance(fields, DoneWith) else None)
+    fields = fields.fields if isinstance(fields, DoneWith) else None
+    if done is not None:
+        done.append((row, fields))
+        return "done"
+    return _complete(row, fields)
 
 
 def _describe_error(error: Exception) -> str:
@@ -223,6 +306,31 @@ def _complete(row: OutboxRow, fields: dict | None = None) -> str:
         log.warning("outbox %s %s finished after its lease was taken over", row._meta.label_lower, row.pk)
         return "lost_lease"
     return "done"
+
+
+def _complete_many(finished: list[tuple[OutboxRow, dict | None]]) -> int:
+    """Complete rows without fields of their own in one UPDATE per attempt number (each fenced like `_complete`);
+    rows with fields are completed one by one. Returns how many were still ours."""
+    completed = 0
+    plain: dict[int, list[OutboxRow]] = {}
+    for row, fields in finished:
+        if fields:
+            completed += _complete(row, fields) == "done"
+        else:
+            plain.setdefault(row.attempts, []).append(row)
+    now = timezone.now()
+    for attempts, rows in plain.items():
+        for row in rows:
+            row.set_state(OutboxState.DONE)
+        model = type(rows[0])
+        updated = model.objects.filter(pk__in=[row.pk for row in rows], state=OutboxState.IN_FLIGHT, attempts=attempts).update(
+            state=OutboxState.DONE, done_at=now, lease_expires_at=None, last_error="", updated_at=now
+        )
+        if updated < len(rows):
+            log.warning("outbox %s: %d of %d rows finished after their lease was taken over", model._meta.label_lower,
+                        len(rows) - updated, len(rows))
+        completed += updated
+    return completed
 
 
 def _fail(kind: OutboxKind, row: OutboxRow, error: str, retry_after: float | None) -> str:

@@ -11,6 +11,10 @@ from orders.models import DecisionPush, Order, StorePush
 from tests.orders.conftest import GTIN_JEANS, GTIN_TEE_M
 
 PER_TRANSFER = 15  # the target for queries per order
+# What one more accepted order costs across the pipeline (bench/sync_orders.py measures 13 per order): the order's
+# own inserts (order, lines, store push, label fetch), its store push (load, claim, lines, two UPDATEs, completion,
+# activity, webhook endpoints); the decision side's claims, sent marks and completions go a chunk at a time.
+PER_ORDER = 13
 FIXED = 60  # a run's own bookkeeping (request, lock, heartbeat, counters, finish), whatever its size
 
 
@@ -41,3 +45,10 @@ def test_queries_per_transfer_are_bounded_and_the_same_for_10_and_30(world):
     assert large <= FIXED + PER_TRANSFER * 30
     # 20 more transfers cost at most 15 queries each more: the cost per transfer does not grow with the page.
     assert large - small <= PER_TRANSFER * 20, (small, large)
+
+
+def test_each_more_order_costs_the_same_few_queries(world):
+    world.configure(auto_accept=True)
+    small = _pipeline(world, accepted=1, declined=0)
+    large = _pipeline(world, accepted=4, declined=0)  # the catalog has 5 of this product
+    assert (large - small) / 3 <= PER_ORDER, (small, large, (large - small) / 3)
