@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
@@ -19,10 +21,10 @@ def system_field(default: Any = None, **kwargs) -> Any:
 @dataclass(frozen=True)
 class FormField:
     name: str
-    label: str
+    label: str | Promise
     required: bool
     secret: bool
-    help: str = ""
+    help: str | Promise = ""
 
 
 class StoreCredentials(BaseModel):
@@ -46,13 +48,17 @@ class StoreCredentials(BaseModel):
 
     @classmethod
     def form_fields(cls) -> list[FormField]:
-        """The fields a merchant fills in, in declaration order, with secrets flagged for a password input."""
+        """The fields a merchant fills in, in declaration order, with secrets flagged for a password input.
+
+        Titles and descriptions are plain English in the model (they are its JSON schema too, marked with gettext_noop);
+        the form shows them in the reader's language."""
         fields = []
         for name, info in cls.model_fields.items():
             extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
             if extra.get("form") is False:
                 continue
             secret = SecretStr in getattr(info.annotation, "__args__", ()) or info.annotation is SecretStr
-            label = info.title or name.replace("_", " ").capitalize()
-            fields.append(FormField(name, label, info.is_required(), secret, info.description or ""))
+            label = gettext_lazy(info.title) if info.title else name.replace("_", " ").capitalize()
+            help_text = gettext_lazy(info.description) if info.description else ""
+            fields.append(FormField(name, label, info.is_required(), secret, help_text))
         return fields

@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop as N_
+
 from koongo.http import AuthError, PermanentError, RateLimited, TransientError
 from platforms import standard_webhooks
 from platforms.base import (
@@ -136,13 +138,19 @@ class BigCommerceAdapter(StoreAdapter):
         Capability.RELATIVE_STOCK, Capability.ORDER_NOTES, Capability.LINE_LEVEL_SHIPMENTS, Capability.ORDER_CLAIMS_STOCK,
     })
     limitations = (
-        "Refunds never restock in BigCommerce: Koongo returns the items by a separate relative adjustment.",
-        "Stock adjustments are applied asynchronously and cannot be read back, so one whose answer is lost is flagged for "
-        "review, never sent again.",
-        "Orders are written with the Miinto prices and the connection's VAT rate, in the store's currency only; an order "
-        "lowers stock as the store's 'update stock' setting says (on order placed, or on completion or shipment).",
-        "Products are looked up by SKU or variant id through the inventory items; other identifiers (UPC, GTIN, MPN) read "
-        "the whole catalog, since the catalog API cannot filter variants by them in a batch.",
+        N_("Refunds never restock in BigCommerce: Koongo returns the items by a separate relative adjustment."),
+        N_(
+            "Stock adjustments are applied asynchronously and cannot be read back, so one whose answer is lost is flagged for "
+            "review, never sent again."
+        ),
+        N_(
+            "Orders are written with the Miinto prices and the connection's VAT rate, in the store's currency only; an order "
+            "lowers stock as the store's 'update stock' setting says (on order placed, or on completion or shipment)."
+        ),
+        N_(
+            "Products are looked up by SKU or variant id through the inventory items; other identifiers (UPC, GTIN, MPN) read "
+            "the whole catalog, since the catalog API cannot filter variants by them in a batch."
+        ),
     )
     # 150 requests per 30 s on Standard plans, shared with the merchant's other apps: keep well under half.
     requests_per_second = 2.0

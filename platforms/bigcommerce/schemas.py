@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
+from django.utils.translation import gettext_noop as N_  # marked for the catalogue; the form translates them
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 from platforms.credentials import StoreCredentials, system_field
@@ -30,12 +31,12 @@ class BigCommerceCredentials(StoreCredentials):
     identity_field = "store_hash"
     location_fields = ("base_url",)
 
-    store_hash: str = Field(title="Store hash", description="The code in the API path, e.g. abc123 in /stores/abc123/v3", min_length=1)
-    access_token: SecretStr = Field(title="Access token", description="The API account's access token (X-Auth-Token)")
-    client_secret: SecretStr | None = Field(None, title="Client secret", description="The API account's client secret; verifies webhooks")
+    store_hash: str = Field(title=N_("Store hash"), description=N_("The code in the API path, e.g. abc123 in /stores/abc123/v3"), min_length=1)
+    access_token: SecretStr = Field(title=N_("Access token"), description=N_("The API account's access token (X-Auth-Token)"))
+    client_secret: SecretStr | None = Field(None, title=N_("Client secret"), description=N_("The API account's client secret; verifies webhooks"))
     vat_rate: Decimal = Field(
-        Decimal("25"), title="VAT rate (%)", ge=0, le=100,
-        description="The VAT included in Miinto prices; splits them into the net and tax amounts BigCommerce orders need",
+        Decimal("25"), title=N_("VAT rate (%)"), ge=0, le=100,
+        description=N_("The VAT included in Miinto prices; splits them into the net and tax amounts BigCommerce orders need"),
     )
     # The inventory location stock moves at; 1 is the default location every store has.
     location_id: int = system_field(1)

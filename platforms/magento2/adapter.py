@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import quote
 
+from django.utils.translation import gettext_noop as N_
+
 from koongo.http import AuthError, PermanentError, RateLimited, TransientError
 from platforms.base import (
     Address,
@@ -130,16 +132,22 @@ class Magento2Adapter(StoreAdapter):
     })
     # No ORDER_CLAIMS_STOCK: POST /V1/orders places no MSI reservation, and the REST API has no documented way to add one.
     limitations = (
-        "Orders are written whole through POST /V1/orders so they carry the Miinto prices; Magento's MSI places no "
-        "reservation for them, so the salable quantity does not drop when a Miinto order arrives: the items stay on sale "
-        "in Magento until the order ships (MSI then deducts the source quantity). Koongo does not lower the source "
-        "quantity itself, because the shipment deducts it again.",
-        "Tax on Miinto orders is split from the tax-included price with the one VAT rate set on the connection, not with "
-        "Magento's tax rules.",
-        "Orders are accepted only in the store view's base currency.",
-        "Stock is written as absolute MSI source quantities (no delta endpoint); a write whose answer is lost is flagged "
-        "for review, never sent again.",
-        "Magento Open Source sends no webhooks: refunds (credit memos) and shipments are polled.",
+        N_(
+            "Orders are written whole through POST /V1/orders so they carry the Miinto prices; Magento's MSI places no "
+            "reservation for them, so the salable quantity does not drop when a Miinto order arrives: the items stay on sale "
+            "in Magento until the order ships (MSI then deducts the source quantity). Koongo does not lower the source "
+            "quantity itself, because the shipment deducts it again."
+        ),
+        N_(
+            "Tax on Miinto orders is split from the tax-included price with the one VAT rate set on the connection, not with "
+            "Magento's tax rules."
+        ),
+        N_("Orders are accepted only in the store view's base currency."),
+        N_(
+            "Stock is written as absolute MSI source quantities (no delta endpoint); a write whose answer is lost is flagged "
+            "for review, never sent again."
+        ),
+        N_("Magento Open Source sends no webhooks: refunds (credit memos) and shipments are polled."),
     )
     # Self-hosted Magento has no rate limit; stay gentle with a shop server that also serves customers.
     requests_per_second = 4.0

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop as N_  # marked for the catalogue; the form translates them
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, field_validator
 
 from platforms.credentials import StoreCredentials
@@ -30,26 +31,26 @@ class Magento2Credentials(StoreCredentials):
 
     identity_field = "base_url"
 
-    base_url: str = Field(title="Store URL", description="The store's base URL, e.g. https://shop.example.com")
-    store_code: str = Field("default", title="Store view code", description="The store view whose prices and currency apply")
-    consumer_key: str = Field(title="Consumer key", min_length=1)
-    consumer_secret: SecretStr = Field(title="Consumer secret")
-    access_token: SecretStr = Field(title="Access token")
-    access_token_secret: SecretStr = Field(title="Access token secret")
+    base_url: str = Field(title=N_("Store URL"), description=N_("The store's base URL, e.g. https://shop.example.com"))
+    store_code: str = Field("default", title=N_("Store view code"), description=N_("The store view whose prices and currency apply"))
+    consumer_key: str = Field(title=N_("Consumer key"), min_length=1)
+    consumer_secret: SecretStr = Field(title=N_("Consumer secret"))
+    access_token: SecretStr = Field(title=N_("Access token"))
+    access_token_secret: SecretStr = Field(title=N_("Access token secret"))
     bearer: bool = Field(
-        False, title="Use the access token as a bearer token",
-        description="Only when the store enables 'Allow OAuth Access Tokens to be used as standalone Bearer tokens'",
+        False, title=N_("Use the access token as a bearer token"),
+        description=N_("Only when the store enables 'Allow OAuth Access Tokens to be used as standalone Bearer tokens'"),
     )
     catalog_prices_include_tax: bool = Field(
-        False, title="Catalog prices include tax",
-        description="As set in Stores › Configuration › Sales › Tax › Calculation Settings; Magento's REST API does not expose it",
+        False, title=N_("Catalog prices include tax"),
+        description=N_("As set in Stores › Configuration › Sales › Tax › Calculation Settings; Magento's REST API does not expose it"),
     )
-    vat_rate: Decimal = Field(Decimal("25"), ge=0, le=100, title="VAT rate (%)",
-                              description="Splits Miinto's prices into net and tax on store orders, and adds tax to net catalog prices")
-    source_code: str = Field("default", title="Inventory source code", description="The MSI source that stock writes go to")
-    stock_id: int = Field(1, title="Stock ID", description="The MSI stock whose salable quantity is reported")
-    payment_method: str = Field("checkmo", title="Payment method code", description="An enabled offline method for marketplace orders")
-    shipping_method: str = Field("flatrate_flatrate", title="Shipping method code", description="The carrier_method recorded on orders")
+    vat_rate: Decimal = Field(Decimal("25"), ge=0, le=100, title=N_("VAT rate (%)"),
+                              description=N_("Splits Miinto's prices into net and tax on store orders, and adds tax to net catalog prices"))
+    source_code: str = Field("default", title=N_("Inventory source code"), description=N_("The MSI source that stock writes go to"))
+    stock_id: int = Field(1, title=N_("Stock ID"), description=N_("The MSI stock whose salable quantity is reported"))
+    payment_method: str = Field("checkmo", title=N_("Payment method code"), description=N_("An enabled offline method for marketplace orders"))
+    shipping_method: str = Field("flatrate_flatrate", title=N_("Shipping method code"), description=N_("The carrier_method recorded on orders"))
 
     @field_validator("base_url")
     @classmethod

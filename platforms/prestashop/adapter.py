@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils.translation import gettext_noop as N_
+
 from koongo.http import PermanentError
 from platforms.base import Capability, StockChange, StoreShipment, chunked, unique
 from platforms.prestashop.client import any_of, date_between, parse_local, xml_body
@@ -59,16 +61,20 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
     # ITEM_LEVEL_REFUNDS: a slip records its rows and quantities; REFUND_RESTOCK is absent: the slip restocks nothing.
     capabilities = frozenset({Capability.REFUND_SYNC, Capability.ITEM_LEVEL_REFUNDS, Capability.ORDER_NOTES, Capability.ORDER_CLAIMS_STOCK})
     limitations = (
-        "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
-        "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
-        "hooks run. Koongo restocks the items. A companion module running IssuePartialRefundCommand would do all of it.",
-        "An order set to Refunded without a credit slip is read as a refund of every line no slip covers.",
-        "Miinto prices reach the order through cart-scoped specific prices, and the order total is those prices only: the "
-        "shipping Miinto charged is written in the order's note, not in its total. Choose a free carrier for Miinto orders; "
-        "one that charges shipping makes PrestaShop book 'Payment error', and Koongo then moves the order to the paid state "
-        "so PrestaShop takes the stock (the history shows both states).",
-        "Stock is written as absolute quantities; a write whose answer is lost is flagged for review, never sent again.",
-        "Shipments are whole orders: PrestaShop has no line-level shipments.",
+        N_(
+            "PrestaShop has no refund API: a refund is recorded as a credit slip with its lines and amounts, and the order is set "
+            "to Refunded once every line is on a slip; no money moves, the order's lines are not marked refunded and no refund "
+            "hooks run. Koongo restocks the items. A companion module running IssuePartialRefundCommand would do all of it."
+        ),
+        N_("An order set to Refunded without a credit slip is read as a refund of every line no slip covers."),
+        N_(
+            "Miinto prices reach the order through cart-scoped specific prices, and the order total is those prices only: the "
+            "shipping Miinto charged is written in the order's note, not in its total. Choose a free carrier for Miinto orders; "
+            "one that charges shipping makes PrestaShop book 'Payment error', and Koongo then moves the order to the paid state "
+            "so PrestaShop takes the stock (the history shows both states)."
+        ),
+        N_("Stock is written as absolute quantities; a write whose answer is lost is flagged for review, never sent again."),
+        N_("Shipments are whole orders: PrestaShop has no line-level shipments."),
     )
     # No throttling in core, but shops run on shared hosting: one request at a time, gently.
     requests_per_second = 2.0

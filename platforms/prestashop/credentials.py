@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop as N_  # marked for the catalogue; the form translates them
 from pydantic import Field, SecretStr, field_validator
 
 from platforms.credentials import StoreCredentials
@@ -18,20 +19,22 @@ class PrestaShopCredentials(StoreCredentials):
     identity_field = "shop_url"
 
     shop_url: str = Field(
-        title="Shop URL", description="The shop's address, e.g. https://shop.example.com (the API is under /api)"
+        title=N_("Shop URL"), description=N_("The shop's address, e.g. https://shop.example.com (the API is under /api)")
     )
-    api_key: SecretStr = Field(title="Webservice key", description="The 32-character key; it is sent as the Basic-auth user name")
+    api_key: SecretStr = Field(title=N_("Webservice key"), description=N_("The 32-character key; it is sent as the Basic-auth user name"))
     payment_module: str = Field(
-        title="Payment module",
-        description="Technical name of an installed payment module kept for marketplace orders, e.g. a copy of ps_wirepayment "
-        "named 'miinto'; PrestaShop books every order through one",
+        title=N_("Payment module"),
+        description=N_(
+            "Technical name of an installed payment module kept for marketplace orders, e.g. a copy of ps_wirepayment "
+            "named 'miinto'; PrestaShop books every order through one"
+        ),
     )
     carrier_id: int | None = Field(
-        None, title="Carrier ID", description="Carrier of marketplace orders; empty for the shop's default"
+        None, title=N_("Carrier ID"), description=N_("Carrier of marketplace orders; empty for the shop's default")
     )
-    refund_state_id: int | None = Field(None, title="Refunded state ID", description="Empty for the shop's own 'Refunded' state")
+    refund_state_id: int | None = Field(None, title=N_("Refunded state ID"), description=N_("Empty for the shop's own 'Refunded' state"))
     partial_refund_state_id: int | None = Field(
-        None, title="Partly refunded state ID", description="State set after a partial refund; empty leaves the state unchanged"
+        None, title=N_("Partly refunded state ID"), description=N_("State set after a partial refund; empty leaves the state unchanged")
     )
 
     @field_validator("shop_url")

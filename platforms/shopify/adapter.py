@@ -6,6 +6,8 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from urllib.parse import quote
 
+from django.utils.translation import gettext_noop as N_
+
 from koongo.http import HttpError, PermanentError, RateLimited, TransientError
 from platforms.base import (
     Attribute,
@@ -93,8 +95,10 @@ class ShopifyAdapter(StoreAdapter):
         }
     )
     limitations = (
-        "Refunds are made in the currency the customer paid in (the order's presentment currency); a refund asked for in "
-        "any other currency is refused rather than converted.",
+        N_(
+            "Refunds are made in the currency the customer paid in (the order's presentment currency); a refund asked for in "
+            "any other currency is refused rather than converted."
+        ),
     )
     # The GraphQL cost bucket (read from extensions.cost, THROTTLED retried) is the real limit; this only smooths bursts.
     requests_per_second = 10.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop as N_  # marked for the catalogue; the form translates them
 from pydantic import Field, SecretStr, field_validator
 
 from platforms.credentials import StoreCredentials, system_field
@@ -32,7 +33,7 @@ class ShopifyCredentials(StoreCredentials):
     identity_field = "shop_domain"
     location_fields = ("base_url",)
 
-    shop_domain: str = Field(title="Shop domain", description="The shop's myshopify.com domain, e.g. acme.myshopify.com")
+    shop_domain: str = Field(title=N_("Shop domain"), description=N_("The shop's myshopify.com domain, e.g. acme.myshopify.com"))
     access_token: SecretStr = system_field(...)
     scopes: tuple[str, ...] = system_field(())
     api_version: str = system_field(API_VERSION)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from django.utils.translation import gettext_noop as N_
+
 from koongo.http import HttpError, PermanentError, TransientError
 from platforms.base import Capability, StockChange, StockResult, StoreShipment, Tracking
 from platforms.shopware5.client import NAME
@@ -59,16 +61,24 @@ class Shopware5Adapter(StatusRefunds):
     # No ITEM_LEVEL_REFUNDS (the shop records no lines), REFUND_RESTOCK, RELATIVE_STOCK, webhooks or idempotency keys.
     capabilities = frozenset({Capability.REFUND_SYNC, Capability.ORDER_NOTES, Capability.ORDER_CLAIMS_STOCK})
     limitations = (
-        "Order positions are linked to variants by their article number only: Shopware 5's API cannot set a position's "
-        "variant id (articleDetailID), so plugins that rely on it see none.",
-        "Shopware 5 has no refund API: a refund sets the payment status to 20 (re-crediting) and writes its lines and amounts "
-        "into the order's internal comment; no money moves and the order's lines stay as they were. Koongo restocks the items.",
-        "A refund made in Shopware is seen only as payment status 20 on an order without a Koongo refund, and is read as a "
-        "full refund of the lines not yet refunded; a further shop refund on an order already at status 20 cannot be seen.",
-        "Orders are stored exactly as sent: Koongo computes prices, tax and totals, and Shopware sends no order e-mails.",
-        "Stock is written as absolute quantities in batches; a batch whose answer is lost is flagged for review, "
-        "never sent again.",
-        "Shipments are whole orders from the tracking code; Shopware keeps no shipment time, so the order's last change is used.",
+        N_(
+            "Order positions are linked to variants by their article number only: Shopware 5's API cannot set a position's "
+            "variant id (articleDetailID), so plugins that rely on it see none."
+        ),
+        N_(
+            "Shopware 5 has no refund API: a refund sets the payment status to 20 (re-crediting) and writes its lines and amounts "
+            "into the order's internal comment; no money moves and the order's lines stay as they were. Koongo restocks the items."
+        ),
+        N_(
+            "A refund made in Shopware is seen only as payment status 20 on an order without a Koongo refund, and is read as a "
+            "full refund of the lines not yet refunded; a further shop refund on an order already at status 20 cannot be seen."
+        ),
+        N_("Orders are stored exactly as sent: Koongo computes prices, tax and totals, and Shopware sends no order e-mails."),
+        N_(
+            "Stock is written as absolute quantities in batches; a batch whose answer is lost is flagged for review, "
+            "never sent again."
+        ),
+        N_("Shipments are whole orders from the tracking code; Shopware keeps no shipment time, so the order's last change is used."),
     )
 
     def __init__(self, credentials, **options):
