@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import mixins, status
@@ -267,7 +268,7 @@ class MiintoConnectionViewSet(
             merchant=self.merchant, environment=connection.environment, username=connection.username, password=connection.password
         )
         if connection.shop_id not in {s.shop_id for s in stores}:
-            raise ValidationError({"shop_id": "This Miinto account no longer administers the connected shop location."})
+            raise ValidationError({"shop_id": _("This Miinto account no longer administers the connected shop location.")})
         services.miinto_connection_clear_pause(connection=connection, source=PauseSource.MIINTO_CREDENTIALS)
         return Response(AvailableStoreSerializer(stores, many=True).data)
 

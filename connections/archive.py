@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from connections.models import ConnectionStatus, MiintoConnection, StoreConnection
 
@@ -38,8 +39,10 @@ def miinto_connection_restore(*, connection: MiintoConnection) -> MiintoConnecti
     except IntegrityError:
         connection.refresh_from_db(fields=["archived_at"])
         raise ArchiveConflict(
-            f"The Miinto shop {connection.shop_id} has been connected again since this connection was archived. "
-            "Archive that connection first."
+            _(
+                "The Miinto shop %(shop)s has been connected again since this connection was archived. "
+                "Archive that connection first."
+            ) % {"shop": connection.shop_id}
         ) from None
     return connection
 
@@ -51,8 +54,10 @@ def store_connection_archive(*, store: StoreConnection) -> StoreConnection:
     if users:
         names = ", ".join(str(connection) for connection in users)
         raise ArchiveConflict(
-            f"The store connection {store.name} is used by the Miinto connection(s) {names}. "
-            "Link them to another store or archive them first."
+            _(
+                "The store connection %(store)s is used by the Miinto connection(s) %(connections)s. "
+                "Link them to another store or archive them first."
+            ) % {"store": store.name, "connections": names}
         )
     store.archived_at = store.archived_at or timezone.now()
     store.save(update_fields=["archived_at"])
@@ -67,6 +72,6 @@ def store_connection_restore(*, store: StoreConnection) -> StoreConnection:
     except IntegrityError:
         store.refresh_from_db(fields=["archived_at"])
         raise ArchiveConflict(
-            "This store has been connected again since this connection was archived. Archive that connection first."
+            _("This store has been connected again since this connection was archived. Archive that connection first.")
         ) from None
     return store

@@ -10,16 +10,18 @@ from __future__ import annotations
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-SYNC_INTERVAL_VALIDATORS = [MinValueValidator(1, "Sync at most once a minute: enter 1 or more minutes.")]
+SYNC_INTERVAL_VALIDATORS = [MinValueValidator(1, gettext_lazy("Sync at most once a minute: enter 1 or more minutes."))]
 
 
 def unknown_attribute_message(value: str, choices: list[tuple[str, str]]) -> str:
-    return f"Unknown attribute {value!r}. Choose one of: {', '.join(code for code, _ in choices)}."
+    return _("Unknown attribute %(value)s. Choose one of: %(choices)s.") % {"value": repr(value), "choices": ", ".join(code for code, _label in choices)}
 
 
 def unknown_provider_message(value: str) -> str:
-    return f"Unknown shipping provider {value!r} for this Miinto market."
+    return _("Unknown shipping provider %(value)s for this Miinto market.") % {"value": repr(value)}
 
 
 def check_identification_attribute(value: str, choices: list[tuple[str, str]]) -> None:
@@ -37,5 +39,5 @@ class YesNoField(forms.TypedChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.pop("max_length", None)
-        super().__init__(choices=[("False", "No"), ("True", "Yes")], coerce=lambda value: value == "True", empty_value=False,
+        super().__init__(choices=[("False", gettext_lazy("No")), ("True", gettext_lazy("Yes"))], coerce=lambda value: value == "True", empty_value=False,
                          **kwargs)

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.configuration_rules import SYNC_INTERVAL_VALIDATORS
 from koongo.accounts.tenancy import TenantModel
@@ -67,23 +68,23 @@ class StoreConnection(TenantModel):
 
 
 class MiintoEnvironmentName(models.TextChoices):
-    PRODUCTION = "production", "Miinto production"
-    SANDBOX = "sandbox", "Miinto sandbox"
-    SIMULATOR = "simulator", "Local simulator"
+    PRODUCTION = "production", _("Miinto production")
+    SANDBOX = "sandbox", _("Miinto sandbox")
+    SIMULATOR = "simulator", _("Local simulator")
 
 
 class ConnectionStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    DISABLED = "disabled", "Disabled"
+    ACTIVE = "active", _("Active")
+    DISABLED = "disabled", _("Disabled")
 
 
 class PauseSource(models.TextChoices):
     """What paused a connection; only a successful check of that same thing clears it on its own."""
 
-    MIINTO_CREDENTIALS = "miinto_credentials", "Miinto credentials"
-    STORE_CREDENTIALS = "store_credentials", "Store credentials"
-    PLAN = "plan", "Plan"
-    MANUAL = "manual", "Paused by hand"
+    MIINTO_CREDENTIALS = "miinto_credentials", _("Miinto credentials")
+    STORE_CREDENTIALS = "store_credentials", _("Store credentials")
+    PLAN = "plan", _("Plan")
+    MANUAL = "manual", _("Paused by hand")
 
 
 class MiintoConnection(TenantModel):
@@ -151,13 +152,13 @@ class MiintoConnection(TenantModel):
 
 
 class SyncLevel(models.TextChoices):
-    ORDERS_AND_STOCK = "orders_and_stock", "Orders & Stock"
-    STOCK_ONLY = "stock_only", "Stock only"
+    ORDERS_AND_STOCK = "orders_and_stock", _("Orders & Stock")
+    STOCK_ONLY = "stock_only", _("Stock only")
 
 
 class ReferencePrice(models.TextChoices):
-    FINAL = "final_price", "Final price incl. tax"
-    ORIGINAL = "original_price", "Original (regular) price incl. tax"
+    FINAL = "final_price", _("Final price incl. tax")
+    ORIGINAL = "original_price", _("Original (regular) price incl. tax")
 
 
 class OrderConfiguration(TenantModel):
@@ -165,24 +166,24 @@ class OrderConfiguration(TenantModel):
 
     connection = models.OneToOneField(MiintoConnection, on_delete=models.CASCADE, related_name="order_configuration")
     sync_level = models.CharField(
-        "Order Synchronization Level", max_length=20, choices=SyncLevel.choices, default=SyncLevel.ORDERS_AND_STOCK
+        _("Order Synchronization Level"), max_length=20, choices=SyncLevel.choices, default=SyncLevel.ORDERS_AND_STOCK
     )
-    auto_accept = models.BooleanField("Accept Orders Automatically", default=False)
+    auto_accept = models.BooleanField(_("Accept Orders Automatically"), default=False)
     price_threshold = models.DecimalField(
-        "Auto Accept Orders – Price Attribute Threshold",
+        _("Auto Accept Orders – Price Attribute Threshold"),
         max_digits=5,
         decimal_places=4,
         default=Decimal("0.970"),
         validators=[MaxValueValidator(Decimal("2"))],
     )
     reference_price_attribute = models.CharField(
-        "Reference Price Attribute", max_length=20, choices=ReferencePrice.choices, default=ReferencePrice.FINAL
+        _("Reference Price Attribute"), max_length=20, choices=ReferencePrice.choices, default=ReferencePrice.FINAL
     )
-    default_shipping_provider_id = models.CharField("Default Shipping Service – Store Shipment", max_length=64, blank=True)
+    default_shipping_provider_id = models.CharField(_("Default Shipping Service – Store Shipment"), max_length=64, blank=True)
     default_shipping_provider_name = models.CharField(max_length=200, blank=True)
-    use_billing_for_shipping = models.BooleanField("Use Billing Address For Shipping", default=False)
-    product_identification_attribute = models.CharField("Product Identification Attribute", max_length=100, default="id")
-    sync_from_date = models.DateField("Sync Orders Created From Date", null=True, blank=True)
+    use_billing_for_shipping = models.BooleanField(_("Use Billing Address For Shipping"), default=False)
+    product_identification_attribute = models.CharField(_("Product Identification Attribute"), max_length=100, default="id")
+    sync_from_date = models.DateField(_("Sync Orders Created From Date"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -241,7 +242,7 @@ class StockChangeMark(TenantModel):
 
     namespace = models.CharField(max_length=200, help_text="The store: platform and store scope")
     key = models.CharField(max_length=200)
-    state = models.CharField(max_length=4, choices=[("sent", "Sent"), ("done", "Done")])
+    state = models.CharField(max_length=4, choices=[("sent", _("Sent")), ("done", _("Done"))])
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -7,13 +7,15 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 SubjectLinks = Callable[[object, list[str]], dict[str, tuple[str, str]]]
 _resolvers: dict[str, SubjectLinks] = {}
 
 
 def register_subject_links(subject_type: str, resolve: SubjectLinks) -> None:
-    """`resolve(merchant, subject_ids)` returns {subject id: (label, url)} for the ids that still exist."""
+    """`resolve(merchant, subject_ids)` returns {subject id: (label, url)} for the ids that still exist; the label is
+    translated by the resolver ("order %(id)s"), the page shows it as "Open <label>"."""
     _resolvers[subject_type] = resolve
 
 
@@ -28,14 +30,14 @@ def attach_links(merchant, problems: Iterable) -> None:
     for problem in problems:
         problem.link = found.get(problem.subject_type, {}).get(problem.subject_id)
         if problem.link is None and problem.connection_id:
-            problem.link = ("connection", reverse("connections:detail", kwargs={"pk": problem.connection_id}))
+            problem.link = (_("connection"), reverse("connections:detail", kwargs={"pk": problem.connection_id}))
 
 
 def _connections(merchant, ids: list[str]) -> dict[str, tuple[str, str]]:
     from connections.models import MiintoConnection
 
     found = MiintoConnection.objects.filter(merchant=merchant, pk__in=[i for i in ids if i.isdigit()])
-    return {str(c.pk): (f"connection {c}", reverse("connections:detail", kwargs={"pk": c.pk})) for c in found}
+    return {str(c.pk): (_("connection %(name)s") % {"name": c}, reverse("connections:detail", kwargs={"pk": c.pk})) for c in found}
 
 
 register_subject_links("connection", _connections)

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.utils.translation import gettext as _
 
 from connections import clients
 from connections.models import MiintoConnection, StoreConnection
@@ -117,7 +118,7 @@ def providers_now(connection: MiintoConnection) -> list[tuple[str, str]]:
 
 def attributes_now(store: StoreConnection | None) -> list[tuple[str, str]]:
     """For a write: the store's cached identifier attributes, else its answer now; `id` when it cannot answer."""
-    fallback = [("id", "Product id")]
+    fallback = [("id", _("Product id"))]
     if store is None:
         return fallback
     cached = _cached_items(attributes_key(store))
@@ -135,10 +136,10 @@ def connection_check(connection: MiintoConnection) -> list[str]:
     try:
         market_providers_refresh(connection)
     except HttpError as error:
-        failures.append(f"Miinto did not answer: {error}")
+        failures.append(_("Miinto did not answer: %(error)s") % {"error": error})
     if connection.store_connection is not None:
         try:
             identifier_attributes_refresh(connection.store_connection)
         except (HttpError, ValueError) as error:
-            failures.append(f"The store did not answer: {error}")
+            failures.append(_("The store did not answer: %(error)s") % {"error": error})
     return failures

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from connections import thresholds
@@ -54,7 +55,7 @@ class StoreConnectionSerializer(serializers.ModelSerializer):
             return data  # the service reports the platform on its field
         sent = sorted(set(data.get("credentials", {})) & set(model.location_fields))
         if sent:
-            raise serializers.ValidationError({name: ["This field is set by Koongo and cannot be sent."] for name in sent})
+            raise serializers.ValidationError({name: [_("This field is set by Koongo and cannot be sent.")] for name in sent})
         return data
 
 

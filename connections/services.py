@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from pydantic import SecretStr
 from pydantic import ValidationError as PydanticValidationError
@@ -44,16 +45,16 @@ class AvailableStore:
 def miinto_connection_start(*, merchant: Merchant, environment: str, username: str, password: str) -> list[AvailableStore]:
     """Log in to Miinto and list the shop locations ("Get Available Stores"); saves nothing."""
     if environment not in clients.miinto_environments():
-        raise ValidationError({"environment": "Choose one of the listed Miinto environments."})
+        raise ValidationError({"environment": _("Choose one of the listed Miinto environments.")})
     client = clients.miinto_login_client(environment, username, password)
     try:
         shops = client.available_shops()
     except AuthError:
-        raise ValidationError({"password": "Miinto did not accept this username and password."}) from None
+        raise ValidationError({"password": _("Miinto did not accept this username and password.")}) from None
     except TransientError as error:
-        raise ValidationError({"__all__": f"Miinto could not be reached ({error.message}). Try again in a moment."}) from None
+        raise ValidationError({"__all__": _("Miinto could not be reached (%(error)s). Try again in a moment.") % {"error": error.message}}) from None
     except HttpError as error:
-        raise ValidationError({"__all__": f"Miinto refused the request: {error.message}"}) from None
+        raise ValidationError({"__all__": _("Miinto refused the request: %(error)s") % {"error": error.message}}) from None
     finally:
         client.close()
     return [
@@ -85,9 +86,9 @@ def miinto_connection_create(
     }
     store = stores.get(shop_id)
     if store is None:
-        raise ValidationError({"shop_id": "This Miinto account cannot administer that shop location."})
+        raise ValidationError({"shop_id": _("This Miinto account cannot administer that shop location.")})
     if store_connection is not None and store_connection.merchant_id != merchant.pk:
-        raise ValidationError({"store_connection": "Unknown store connection."})
+        raise ValidationError({"store_connection": _("Unknown store connection.")})
     try:
         with transaction.atomic():
             connection = MiintoConnection.objects.create(
@@ -117,8 +118,10 @@ def _miinto_shop_taken(merchant: Merchant, environment: str, shop_id: str) -> st
             environment=environment, shop_id=shop_id, archived_at__isnull=True, merchant=merchant
         ).exists()
     if ours:
-        return f"The Miinto shop {shop_id} is already connected."
-    return f"The Miinto shop {shop_id} is already connected to another Koongo account. A Miinto shop can be connected by one account only."
+        return _("The Miinto shop %(shop)s is already connected.") % {"shop": shop_id}
+    return _(
+        "The Miinto shop %(shop)s is already connected to another Koongo account. A Miinto shop can be connected by one account only."
+    ) % {"shop": shop_id}
 
 
 @transaction.atomic
@@ -128,21 +131,23 @@ def miinto_connection_activate(*, connection: MiintoConnection) -> MiintoConnect
     merchant = Merchant.objects.select_for_update().select_related("plan").get(pk=connection.merchant_id)
     if not plan_allows(merchant, Feature.ORDER_SYNC):
         raise ActivationRefused(
-            f"Your {merchant.plan.name} plan does not include Miinto order sync. Upgrade your plan to activate this connection.",
+            _("Your %(plan)s plan does not include Miinto order sync. Upgrade your plan to activate this connection.")
+            % {"plan": merchant.plan.name},
             upgrade=True,
         )
     active = MiintoConnection.objects.filter(merchant=merchant, status=ConnectionStatus.ACTIVE).exclude(pk=connection.pk).count()
     if active >= merchant.plan.max_connections:
         raise ActivationRefused(
-            f"Your {merchant.plan.name} plan allows {merchant.plan.max_connections} active connection(s). "
-            "Upgrade your plan or deactivate another connection.",
+            _(
+                "Your %(plan)s plan allows %(count)s active connection(s). Upgrade your plan or deactivate another connection."
+            ) % {"plan": merchant.plan.name, "count": merchant.plan.max_connections},
             upgrade=True,
         )
     if connection.is_archived:
-        raise ActivationRefused("This connection is archived. Restore it before activating order sync.")
+        raise ActivationRefused(_("This connection is archived. Restore it before activating order sync."))
     store = connection.store_connection
     if store is None or store.is_archived or not store.is_tested:
-        raise ActivationRefused("Link a store connection and test it successfully before activating order sync.")
+        raise ActivationRefused(_("Link a store connection and test it successfully before activating order sync."))
     connection.status = ConnectionStatus.ACTIVE
     connection.next_sync_at = timezone.now()
     connection.save(update_fields=["status", "next_sync_at"])
@@ -170,7 +175,7 @@ def miinto_connection_update_credentials(*, connection: MiintoConnection, userna
         merchant=connection.merchant, environment=connection.environment, username=username, password=password
     )
     if connection.shop_id not in {shop.shop_id for shop in shops}:
-        raise ValidationError({"username": "This Miinto account cannot administer the connected shop location."})
+        raise ValidationError({"username": _("This Miinto account cannot administer the connected shop location.")})
     connection.username, connection.password = username, password
     connection.channel_id = connection.channel_token = ""
     connection.save(update_fields=["username", "password", "channel_id", "channel_token"])
@@ -181,7 +186,7 @@ def miinto_connection_update_credentials(*, connection: MiintoConnection, userna
 @transaction.atomic
 def miinto_connection_link_store(*, connection: MiintoConnection, store_connection: StoreConnection | None) -> MiintoConnection:
     if store_connection is not None and store_connection.merchant_id != connection.merchant_id:
-        raise ValidationError({"store_connection": "Unknown store connection."})
+        raise ValidationError({"store_connection": _("Unknown store connection.")})
     connection.store_connection = store_connection
     connection.save(update_fields=["store_connection"])
     return connection
@@ -261,7 +266,7 @@ def credentials_validate(platform: str, data: dict):
     try:
         model = registry.credentials_model(platform)
     except registry.UnknownPlatform:
-        raise ValidationError({"platform": f"Unknown platform {platform!r}."}) from None
+        raise ValidationError({"platform": _("Unknown platform %(platform)s.") % {"platform": repr(platform)}}) from None
     try:
         return model.model_validate(data)
     except PydanticValidationError as error:
@@ -305,9 +310,9 @@ def store_identity_check(*, merchant: Merchant, platform: str, credentials, excl
     if owner is None:
         return
     if owner == merchant.pk:
-        message = "You already have a connection to this store."
+        message = _("You already have a connection to this store.")
     else:
-        message = "This store is already connected to another Koongo account. A store can be connected by one account only."
+        message = _("This store is already connected to another Koongo account. A store can be connected by one account only.")
     raise ValidationError({type(credentials).identity_field: message})
 
 
@@ -315,7 +320,7 @@ def store_identity_check(*, merchant: Merchant, platform: str, credentials, excl
 def store_connection_create(*, merchant: Merchant, platform: str, name: str, credentials: dict) -> StoreConnection:
     model = credentials_validate(platform, credentials)
     if StoreConnection.objects.filter(merchant=merchant, name=name).exists():
-        raise ValidationError({"name": "You already have a store connection with this name."})
+        raise ValidationError({"name": _("You already have a store connection with this name.")})
     store_identity_check(merchant=merchant, platform=platform, credentials=model)
     try:
         clients.check_store_urls(platform, model)
@@ -329,7 +334,7 @@ def store_connection_create(*, merchant: Merchant, platform: str, name: str, cre
     except IntegrityError:
         # Lost a race with a concurrent create: the constraints decided; say which one.
         store_identity_check(merchant=merchant, platform=platform, credentials=model)
-        raise ValidationError({"name": "You already have a store connection with this name."}) from None
+        raise ValidationError({"name": _("You already have a store connection with this name.")}) from None
 
 
 def _ask_store(store_connection: StoreConnection):

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from connections import clients, services
 from connections.models import StoreConnection
@@ -33,7 +35,7 @@ def shop_base_url(shop: str) -> str | None:
 
 
 class ShopDomainForm(forms.Form):
-    shop = forms.CharField(label="Shop domain", help_text="Your myshopify.com domain, e.g. acme.myshopify.com")
+    shop = forms.CharField(label=_("Shop domain"), help_text=_("Your myshopify.com domain, e.g. acme.myshopify.com"))
 
     def clean_shop(self):
         from platforms.shopify.credentials import normalize_shop_domain
@@ -41,7 +43,7 @@ class ShopDomainForm(forms.Form):
         try:
             return normalize_shop_domain(self.cleaned_data["shop"])
         except ValueError:
-            raise forms.ValidationError("Enter your shop's myshopify.com domain, e.g. acme.myshopify.com.") from None
+            raise forms.ValidationError(gettext("Enter your shop's myshopify.com domain, e.g. acme.myshopify.com.")) from None
 
 
 def install_start(*, request, shop: str) -> str:
@@ -95,10 +97,10 @@ def callback_view(request):
     try:
         store = install_complete(request=request, merchant=request.merchant, params=request.GET.dict())
     except (InstallRefused, ValidationError) as error:
-        messages.error(request, f"The Shopify install was refused: {error}")
+        messages.error(request, gettext("The Shopify install was refused: %(error)s") % {"error": error})
         return redirect("connections:list")
     except HttpError as error:
-        messages.error(request, f"Shopify could not complete the install: {error.message}")
+        messages.error(request, gettext("Shopify could not complete the install: %(error)s") % {"error": error.message})
         return redirect("connections:list")
-    messages.success(request, f"Shopify store {store.name} installed. {store.last_test_message}")
+    messages.success(request, gettext("Shopify store %(name)s installed. %(test)s") % {"name": store.name, "test": store.last_test_message})
     return redirect("connections:store-detail", pk=store.pk)

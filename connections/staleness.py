@@ -13,6 +13,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from connections import events as connection_events
@@ -99,12 +100,19 @@ def _mail(connection: MiintoConnection, *, reminder: bool) -> None:
     recipients = sorted({e for e in owners if e})
     if not recipients:
         return
-    subject = f"{'Reminder: ' if reminder else ''}Miinto connection {connection} is not syncing"
-    body = (
-        f"{connection.stale_reason}\n\nOrders and stock for {connection} are not moving between Miinto and your store. "
-        f"Open the connection to see why: {settings.SITE_URL}/connections/{connection.pk}/\n"
-        "You get a reminder every 24 hours until it syncs again."
-    )
+    # Sent by a beat task, in the site's language; the reason is stored text and stays as it was written.
+    if reminder:
+        subject = _("Reminder: Miinto connection %(connection)s is not syncing") % {"connection": connection}
+    else:
+        subject = _("Miinto connection %(connection)s is not syncing") % {"connection": connection}
+    body = "\n\n".join([
+        connection.stale_reason,
+        _(
+            "Orders and stock for %(connection)s are not moving between Miinto and your store. "
+            "Open the connection to see why: %(url)s\n"
+            "You get a reminder every 24 hours until it syncs again."
+        ) % {"connection": connection, "url": f"{settings.SITE_URL}/connections/{connection.pk}/"},
+    ])
     transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
 
 

@@ -5,6 +5,7 @@ Every member and key may read; only owners (an owner's session or an owner API k
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
@@ -82,7 +83,7 @@ class OwnerWritesMixin:
         try:
             return call(*args, **kwargs)
         except PermissionDenied:
-            raise DrfPermissionDenied("Only an owner of this merchant may manage members and API keys.") from None
+            raise DrfPermissionDenied(_("Only an owner of this merchant may manage members and API keys.")) from None
 
 
 class MemberViewSet(
@@ -115,7 +116,7 @@ class MemberViewSet(
                 base_url=request.build_absolute_uri("/"), **payload.validated_data,
             )
         except invitations.AlreadyMember:
-            return Response({"email": ["This address already belongs to a member."]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"email": [_("This address already belongs to a member.")]}, status=status.HTTP_400_BAD_REQUEST)
         return Response(InvitationSerializer(invitation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MemberRoleSerializer, responses={200: MemberSerializer, 409: None})

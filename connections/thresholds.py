@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 THRESHOLD_DECIMALS = 4
-NOT_A_NUMBER = "Enter the threshold as a number, e.g. 0.97."
-OUT_OF_RANGE = "Enter a threshold greater than 0 and at most 2, e.g. 0.97."
-TOO_PRECISE = f"Use at most {THRESHOLD_DECIMALS} decimals, e.g. 0.9725."
+NOT_A_NUMBER = _("Enter the threshold as a number, e.g. 0.97.")
+OUT_OF_RANGE = _("Enter a threshold greater than 0 and at most 2, e.g. 0.97.")
+TOO_PRECISE = _("Use at most %(decimals)s decimals, e.g. 0.9725.")
 ERROR_MESSAGES = {"invalid": NOT_A_NUMBER}
 
 
@@ -19,7 +21,7 @@ def threshold_error(value: Decimal | None) -> str | None:
     if not (Decimal("0") < value <= Decimal("2")):
         return OUT_OF_RANGE
     if value.as_tuple().exponent < -THRESHOLD_DECIMALS and value != round(value, THRESHOLD_DECIMALS):
-        return TOO_PRECISE
+        return TOO_PRECISE % {"decimals": THRESHOLD_DECIMALS}
     return None
 
 

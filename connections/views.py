@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections import remote_choices, selectors, services, wizard_session
@@ -69,7 +70,7 @@ def connection_add(request):
                 return redirect("connections:detail", pk=_saved_pk(merchant, data["shop_id"]))
             else:
                 wizard_session.login_forget(request.session)
-                messages.success(request, f"Connected {connection}.")
+                messages.success(request, _("Connected %(connection)s.") % {"connection": connection})
                 return redirect("connections:detail", pk=connection.pk)
         stores = _stores_from_post(request)
     elif request.method == "POST":  # Get Available Stores
@@ -129,7 +130,7 @@ def connection_detail(request, pk):
     store = connection.store_connection
     attributes = remote_choices.identifier_attributes(store) if store else remote_choices.Cached(None)
     form = OrderConfigurationForm(
-        instance=configuration, attributes=attributes.items or [("id", "Product id")], providers=providers.items or []
+        instance=configuration, attributes=attributes.items or [("id", _("Product id"))], providers=providers.items or []
     )
     return _render_detail(request, connection, form, remote={"providers": providers, "attributes": attributes if store else None})
 
@@ -164,18 +165,18 @@ def configuration_update(request, pk):
         providers=selectors.shipping_provider_choices(connection),
     )
     if not form.is_valid():
-        messages.error(request, "The configuration was not saved. Check the fields marked below.")
+        messages.error(request, _("The configuration was not saved. Check the fields marked below."))
         configuration.refresh_from_db()
         return _render_detail(request, connection, form, status=400)
     try:
         services.order_configuration_apply(configuration=configuration, **form.cleaned_data)
     except ValidationError as error:
         _apply_errors(form, error)
-        messages.error(request, "The configuration was not saved. Check the fields marked below.")
+        messages.error(request, _("The configuration was not saved. Check the fields marked below."))
         configuration.refresh_from_db()
         connection.refresh_from_db()
         return _render_detail(request, connection, form, status=400)
-    messages.success(request, "Orders configuration saved.")
+    messages.success(request, _("Orders configuration saved."))
     return redirect("connections:detail", pk=pk)
 
 
@@ -187,36 +188,36 @@ def connection_action(request, pk, action):
     try:
         if action == "activate":
             services.miinto_connection_activate(connection=connection)
-            messages.success(request, "Order synchronization is active.")
+            messages.success(request, _("Order synchronization is active."))
         elif action == "deactivate":
             services.miinto_connection_deactivate(connection=connection)
-            messages.success(request, "Order synchronization is disabled. The configuration is kept.")
+            messages.success(request, _("Order synchronization is disabled. The configuration is kept."))
         elif action == "pause":
             form = PauseForm(request.POST)
-            reason = form.cleaned_data["reason"] if form.is_valid() else "Paused by the merchant"
+            reason = form.cleaned_data["reason"] if form.is_valid() else _("Paused by the merchant")
             services.miinto_connection_pause(connection=connection, reason=reason)
-            messages.success(request, "Sync paused.")
+            messages.success(request, _("Sync paused."))
         elif action == "unpause":
             services.miinto_connection_unpause(connection=connection)
-            messages.success(request, "Sync resumed.")
+            messages.success(request, _("Sync resumed."))
         elif action == "check":
             failures = remote_choices.connection_check(connection)
             for failure in failures:
                 messages.error(request, failure)
             if not failures:
-                messages.success(request, "Miinto and the store answered; their lists are up to date.")
+                messages.success(request, _("Miinto and the store answered; their lists are up to date."))
         elif action == "credentials":
             form = CredentialsForm(request.POST)
             if not form.is_valid():
                 raise ValidationError(form.errors)
             services.miinto_connection_update_credentials(connection=connection, **form.cleaned_data)
-            messages.success(request, "Credentials updated.")
+            messages.success(request, _("Credentials updated."))
         elif action == "link-store":
             form = LinkStoreForm(request.POST, store_connections=selectors.store_connections(request.merchant))
             if not form.is_valid():
                 raise ValidationError(form.errors)
             services.miinto_connection_link_store(connection=connection, store_connection=form.cleaned_data["store_connection"])
-            messages.success(request, "Store connection linked.")
+            messages.success(request, _("Store connection linked."))
         else:
             return render(request, "404.html", status=404)
     except services.ActivationRefused as refusal:

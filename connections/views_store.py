@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections import selectors, services, shopify_install
@@ -23,7 +24,7 @@ def credentials_form_class(platform: str) -> type[forms.Form]:
     """A Django form built from the adapter's credentials model: secrets get password inputs."""
     from platforms import registry
 
-    fields: dict[str, forms.Field] = {"name": forms.CharField(max_length=100, label="Connection name")}
+    fields: dict[str, forms.Field] = {"name": forms.CharField(max_length=100, label=_("Connection name"))}
     for field in registry.credentials_model(platform).form_fields():
         widget = forms.PasswordInput if field.secret else forms.TextInput
         fields[field.name] = forms.CharField(
@@ -55,7 +56,7 @@ def store_add(request):
             _apply_errors(form, error)
         else:
             services.store_connection_test(store_connection=store)
-            messages.success(request, f"Store connection {store.name} saved. {store.last_test_message}")
+            messages.success(request, _("Store connection %(name)s saved. %(test)s") % {"name": store.name, "test": store.last_test_message})
             return redirect("connections:store-detail", pk=store.pk)
     return render(
         request, "connections/store_add.html", {"form": form, "platform": platform, "platform_name": dict(choices)[platform]}
@@ -71,7 +72,9 @@ def store_detail(request, pk):
     declared = set(store.capabilities)
     capabilities = [(c.value, c.value in declared) for c in Capability]
     adapter = registry.adapter_class(store.platform)
-    context = {"store": store, "capabilities": capabilities, "limitations": getattr(adapter, "limitations", "")}
+    # The adapters declare their limitations in English (marked with gettext_noop); the page shows them translated.
+    limitations = [_(text) for text in getattr(adapter, "limitations", ())]
+    context = {"store": store, "capabilities": capabilities, "limitations": limitations}
     return render(request, "connections/store_detail.html", context)
 
 

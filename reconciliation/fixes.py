@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.models import Product
 from connections import clients
@@ -36,7 +37,7 @@ class FixRefused(ValidationError):
 def _retry(model, finding: Finding) -> None:
     row = model.objects.filter(merchant=finding.merchant, pk=finding.fix_args.get("push")).first()
     if row is None or row.state not in STUCK:
-        raise FixRefused("That outbox row is no longer stuck: run the reconciliation again to see what is left.")
+        raise FixRefused(_("That outbox row is no longer stuck: run the reconciliation again to see what is left."))
     outbox_retry(row)
 
 
@@ -61,7 +62,7 @@ def _rma_request(finding: Finding, by: str) -> None:
 def _refund(finding: Finding, by: str) -> None:
     rma = finding.rma
     if rma is None:
-        raise FixRefused("The RMA of this finding is gone.")
+        raise FixRefused(_("The RMA of this finding is gone."))
     queued_before = RefundPush.objects.filter(rma__pk=rma.pk).exists()
     if rma.status != RmaStatus.ACCEPTED:
         # Miinto accepted it and we never heard: record Miinto's decision first, as the RMA flow would; that queues the
@@ -71,7 +72,7 @@ def _refund(finding: Finding, by: str) -> None:
         if not queued_before and RefundPush.objects.filter(rma__pk=rma.pk).exists():
             return
     if not rma_services.refund_to_store(merchant=finding.merchant, rma=rma):
-        raise FixRefused("This RMA's refund cannot be pushed to the store: see the RMA page for why.")
+        raise FixRefused(_("This RMA's refund cannot be pushed to the store: see the RMA page for why."))
 
 
 def _stock(finding: Finding, by: str) -> None:
@@ -93,17 +94,17 @@ HANDLERS = {
 def finding_fix(*, finding: Finding, by: str) -> Finding:
     """Apply the finding's fix once; raises FixRefused when it has none, was fixed already, or no longer applies."""
     if not finding.fix:
-        raise FixRefused("This finding has no automatic fix: check it by hand.")
+        raise FixRefused(_("This finding has no automatic fix: check it by hand."))
     if finding.fixed_at is not None:
-        raise FixRefused("This finding was fixed already.")
+        raise FixRefused(_("This finding was fixed already."))
     with transaction.atomic():
         locked = Finding.objects.select_for_update().get(pk=finding.pk)
         if locked.fixed_at is not None:
-            raise FixRefused("This finding was fixed already.")
+            raise FixRefused(_("This finding was fixed already."))
         try:
             HANDLERS[Fix(finding.fix)](finding, by)
         except HttpError as error:
-            raise FixRefused(f"Miinto or the store could not be reached, so nothing changed: {error}") from error
+            raise FixRefused(_("Miinto or the store could not be reached, so nothing changed: %(error)s") % {"error": error}) from error
         Finding.objects.filter(pk=finding.pk).update(fixed_at=timezone.now(), fixed_by=by)
     finding.refresh_from_db()
     return finding

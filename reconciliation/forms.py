@@ -6,14 +6,17 @@ from datetime import timedelta
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from connections.widgets import DataSelect
 from koongo.day_ranges import merchant_zone
 
 
 class StartForm(forms.Form):
-    connection = forms.TypedChoiceField(coerce=int, label="Connection")
-    first_day = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    last_day = forms.DateField(label="To (included)", widget=forms.DateInput(attrs={"type": "date"}))
+    connection = forms.TypedChoiceField(coerce=int, label=gettext_lazy("Connection"), widget=DataSelect)
+    first_day = forms.DateField(label=gettext_lazy("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=gettext_lazy("To (included)"), widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, connections=(), merchant=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -27,5 +30,5 @@ class StartForm(forms.Form):
         cleaned = super().clean()
         first, last = cleaned.get("first_day"), cleaned.get("last_day")
         if first and last and last < first:
-            self.add_error("last_day", "The last day comes before the first.")
+            self.add_error("last_day", _("The last day comes before the first."))
         return cleaned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import MiintoConnection
 from koongo.accounts.tenancy import TenantModel
@@ -11,17 +12,17 @@ from reconciliation.kinds import FindingKind, Fix
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class RunTrigger(models.TextChoices):
-    SCHEDULE = "schedule", "Daily schedule"
-    BUTTON = "button", "Dashboard"
-    API = "api", "API"
-    DEMO = "demo", "Demo"
+    SCHEDULE = "schedule", _("Daily schedule")
+    BUTTON = "button", _("Dashboard")
+    API = "api", _("API")
+    DEMO = "demo", _("Demo")
 
 
 class ReconciliationRun(TenantModel):

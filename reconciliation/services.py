@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.feed_access import catalog_settings_get
 from connections import clients
@@ -44,13 +45,13 @@ def reconciliation_start(*, merchant, connection: MiintoConnection, period_start
     """Queue a run for the period (executed when the transaction commits); field errors say what is wrong."""
     errors = {}
     if period_end <= period_start:
-        errors["period_end"] = ["The period must end after it starts."]
+        errors["period_end"] = [_("The period must end after it starts.")]
     elif period_end - period_start > MAX_PERIOD:
-        errors["period_end"] = [f"A run covers at most {MAX_PERIOD.days} days."]
+        errors["period_end"] = [_("A run covers at most %(days)s days.") % {"days": MAX_PERIOD.days}]
     if period_start > timezone.now():
-        errors["period_start"] = ["The period cannot start in the future."]
+        errors["period_start"] = [_("The period cannot start in the future.")]
     if connection.status != ConnectionStatus.ACTIVE:
-        errors["connection"] = ["This connection is disabled. Activate it before reconciling."]
+        errors["connection"] = [_("This connection is disabled. Activate it before reconciling.")]
     if errors:
         raise ValidationError(errors)
     run = ReconciliationRun.objects.create(

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from connections.selectors import miinto_connection, miinto_connections
@@ -64,7 +65,7 @@ def start(request):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, "Reconciliation started: this page shows its findings when it has finished.")
+            messages.success(request, _("Reconciliation started: this page shows its findings when it has finished."))
             return redirect("reconciliation:run", run.pk)
     else:
         messages.error(request, " ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items()))
@@ -113,5 +114,5 @@ def finding_fix(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"{finding.get_fix_display()}: queued. Run the reconciliation again to confirm it closed.")
+        messages.success(request, _("%(fix)s: queued. Run the reconciliation again to confirm it closed.") % {"fix": finding.get_fix_display()})
     return redirect("reconciliation:run", finding.run_id)

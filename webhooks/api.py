@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status
@@ -184,7 +185,7 @@ class WebhookEndpointViewSet(
     @action(detail=False, methods=["get"], url_path="event-types")
     def event_types(self, request):
         """The event types an endpoint can subscribe to; each payload's schema is `WebhookEvent…` in the components."""
-        return Response([{"type": key, "description": text} for key, text in EVENT_TYPES.items()])
+        return Response([{"type": key, "description": gettext(text)} for key, text in EVENT_TYPES.items()])
 
 
 api_routes = [("webhook-endpoints", WebhookEndpointViewSet, "webhook-endpoint")]

@@ -7,6 +7,7 @@ import json
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from koongo.accounts.tenancy import TenantModel
 from koongo.crypto import EncryptedTextField
@@ -52,11 +53,11 @@ class WebhookEndpoint(TenantModel):
 
 
 class DeliveryState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_FLIGHT = "in_flight", "Sending"
-    DONE = "done", "Delivered"
-    FAILED = "failed", "Failed, will retry"
-    DEAD = "dead", "Gave up"
+    PENDING = "pending", _("Pending")
+    IN_FLIGHT = "in_flight", _("Sending")
+    DONE = "done", _("Delivered")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Gave up")
 
 
 OPEN_STATES = (DeliveryState.PENDING, DeliveryState.IN_FLIGHT, DeliveryState.FAILED, DeliveryState.DEAD)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from koongo.accounts.models import Membership, Role
@@ -27,12 +28,16 @@ def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str) -> bool:
     if not disabled:
         return False
     recipients = owner_emails(endpoint.merchant_id)
-    subject = "Koongo webhooks: an endpoint was disabled"
-    body = (
-        f"Koongo could not deliver events to {endpoint.url} and has disabled the endpoint.\n\n{reason}\n\n"
-        f"Fix the receiver, then enable the endpoint again under Settings → Webhooks: the waiting events are sent then.\n"
-        f"{settings.SITE_URL}/settings/webhooks/{endpoint.pk}/"
-    )
+    # Sent from the delivery worker, in the site's language; the receiver's failure (`reason`) is quoted as it was.
+    subject = _("Koongo webhooks: an endpoint was disabled")
+    body = "\n\n".join([
+        _("Koongo could not deliver events to %(url)s and has disabled the endpoint.") % {"url": endpoint.url},
+        reason,
+        _(
+            "Fix the receiver, then enable the endpoint again under Settings → Webhooks: the waiting events are sent then.\n"
+            "%(url)s"
+        ) % {"url": f"{settings.SITE_URL}/settings/webhooks/{endpoint.pk}/"},
+    ])
     if recipients:
         transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
     return True

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from koongo.url_guard import UnsafeUrl, check_url
 from webhooks.delivery import RETRY_WINDOW
@@ -32,9 +33,9 @@ def validate_url(url: str) -> str:
 def validate_event_types(event_types) -> list[str]:
     unknown = sorted(set(event_types) - set(EVENT_TYPES))
     if unknown:
-        raise ValidationError({"event_types": f"Unknown event types: {', '.join(unknown)}"})
+        raise ValidationError({"event_types": _("Unknown event types: %(types)s") % {"types": ", ".join(unknown)}})
     if not event_types:
-        raise ValidationError({"event_types": "Choose at least one event type."})
+        raise ValidationError({"event_types": _("Choose at least one event type.")})
     return sorted(set(event_types))
 
 
@@ -63,7 +64,7 @@ def endpoint_update(*, endpoint: WebhookEndpoint, **changes) -> WebhookEndpoint:
 def endpoint_rotate_secret(*, endpoint: WebhookEndpoint, overlap: timedelta = DEFAULT_OVERLAP) -> str:
     """A new secret, returned once; the old one keeps signing alongside it for `overlap`, so receivers switch calmly."""
     if overlap < timedelta(0) or overlap > MAX_OVERLAP:
-        raise ValidationError({"overlap_hours": f"The overlap must be between 0 and {MAX_OVERLAP.days * 24} hours."})
+        raise ValidationError({"overlap_hours": _("The overlap must be between 0 and %(hours)s hours.") % {"hours": MAX_OVERLAP.days * 24}})
     secret = new_secret()
     now = timezone.now()
     endpoint.previous_secret, endpoint.secret = endpoint.secret, secret

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from koongo.accounts.decorators import merchant_required, owner_required
@@ -27,7 +28,7 @@ def endpoint_list(request):
     form = EndpointForm()
     if request.method == "POST":
         if request.membership.role != "owner":
-            messages.error(request, "Only an owner can register webhook endpoints.")
+            messages.error(request, _("Only an owner can register webhook endpoints."))
             return redirect("webhooks:list")
         form = EndpointForm(request.POST)
         if form.is_valid():
@@ -52,7 +53,7 @@ def endpoint_detail(request, pk):
     form = EndpointForm(initial={"url": endpoint.url, "description": endpoint.description, "event_types": endpoint.event_types})
     if request.method == "POST":
         if request.membership.role != "owner":
-            messages.error(request, "Only an owner can change webhook endpoints.")
+            messages.error(request, _("Only an owner can change webhook endpoints."))
             return redirect("webhooks:detail", pk=pk)
         form = EndpointForm(request.POST)
         if form.is_valid():
@@ -61,7 +62,7 @@ def endpoint_detail(request, pk):
             except ValidationError as error:
                 _apply_errors(form, error)
             else:
-                messages.success(request, "Endpoint saved.")
+                messages.success(request, _("Endpoint saved."))
                 return redirect("webhooks:detail", pk=pk)
     deliveries = list(selectors.deliveries(request.merchant).filter(endpoint=endpoint)[:LOG_SIZE])
     by_delivery: dict[int, list] = {}
@@ -82,16 +83,16 @@ def endpoint_action(request, pk, action):
     endpoint = _endpoint(request, pk)
     if action == "pause":
         services.endpoint_pause(endpoint=endpoint)
-        messages.success(request, "Endpoint paused: events are kept and sent when you resume.")
+        messages.success(request, _("Endpoint paused: events are kept and sent when you resume."))
     elif action == "resume":
         services.endpoint_resume(endpoint=endpoint)
-        messages.success(request, "Endpoint active again: waiting events are being sent.")
+        messages.success(request, _("Endpoint active again: waiting events are being sent."))
     elif action == "test":
         services.endpoint_send_test(endpoint=endpoint)
-        messages.success(request, "Test event sent: see the delivery log below.")
+        messages.success(request, _("Test event sent: see the delivery log below."))
     elif action == "delete":
         services.endpoint_delete(endpoint=endpoint)
-        messages.success(request, "Endpoint deleted.")
+        messages.success(request, _("Endpoint deleted."))
         return redirect("webhooks:list")
     elif action == "rotate":
         form = RotateForm(request.POST)
@@ -111,5 +112,5 @@ def delivery_resend(request, pk, delivery_pk):
     endpoint = _endpoint(request, pk)
     delivery = get_object_or_404(selectors.deliveries(request.merchant), endpoint=endpoint, pk=delivery_pk)
     services.delivery_resend(delivery=delivery)
-    messages.success(request, f"Event {delivery.event_id} sent again.")
+    messages.success(request, _("Event %(event)s sent again.") % {"event": delivery.event_id})
     return redirect("webhooks:detail", pk=pk)

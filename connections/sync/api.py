@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -125,9 +126,9 @@ class RetryAllSerializer(serializers.Serializer):
     def validate_kind(self, value):
         kind = problem_kinds().get(value)
         if kind is None:
-            raise serializers.ValidationError(f"Unknown problem kind {value!r}.")
+            raise serializers.ValidationError(_("Unknown problem kind %(kind)s.") % {"kind": repr(value)})
         if not kind.retryable:
-            raise serializers.ValidationError(f"{kind.label} problems cannot be retried.")
+            raise serializers.ValidationError(_("%(kind)s problems cannot be retried.") % {"kind": kind.label})
         return value
 
 

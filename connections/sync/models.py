@@ -9,33 +9,34 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from koongo.accounts.tenancy import TenantModel
 
 
 class Flow(models.TextChoices):
-    ORDERS = "orders", "Orders"
-    SHIPMENTS = "shipments", "Shipments"
-    LABELS = "labels", "Labels"
-    STOCK = "stock", "Stock"
-    CATALOG = "catalog", "Catalog"
-    RMA = "rma", "RMA"
-    REFUNDS = "refunds", "Refunds"
+    ORDERS = "orders", _("Orders")
+    SHIPMENTS = "shipments", _("Shipments")
+    LABELS = "labels", _("Labels")
+    STOCK = "stock", _("Stock")
+    CATALOG = "catalog", _("Catalog")
+    RMA = "rma", _("RMA")
+    REFUNDS = "refunds", _("Refunds")
 
 
 class Trigger(models.TextChoices):
-    SCHEDULE = "schedule", "Schedule"
-    BUTTON = "button", "Dashboard button"
-    API = "api", "API"
-    ADMIN = "admin", "Admin"
+    SCHEDULE = "schedule", _("Schedule")
+    BUTTON = "button", _("Dashboard button")
+    API = "api", _("API")
+    ADMIN = "admin", _("Admin")
 
 
 class RunStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    SUCCEEDED = "succeeded", "Succeeded"
-    PARTIAL = "partial", "Finished with problems"
-    FAILED = "failed", "Failed"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    PARTIAL = "partial", _("Finished with problems")
+    FAILED = "failed", _("Failed")
 
 
 ACTIVE_RUN_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)
@@ -111,10 +112,10 @@ class SyncRun(TenantModel):
 
 
 class Direction(models.TextChoices):
-    TO_MIINTO = "to_miinto", "To Miinto"
-    FROM_MIINTO = "from_miinto", "From Miinto"
-    TO_STORE = "to_store", "To store"
-    FROM_STORE = "from_store", "From store"
+    TO_MIINTO = "to_miinto", _("To Miinto")
+    FROM_MIINTO = "from_miinto", _("From Miinto")
+    TO_STORE = "to_store", _("To store")
+    FROM_STORE = "from_store", _("From store")
 
 
 class ActivityEntry(TenantModel):
@@ -153,10 +154,10 @@ class ActivityEntry(TenantModel):
 
 
 class ProblemState(models.TextChoices):
-    OPEN = "open", "Open"
-    RETRIED = "retried", "Retried"
-    HANDLED = "handled", "Handled"
-    IGNORED = "ignored", "Ignored"
+    OPEN = "open", _("Open")
+    RETRIED = "retried", _("Retried")
+    HANDLED = "handled", _("Handled")
+    IGNORED = "ignored", _("Ignored")
 
 
 # Only an open problem can be acted on; if the cause comes back, a new open problem is raised.
@@ -215,11 +216,11 @@ class Problem(TenantModel):
 
 
 class OutboxState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_FLIGHT = "in_flight", "In flight"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed, will retry"
-    DEAD = "dead", "Dead"
+    PENDING = "pending", _("Pending")
+    IN_FLIGHT = "in_flight", _("In flight")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Dead")
 
 
 OUTBOX_TRANSITIONS = {

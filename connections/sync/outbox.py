@@ -17,6 +17,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django_scopes import scopes_disabled
 
 from connections.models import OutboxRow, OutboxState, Problem
@@ -418,14 +419,14 @@ def _dead_row(problem: Problem) -> OutboxRow:
     kind = outbox_kind(problem.subject_type)
     row = kind.model.objects.filter(pk=problem.subject_id).first()
     if row is None:
-        raise ProblemActionRefused("The outbox row of this problem no longer exists; mark the problem handled.")
+        raise ProblemActionRefused(gettext("The outbox row of this problem no longer exists; mark the problem handled."))
     return row
 
 
 def _retry_dead_row(problem: Problem) -> None:
     row = _dead_row(problem)
     if not outbox_retry(row) and row.state == OutboxState.DONE:
-        raise ProblemActionRefused("This row has already been carried out; mark the problem handled.")
+        raise ProblemActionRefused(gettext("This row has already been carried out; mark the problem handled."))
 
 
 def _retry_dead_rows(problems: list[Problem]) -> None:
@@ -438,4 +439,4 @@ def _retry_dead_rows(problems: list[Problem]) -> None:
 
 
 # Registered next to the outbox that raises it (problems.py cannot import this module without a cycle).
-register_problem_kind(OUTBOX_DEAD, label="Failed remote update", retry=_retry_dead_row, retry_many=_retry_dead_rows)
+register_problem_kind(OUTBOX_DEAD, label=gettext_lazy("Failed remote update"), retry=_retry_dead_row, retry_many=_retry_dead_rows)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from connections import events as connection_events
 from connections.models import MiintoConnection, Problem, ProblemState, StoreConnection
@@ -30,7 +32,7 @@ class ProblemKind:
     """What a kind of problem is called and how it is retried; `retry_many` is an optional bulk form of `retry`."""
 
     code: str
-    label: str
+    label: str | Promise  # a gettext_lazy title, translated where it is shown
     retry: Callable[[Problem], None] | None = None
     retry_many: Callable[[list[Problem]], None] | None = None
 
@@ -45,7 +47,7 @@ _kinds: dict[str, ProblemKind] = {}
 def register_problem_kind(
     code: str,
     *,
-    label: str,
+    label: str | Promise,
     retry: Callable[[Problem], None] | None = None,
     retry_many: Callable[[list[Problem]], None] | None = None,
 ) -> ProblemKind:
@@ -119,7 +121,7 @@ def problem_raise(
 def _lock_open(merchant, problem: Problem) -> Problem:
     locked = Problem.objects.select_for_update().get(pk=problem.pk, merchant=merchant)
     if not locked.is_open:
-        raise ProblemActionRefused(f"This problem is already {locked.get_state_display().lower()}.")
+        raise ProblemActionRefused(_("This problem is already %(state)s.") % {"state": locked.get_state_display().lower()})
     return locked
 
 
@@ -136,7 +138,9 @@ def problem_retry(*, merchant, problem: Problem, by: str) -> Problem:
     """Run the kind's retry now and mark the problem retried; if it fails again, a new problem opens."""
     kind = problem_kind(problem.kind)
     if not kind.retryable:
-        raise ProblemActionRefused(f"{kind.label} problems cannot be retried; handle them manually or ignore them.")
+        raise ProblemActionRefused(
+            _("%(kind)s problems cannot be retried; handle them manually or ignore them.") % {"kind": kind.label}
+        )
     with merchant_scope(merchant), transaction.atomic():
         locked = _lock_open(merchant, problem)
         kind.retry(locked)
@@ -147,7 +151,7 @@ def problem_retry_all(*, merchant, kind: str, by: str) -> int:
     """Retry every open problem of one kind; returns how many were retried."""
     spec = problem_kind(kind)
     if not spec.retryable:
-        raise ProblemActionRefused(f"{spec.label} problems cannot be retried.")
+        raise ProblemActionRefused(_("%(kind)s problems cannot be retried.") % {"kind": spec.label})
     with merchant_scope(merchant), transaction.atomic():
         # Locked so that a concurrent retry-all or single retry cannot run the same problem twice.
         problems = list(Problem.objects.select_for_update().filter(merchant=merchant, kind=kind, state=ProblemState.OPEN))

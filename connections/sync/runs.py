@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from connections.models import (
@@ -221,13 +222,13 @@ def sync_request(*, connection: MiintoConnection, flow: str, trigger: str) -> Sy
     trigger = Trigger(trigger)
     if flow not in _flows:
         label = Flow(flow).label if flow in Flow.values else flow
-        raise SyncRefused({"flow": [f"{label} synchronization is not available yet."]})
+        raise SyncRefused({"flow": [_("%(flow)s synchronization is not available yet.") % {"flow": label}]})
     if connection.status != ConnectionStatus.ACTIVE:
-        raise SyncRefused("This connection is disabled. Activate it before synchronizing.", code="connection_disabled")
+        raise SyncRefused(_("This connection is disabled. Activate it before synchronizing."), code="connection_disabled")
     if connection.is_paused:
-        raise SyncRefused(f"This connection is paused: {connection.paused_reason}", code="connection_paused")
+        raise SyncRefused(_("This connection is paused: %(reason)s") % {"reason": connection.paused_reason}, code="connection_paused")
     with transaction.atomic():
-        for _ in range(3):
+        for _attempt in range(3):
             active = _active_run(connection, flow)
             if active:
                 return active
@@ -412,7 +413,7 @@ def sync_dispatch_due(*, batch_size: int = 100, max_batches: int = 50) -> list[i
     """Beat: end stale runs, then queue one tick task per due connection, which runs every flow due for it."""
     sync_runs_fail_stale()
     dispatched: list[int] = []
-    for _ in range(max_batches):
+    for _batch in range(max_batches):
         batch = _dispatch_batch(batch_size)
         dispatched.extend(batch)
         if len(batch) < batch_size:

@@ -3,6 +3,7 @@
 import json
 
 from django import template
+from django.utils.translation import gettext_lazy as _
 
 from connections.models import RunStatus
 
@@ -32,19 +33,26 @@ def run_badge(status: str) -> str:
 
 # What a recorded call did, in the merchant's words: (HTTP method, a fragment of the path or the operation name) → label.
 CALL_LABELS = [
-    ("", "create_order", "Created the order in the store"),
-    ("", "adjust_stock", "Lowered the store's stock"),
-    ("POST", "/token", "Signed in to Miinto"),
-    ("POST", "/auth", "Signed in to Miinto"),
-    ("PATCH", "/transfers/", "Sent the decisions to Miinto"),
-    ("GET", "/transfers/", "Read the transfer from Miinto"),
-    ("GET", "/transfers", "Listed pending transfers in Miinto"),
-    ("GET", "/orders/", "Read the order from Miinto"),
-    ("POST", "/shipments", "Told Miinto about a shipment"),
-    ("GET", "/labels", "Asked Miinto for the shipping label"),
-    ("GET", "/productVariants", "Looked products up in the store"),
-    ("POST", "/graphql", "Called the store's API"),
+    ("", "create_order", _("Created the order in the store")),
+    ("", "adjust_stock", _("Lowered the store's stock")),
+    ("POST", "/token", _("Signed in to Miinto")),
+    ("POST", "/auth", _("Signed in to Miinto")),
+    ("PATCH", "/transfers/", _("Sent the decisions to Miinto")),
+    ("GET", "/transfers/", _("Read the transfer from Miinto")),
+    ("GET", "/transfers", _("Listed pending transfers in Miinto")),
+    ("GET", "/orders/", _("Read the order from Miinto")),
+    ("POST", "/shipments", _("Told Miinto about a shipment")),
+    ("GET", "/labels", _("Asked Miinto for the shipping label")),
+    ("GET", "/productVariants", _("Looked products up in the store")),
+    ("POST", "/graphql", _("Called the store's API")),
 ]
+
+
+# A call no label above matches, by direction; the HTTP method is added when known.
+CALL = _("Call")
+CALLS = {"to_miinto": _("Call to Miinto"), "to_store": _("Call to the store")}
+CALL_WITH_METHOD = _("Call: %(method)s")
+CALLS_WITH_METHOD = {"to_miinto": _("Call to Miinto: %(method)s"), "to_store": _("Call to the store: %(method)s")}
 
 
 @register.filter
@@ -54,54 +62,61 @@ def call_label(entry) -> str:
     method = (entry.method or operation.split(" ", 1)[0]).upper()
     for wanted_method, fragment, label in CALL_LABELS:
         if (not wanted_method or wanted_method == method) and fragment in operation:
-            return label
-    direction = {"to_miinto": "Call to Miinto", "to_store": "Call to the store"}.get(entry.direction, "Call")
-    return f"{direction}: {method}" if method else direction
+            return str(label)
+    if not method:
+        return str(CALLS.get(entry.direction, CALL))
+    return str(CALLS_WITH_METHOD.get(entry.direction, CALL_WITH_METHOD)) % {"method": method}
 
 
 # What each counter counts, per flow, in the merchant's words; a counter a flow never fills is not shown.
 COUNTER_LABELS = {
     "orders": {
-        "seen": "Transfers read",
-        "accepted": "Positions accepted",
-        "declined": "Positions declined",
-        "skipped": "Transfers before the start date",
-        "failed": "Transfers unreadable",
+        "seen": _("Transfers read"),
+        "accepted": _("Positions accepted"),
+        "declined": _("Positions declined"),
+        "skipped": _("Transfers before the start date"),
+        "failed": _("Transfers unreadable"),
     },
     "shipments": {
-        "seen": "Shipments found",
-        "pushed": "Shipments sent to Miinto",
-        "skipped": "Shipments of other channels",
-        "failed": "Shipments failed",
+        "seen": _("Shipments found"),
+        "pushed": _("Shipments sent to Miinto"),
+        "skipped": _("Shipments of other channels"),
+        "failed": _("Shipments failed"),
     },
     "labels": {
-        "seen": "Labels asked for",
-        "pushed": "Labels saved and noted",
-        "skipped": "Labels not ready yet",
-        "failed": "Labels given up",
+        "seen": _("Labels asked for"),
+        "pushed": _("Labels saved and noted"),
+        "skipped": _("Labels not ready yet"),
+        "failed": _("Labels given up"),
     },
     "stock": {
-        "seen": "Stock levels sent",
-        "pushed": "Taken by Miinto",
-        "skipped": "Unchanged",
-        "failed": "Unknown to Miinto",
+        "seen": _("Stock levels sent"),
+        "pushed": _("Taken by Miinto"),
+        "skipped": _("Unchanged"),
+        "failed": _("Unknown to Miinto"),
     },
-    "catalog": {"seen": "Products read"},
+    "catalog": {"seen": _("Products read")},
     "rma": {
-        "seen": "Returns read",
-        "pushed": "Decisions sent to Miinto",
-        "skipped": "Returns before the start date",
-        "failed": "Returns unreadable",
+        "seen": _("Returns read"),
+        "pushed": _("Decisions sent to Miinto"),
+        "skipped": _("Returns before the start date"),
+        "failed": _("Returns unreadable"),
     },
     "refunds": {
-        "seen": "Store refunds read",
-        "accepted": "Returns accepted by a refund",
-        "pushed": "Sent to Miinto",
-        "skipped": "Refunds already known",
+        "seen": _("Store refunds read"),
+        "accepted": _("Returns accepted by a refund"),
+        "pushed": _("Sent to Miinto"),
+        "skipped": _("Refunds already known"),
     },
 }
-# What the progress bar counts (`seen` of `total`), per flow.
-PROGRESS_NOUNS = {"stock": "stock levels", "labels": "labels", "catalog": "products", "orders": "transfers"}
+# What the progress bar says (`seen` of `total`), per flow: one whole sentence each, so a translation can order it.
+PROGRESS = {
+    "stock": _("%(seen)s of %(total)s stock levels (%(percent)s%%)"),
+    "labels": _("%(seen)s of %(total)s labels (%(percent)s%%)"),
+    "catalog": _("%(seen)s of %(total)s products (%(percent)s%%)"),
+    "orders": _("%(seen)s of %(total)s transfers (%(percent)s%%)"),
+}
+PROGRESS_ITEMS = _("%(seen)s of %(total)s items (%(percent)s%%)")
 
 
 @register.filter
@@ -112,5 +127,5 @@ def run_counters(run) -> list[tuple[str, str, int]]:
 
 
 @register.filter
-def progress_noun(run) -> str:
-    return PROGRESS_NOUNS.get(run.flow, "items")
+def progress_text(run) -> str:
+    return str(PROGRESS.get(run.flow, PROGRESS_ITEMS)) % {"seen": run.seen, "total": run.total, "percent": run.progress_percent}

@@ -7,6 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from connections.models import Flow, ProblemState, Trigger
@@ -20,7 +22,7 @@ from koongo.keyset import keyset_page
 
 PAGE_SIZE = 50
 RUN_ACTIVITY_LIMIT = 100
-DONE_MESSAGES = {"retry": "Retried.", "handle": "Marked as handled.", "ignore": "Ignored."}
+DONE_MESSAGES = {"retry": gettext_lazy("Retried."), "handle": gettext_lazy("Marked as handled."), "ignore": gettext_lazy("Ignored.")}
 
 
 def _is_htmx(request) -> bool:
@@ -83,11 +85,11 @@ def problem_action(request, pk: int, action: str):
 def problems_retry_all(request):
     kind = request.POST.get("kind", "")
     if kind not in problem_kinds():
-        messages.error(request, "Choose a kind of problem to retry.")
+        messages.error(request, _("Choose a kind of problem to retry."))
     else:
         try:
             count = problem_retry_all(merchant=request.merchant, kind=kind, by=request.user.get_username())
-            messages.success(request, f"{count} problem(s) retried.")
+            messages.success(request, ngettext("%(count)s problem retried.", "%(count)s problems retried.", count) % {"count": count})
         except ProblemActionRefused as refused:
             messages.error(request, str(refused))
     return _back(request, reverse("connections:problems"))
@@ -122,7 +124,7 @@ def connection_sync(request, pk: int):
         return _back(request, reverse("overview"))
     if _is_htmx(request):
         return render(request, "connections/_run_progress.html", {"run": run})
-    messages.success(request, f"Orders synchronization {run.get_status_display().lower()}.")
+    messages.success(request, _("Orders synchronization %(status)s.") % {"status": run.get_status_display().lower()})
     return _back(request, reverse("connections:run-detail", args=[run.pk]))
 
 

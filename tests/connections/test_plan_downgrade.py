@@ -77,7 +77,7 @@ def test_the_connection_page_shows_the_reason_with_a_link_to_the_plan_page(two_a
     first, second = two_active
     _change_plan(first.merchant, "starter")
     body = owner_client.get(f"/connections/{second.pk}/").content.decode()
-    assert "Sync is paused: Your Starter plan allows 1 active connection(s)" in body
+    assert 'Sync is paused: <span translate="no">Your Starter plan allows 1 active connection(s)' in body
     assert '<a href="/plan/" id="plan-link">See plans</a>' in body
     listing = owner_client.get("/connections/").content.decode()
     assert "Your Starter plan allows 1 active connection(s)" in listing and 'href="/plan/"' in listing

@@ -109,7 +109,7 @@ def test_bulk_retry_by_kind(owner_client, merchant, kinds):
     first, _ = raise_problems(merchant, prefix="1")
     second, _ = raise_problems(merchant, prefix="2")
     response = owner_client.post(reverse("connections:problems-retry-all"), {"kind": "quarantined"}, follow=True)
-    assert "2 problem(s) retried." in page(response)
+    assert "2 problems retried." in page(response)
     assert sorted(kinds) == sorted([first.pk, second.pk])
 
 
