@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CatalogConfig(AppConfig):
     name = "catalog"
-    verbose_name = "Catalog and stock"
+    verbose_name = _("Catalog and stock")
 
     def ready(self):
         from catalog import feed, stock

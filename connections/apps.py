@@ -1,11 +1,12 @@
 """Connections: Miinto and store connections, order configuration, and the shared sync machinery."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ConnectionsConfig(AppConfig):
     name = "connections"
-    verbose_name = "Connections and sync"
+    verbose_name = _("Connections and sync")
 
     def ready(self):
         from auditlog.registry import auditlog
@@ -40,7 +41,7 @@ class ConnectionsConfig(AppConfig):
         from koongo.accounts.models import Merchant
 
         post_save.connect(on_merchant_saved, sender=Merchant, dispatch_uid="connections-plan-limits")
-        register_nav_item(NavItem("Connections", "connections:list", order=10))
-        register_nav_item(NavItem("Problems", "connections:problems", order=40))
+        register_nav_item(NavItem(_("Connections"), "connections:list", order=10))
+        register_nav_item(NavItem(_("Problems"), "connections:problems", order=40))
         register_overview_panel(OverviewPanel("connections", "connections/_overview_panel.html", sync_overview, order=10))
         register_overview_panel(OverviewPanel("stale", "connections/_stale_panel.html", staleness.stale_overview, order=11))

@@ -1,11 +1,12 @@
 """Webhooks: signed outbound events for integrators (Standard Webhooks), delivered through their own outbox."""
 
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhooksConfig(AppConfig):
     name = "webhooks"
-    verbose_name = "Outbound webhooks"
+    verbose_name = _("Outbound webhooks")
 
     def ready(self):
         from koongo.dashboard import OverviewPanel, register_overview_panel

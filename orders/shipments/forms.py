@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from connections.widgets import DataSelect
 from orders.comments import BODY_LIMIT
 from orders.shipments.carrier_mapping import Provider
 
@@ -12,7 +13,7 @@ from orders.shipments.carrier_mapping import Provider
 class MarkShippedForm(forms.Form):
     """Provider from Miinto's list for the order, tracking number, and the positions (all unsent ones when none is ticked)."""
 
-    provider_id = forms.ChoiceField(label=_("Shipping provider"), widget=forms.Select(attrs={"class": "form-select"}))
+    provider_id = forms.ChoiceField(label=_("Shipping provider"), widget=DataSelect(attrs={"class": "form-select"}))
     tracking_number = forms.CharField(max_length=200, label=_("Tracking number"), widget=forms.TextInput(attrs={"class": "form-control"}))
     tracking_url = forms.URLField(
         max_length=500,
@@ -49,7 +50,7 @@ class CarrierMappingForm(forms.Form):
         help_text=_("As the store reports it, e.g. GLS or PostNord."),
         widget=forms.TextInput(attrs={"class": "form-control"}),
     )
-    provider_id = forms.ChoiceField(label=_("Miinto provider"), widget=forms.Select(attrs={"class": "form-select"}))
+    provider_id = forms.ChoiceField(label=_("Miinto provider"), widget=DataSelect(attrs={"class": "form-select"}))
 
     def __init__(self, *args, providers: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
