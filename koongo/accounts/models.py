@@ -7,6 +7,7 @@ import zoneinfo
 from django.conf import settings
 from django.db import models
 from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework_api_key.models import AbstractAPIKey
 
 from koongo.accounts.tenancy import TenantModel
@@ -92,9 +93,9 @@ class Membership(models.Model):
 
 class ApiKeyRole(models.TextChoices):
     # Owner keys exist so an integrator can manage members and keys through the API, as an owner can in the dashboard.
-    OWNER = "owner", "Owner (everything, members and keys too)"
-    STAFF = "staff", "Staff (read and write)"
-    VIEWER = "viewer", "Viewer (read only)"
+    OWNER = "owner", _("Owner (everything, members and keys too)")
+    STAFF = "staff", _("Staff (read and write)")
+    VIEWER = "viewer", _("Viewer (read only)")
 
 
 class MerchantApiKey(AbstractAPIKey):
@@ -158,3 +159,15 @@ class MonthlyUsage(TenantModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "month"], name="one_usage_row_per_month")]
         ordering = ["-month"]
+
+
+class UserPreference(models.Model):
+    """What one user chose for themself, across every merchant they belong to: for now the dashboard's language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    # A code of settings.LANGUAGES (checked by the form, not by choices, so adding a language needs no migration);
+    # blank: the browser's Accept-Language decides.
+    language = models.CharField(max_length=10, blank=True, default="")
+
+    def __str__(self):
+        return f"{self.user}: {self.language or 'browser language'}"
