@@ -41,13 +41,15 @@ lock: install
 	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
 
 # Refresh every language's catalogues (django.po, djangojs.po) from the marked strings: needs GNU gettext
-# (apt-get install gettext). File names without line numbers, so moving code does not rewrite every catalogue.
+# (apt-get install gettext). File names without line numbers, so moving code does not rewrite every catalogue;
+# the catalogues are best refreshed once the branches that mark strings are merged (fewer conflicts in locale/).
 LANGUAGES := en da sv nb nl pl de
 MAKEMESSAGES = $(BIN)/python manage.py makemessages $(addprefix --locale=,$(LANGUAGES)) --no-obsolete --add-location=file \
 	--ignore=tests --ignore=var --ignore=bench --ignore=scripts --ignore=deploy --ignore=test-artifacts --ignore=node_modules
 messages: install
 	$(MAKEMESSAGES) --domain=django
 	$(MAKEMESSAGES) --domain=djangojs --ignore=koongo/static/vendor
+	sed -i '/^"POT-Creation-Date: /d' locale/*/LC_MESSAGES/*.po  # a date in every file would make every merge conflict
 	$(BIN)/python scripts/compile_messages.py
 
 vendor-static:

@@ -1,5 +1,6 @@
 """DRF permissions: a member (by session or key) may read; only owner/staff roles may write."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 
@@ -9,7 +10,7 @@ class IsOwner(permissions.BasePermission):
     Checked on the object, after the lookup, so another merchant's id still answers 404, never 403.
     """
 
-    message = "Only an owner of this merchant may do this."
+    message = _("Only an owner of this merchant may do this.")
 
     def has_object_permission(self, request, view, obj):
         actor = getattr(request, "actor", None)
@@ -17,7 +18,7 @@ class IsOwner(permissions.BasePermission):
 
 
 class IsMerchantMember(permissions.BasePermission):
-    message = "This API key or user has read-only access."
+    message = _("This API key or user has read-only access.")
 
     def has_permission(self, request, view):
         actor = getattr(request, "actor", None)
