@@ -28,7 +28,7 @@ def _messages(language: str, domain: str):
 def test_every_language_has_both_catalogues():
     missing = [str(po_path(code, domain)) for code, _name in settings.LANGUAGES for domain in DOMAINS if not po_path(code, domain).exists()]
     assert not missing
-    assert [code for code, _name in settings.LANGUAGES] == ["en", "da", "sv", "nb", "nl", "pl", "de"]
+    assert {"en", "da", "sv", "nb", "nl", "pl", "de"} <= {code for code, _name in settings.LANGUAGES}
 
 
 @pytest.mark.parametrize(("language", "domain"), CATALOGUES)
