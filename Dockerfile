@@ -14,8 +14,9 @@ COPY requirements.lock .
 RUN --mount=type=bind,from=builder,source=/wheels,target=/wheels \
     pip install --no-cache-dir --no-index --find-links /wheels --require-hashes -r requirements.lock
 COPY . .
-# The production storage writes the hashed manifest that DJANGO_ENV=prod serves from; it reads no secret.
-RUN python manage.py collectstatic --noinput && mkdir -p /data/media && chown -R 10001:10001 /data
+# The production storage writes the hashed manifest that DJANGO_ENV=prod serves from; the translations compile with
+# Babel (no gettext in the image). Neither reads a secret.
+RUN python manage.py collectstatic --noinput && python scripts/compile_messages.py && mkdir -p /data/media && chown -R 10001:10001 /data
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: demo test install lint lock vendor-static clean
+.PHONY: demo test install lint lock vendor-static messages clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,9 @@ $(VENV)/.installed: requirements-dev.lock | $(BIN)/python
 	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
+# The translations are compiled here with Babel (no GNU gettext needed); the .mo files are build output (README).
 install: $(VENV)/.installed
+	$(BIN)/python scripts/compile_messages.py
 
 # Embedded defaults: SQLite and a filesystem broker; simulators stand in for Miinto and the store.
 demo: install
@@ -37,6 +39,18 @@ PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --stri
 lock: install
 	$(PIP_COMPILE) --output-file requirements.lock pyproject.toml
 	$(PIP_COMPILE) --extra test --constraint requirements.lock --output-file requirements-dev.lock pyproject.toml
+
+# Refresh every language's catalogues (django.po, djangojs.po) from the marked strings: needs GNU gettext
+# (apt-get install gettext). File names without line numbers, so moving code does not rewrite every catalogue;
+# the catalogues are best refreshed once the branches that mark strings are merged (fewer conflicts in locale/).
+LANGUAGES := en da sv nb nl pl de
+MAKEMESSAGES = $(BIN)/python manage.py makemessages $(addprefix --locale=,$(LANGUAGES)) --no-obsolete --add-location=file \
+	--ignore=tests --ignore=var --ignore=bench --ignore=scripts --ignore=deploy --ignore=test-artifacts --ignore=node_modules
+messages: install
+	$(MAKEMESSAGES) --domain=django
+	$(MAKEMESSAGES) --domain=djangojs --ignore=koongo/static/vendor
+	sed -i '/^"POT-Creation-Date: /d' locale/*/LC_MESSAGES/*.po  # a date in every file would make every merge conflict
+	$(BIN)/python scripts/compile_messages.py
 
 vendor-static:
 	bash scripts/vendor_static.sh

@@ -77,6 +77,9 @@ class OrderConfigurationForm(forms.ModelForm):
     price_threshold = forms.DecimalField(
         label=_("Auto Accept Orders – Price Attribute Threshold"),
         error_messages=thresholds.ERROR_MESSAGES,
+        # The reader's decimal separator: 0,97 in Danish; a text input, since a number input refuses the comma.
+        localize=True,
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
         help_text=_(
             "Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported "
             "yet). 0.97 accepts an order whose item price is at least 97% of that price."

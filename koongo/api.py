@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from koongo.accounts.api_auth import ApiKeyPrincipal
+from koongo.accounts.language import saved_language
 from koongo.accounts.tenancy import merchant_scope
 
 
@@ -87,15 +88,22 @@ class MeView(MerchantAPIView):
                 "plan": serializers.CharField(),
                 "role": serializers.CharField(),
                 "auth": serializers.ChoiceField(choices=["api_key", "session"]),
+                "language": serializers.CharField(
+                    allow_null=True,
+                    help_text="A signed-in user's saved dashboard language; null for an API key or no choice "
+                    "(then Accept-Language decides the language of messages).",
+                ),
             },
         )
     )
     def get(self, request):
+        by_key = isinstance(request.actor, ApiKeyPrincipal)
         return Response(
             {
                 "merchant": {"id": self.merchant.pk, "name": self.merchant.name},
                 "plan": self.merchant.plan.code,
                 "role": request.actor.role,
-                "auth": "api_key" if isinstance(request.actor, ApiKeyPrincipal) else "session",
+                "auth": "api_key" if by_key else "session",
+                "language": None if by_key else saved_language(request.user) or None,
             }
         )

@@ -1,4 +1,8 @@
-"""The API's error format: DRF's, plus our service errors mapped to field-level 400s, 403s and 404s."""
+"""The API's error format: DRF's, plus our service errors mapped to field-level 400s, 403s and 404s.
+
+Every `{"detail": …}` answer carries a `code` too: the message follows the request's language (Accept-Language, or a
+signed-in user's choice), the code never does, so clients branch on the code.
+"""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
@@ -19,10 +23,13 @@ def exception_handler(exc, context):
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, Http404):
-        exc = exceptions.NotFound(_("Not found."))
+        exc = exceptions.NotFound()  # DRF's "Not found.", in the request's language
     elif isinstance(exc, ProtectedError):
-        return Response({"detail": _protected_message(exc)}, status=status.HTTP_409_CONFLICT)
-    return drf_exception_handler(exc, context)
+        return Response({"detail": _protected_message(exc), "code": "protected"}, status=status.HTTP_409_CONFLICT)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data.setdefault("code", getattr(response.data["detail"], "code", None) or exc.default_code)
+    return response
 
 
 def _protected_message(exc: ProtectedError) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -67,9 +68,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "koongo.middleware.UntrustedInputGuard",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: Accept-Language (after sessions, before common, as Django asks); a signed-in user's saved choice
+    # replaces it once authentication has run (koongo.accounts.language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "koongo.accounts.language.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -90,6 +95,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "koongo.accounts.context.merchant_context",
@@ -252,7 +258,19 @@ if not FIELD_ENCRYPTION_KEYS and REQUIRE_SECRETS:
     raise RuntimeError("FIELD_ENCRYPTION_KEYS must be set when DJANGO_ENV=prod")
 
 # --- i18n, static, media -------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# The dashboard's languages (English names, translated; the language picker shows each in its own: "Dansk"). English is
+# the source language and the fallback; one project catalogue per language in locale/ (README: Languages).
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("da", _("Danish")),
+    ("sv", _("Swedish")),
+    ("nb", _("Norwegian Bokmål")),
+    ("nl", _("Dutch")),
+    ("pl", _("Polish")),
+    ("de", _("German")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

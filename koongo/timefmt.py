@@ -1,20 +1,27 @@
-"""Times on the dashboard: in the merchant's time zone (activated per request) and labelled with it, never raw ISO."""
+"""Times on the dashboard: in the merchant's time zone (activated per request) and labelled with it, never raw ISO.
+
+English keeps the sortable `2026-12-05 18:59 CET`; every other language writes the locale's short date and time
+(Babel, CLDR): Danish `05.12.2026 18.59 CET`, German `05.12.26, 18:59 CET`. The zone label stays in every language.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from babel.dates import format_date, format_time, get_datetime_format
 from django import template
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
+
+from koongo.money import current_locale
 
 register = template.Library()
 FORMAT = "Y-m-d H:i T"
 SECONDS_FORMAT = "Y-m-d H:i:s T"
 
 
-def _formatted(value, fallback: str, pattern: str) -> str:
+def _formatted(value, fallback: str, pattern: str, time_length: str = "short") -> str:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
@@ -24,7 +31,15 @@ def _formatted(value, fallback: str, pattern: str) -> str:
         return fallback
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
-    return date_format(timezone.localtime(value), pattern)
+    local = timezone.localtime(value)
+    locale = current_locale()
+    if locale.language == "en":
+        return date_format(local, pattern)
+    # The locale's own date-time joint ("{1} {0}" in Danish, "{1}, {0}" in German), as Babel's format_datetime joins.
+    joint = str(get_datetime_format("short", locale=locale)).replace("'", "")
+    date = format_date(local, "short", locale=locale)
+    clock = format_time(local, time_length, tzinfo=local.tzinfo, locale=locale)
+    return f"{joint.replace('{0}', clock).replace('{1}', date)} {date_format(local, 'T')}"
 
 
 def when_text(value, fallback: str = "—") -> str:
@@ -34,7 +49,7 @@ def when_text(value, fallback: str = "—") -> str:
 
 def when_seconds_text(value, fallback: str = "—") -> str:
     """`when_text` to the second, for run timings and the activity log: `2026-12-05 18:59:02 CET`."""
-    return _formatted(value, fallback, SECONDS_FORMAT)
+    return _formatted(value, fallback, SECONDS_FORMAT, time_length="medium")
 
 
 def _shown(text: str):

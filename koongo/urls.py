@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -19,6 +20,9 @@ urlpatterns = [
     path("", include("koongo.accounts.urls")),
     *dashboard_urls(),
     path("admin/", admin.site.urls),
+    # The JavaScript strings' catalogue (djangojs domain) as a script file, which the CSP's script-src 'self' allows.
+    # Not cached: one URL answers in each user's language, and a saved choice must apply on the next page.
+    path("jsi18n/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),
     path("api/v1/me", MeView.as_view(), name="api-me"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
 
 from koongo.accounts.decorators import merchant_required
 from koongo.accounts.services import quota_percent, usage_this_month
@@ -100,11 +100,11 @@ def _wants_json(request) -> bool:
 
 def error_404(request, exception=None):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Not found.")}, status=404)
+        return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
     return render(request, "404.html", status=404)
 
 
 def error_500(request):
     if _wants_json(request):
-        return JsonResponse({"detail": _("Internal server error.")}, status=500)
+        return JsonResponse({"detail": gettext("Internal server error."), "code": "error"}, status=500)
     return render(request, "500.html", status=500)

@@ -14,6 +14,13 @@ def _vendor() -> str:
     return "postgresql" if "postgresql" in engine else "sqlite" if "sqlite" in engine else engine
 
 
+def pytest_sessionstart(session):
+    # Tests read the catalogues as the .po files are now, even when `make install` has not compiled them since.
+    from tests.i18n.catalogues import compile_messages
+
+    compile_messages().compile_all(only_stale=True)
+
+
 def pytest_collection_modifyitems(config, items):
     if _vendor() == "postgresql":
         return

@@ -10,4 +10,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and tenancy")
 
     def ready(self):
-        from koongo.accounts import schema  # noqa: F401  registers the OpenAPI auth extension
+        from koongo.accounts import language, schema  # noqa: F401  the login signal's receiver; the OpenAPI auth extension

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from koongo.accounts.models import TIMEZONE_CHOICES, ApiKeyRole, Plan, Role
@@ -48,6 +50,24 @@ class SignupForm(forms.Form):
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=50)
     role = forms.ChoiceField(label=_("Role"), choices=ApiKeyRole.choices, initial=ApiKeyRole.VIEWER)
+
+
+def _language_choices():
+    """Each language in its own name ("Dansk"), which a reader finds whatever the page's language."""
+    names = [(code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES]
+    return [("", _("My browser's language")), *((code, name[:1].upper() + name[1:]) for code, name in names)]
+
+
+class LanguageForm(forms.Form):
+    """The signed-in user's dashboard language; blank leaves it to the browser (Accept-Language)."""
+
+    language = forms.ChoiceField(
+        choices=_language_choices,
+        required=False,
+        label=_("Language"),
+        # The names are each language's own and stay so: no page translator should turn "Dansk" into "Danish".
+        widget=forms.Select(attrs={"translate": "no"}),
+    )
 
 
 class MemberInviteForm(forms.Form):

@@ -165,3 +165,15 @@ class MonthlyUsage(TenantModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "month"], name="one_usage_row_per_month")]
         ordering = ["-month"]
+
+
+class UserPreference(models.Model):
+    """What one user chose for themself, across every merchant they belong to: for now the dashboard's language."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference")
+    # A code of settings.LANGUAGES (checked by the form, not by choices, so adding a language needs no migration);
+    # blank: the browser's Accept-Language decides.
+    language = models.CharField(max_length=10, blank=True, default="")
+
+    def __str__(self):
+        return f"{self.user}: {self.language or 'browser language'}"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("switch/", views.switch_merchant, name="switch-merchant"),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/language/", views.settings_language, name="settings-language"),
     path("plan/", views.plan_page, name="plan"),
     path("team/", views_team.team_page, name="team"),
     path("team/invite/", views_team.member_invite, name="team-invite"),

@@ -5,15 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from koongo.accounts import selectors, services, team
+from koongo.accounts import language, selectors, services, team
 from koongo.accounts.decorators import merchant_required, write_required
-from koongo.accounts.forms import ApiKeyForm, PlanRequestForm, RateLimitedLoginForm, SignupForm
+from koongo.accounts.forms import ApiKeyForm, LanguageForm, PlanRequestForm, RateLimitedLoginForm, SignupForm
 from koongo.accounts.middleware import SESSION_MERCHANT_KEY
 from koongo.accounts.models import Role
 from koongo.accounts.roles import PermissionDenied
@@ -55,7 +57,10 @@ def switch_merchant(request):
 
 @write_required
 def settings_page(request):
-    """API keys: every writer sees them (prefix only); owners create (shown once) and revoke. Members are on the team page."""
+    """API keys: every writer sees them (prefix only); owners create (shown once) and revoke. Members are on the team page.
+
+    The user's own language is here too; it is saved by `settings_language`, which viewers may use as well.
+    """
     merchant = request.merchant
     key_form = ApiKeyForm(prefix="key")
     new_key = None
@@ -76,11 +81,28 @@ def settings_page(request):
             messages.error(request, _("Only an owner can create or revoke API keys."))
     context = {
         "key_form": key_form,
+        "language_form": LanguageForm(initial={"language": language.saved_language(request.user)}),
         "new_key": new_key,
         "api_keys": selectors.api_keys_for(merchant),
         "is_owner": request.membership.role == Role.OWNER,
     }
     return render(request, "accounts/settings.html", context)
+
+
+@login_required
+@require_POST
+def settings_language(request):
+    """Saves the user's dashboard language (every member may, viewers too: it is theirs, not the merchant's)."""
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages offered."))
+        return redirect("settings")
+    chosen = form.cleaned_data["language"]
+    language.save_language(request.user, chosen, session=request.session)
+    # Confirmed in the language just chosen, as the next page will be.
+    with translation.override(chosen or translation.get_language_from_request(request)):
+        messages.success(request, _("Language saved."))
+    return redirect("settings")
 
 
 @merchant_required

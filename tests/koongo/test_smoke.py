@@ -55,6 +55,7 @@ def test_me_with_api_key(merchant):
         "plan": "business",
         "role": "viewer",
         "auth": "api_key",
+        "language": None,
     }
 
 

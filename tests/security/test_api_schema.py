@@ -63,7 +63,7 @@ def test_every_unsafe_method_of_an_idempotent_view_documents_the_header(schema):
 def test_an_unknown_api_url_answers_json_not_an_html_page(api_client):
     response = api_client.get("/api/v1/activity/0.5e-3/")  # no route matches: Django, not DRF, answers
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json" and response.json() == {"detail": "Not found."}
+    assert response["Content-Type"] == "application/json" and response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
 def test_creating_a_miinto_connection_without_an_environment_uses_production(api_client, miinto_sim, tested_store):
