@@ -62,6 +62,11 @@ class LinkStoreForm(forms.Form):
         self.fields["store_connection"].queryset = store_connections
 
 
+# "97% of" is a percent sign, never a placeholder: the special comment tells xgettext so (it reads one literal only).
+# xgettext:no-python-format
+THRESHOLD_HELP = _("Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported yet). 0.97 accepts an order whose item price is at least 97% of that price.")  # noqa: E501
+
+
 class OrderConfigurationForm(forms.ModelForm):
     """The seed's Orders configuration; attribute and provider choices come from the store and from Miinto."""
 
@@ -80,10 +85,7 @@ class OrderConfigurationForm(forms.ModelForm):
         # The reader's decimal separator: 0,97 in Danish; a text input, since a number input refuses the comma.
         localize=True,
         widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-        help_text=_(
-            "Applied to the most recent exported price (or the Reference Price Attribute if nothing was exported "
-            "yet). 0.97 accepts an order whose item price is at least 97% of that price."
-        ),
+        help_text=THRESHOLD_HELP,
     )
     sync_from_date = forms.DateField(
         label=_("Sync Orders Created From Date"),

@@ -55,6 +55,7 @@ def test_the_placeholder_check_catches_a_renamed_dropped_or_added_placeholder():
     catalog.add("Fine %(name)s, 100%%", "Fint %(name)s, 100%%")
     catalog.add(("One order", "%(count)s orders"), ("Én ordre", "%(count)s ordrer"))
     catalog.add(("%(count)s day", "%(count)s days"), ("%(n)s dag", "%(count)s dage"))
+    catalog.add("At least 97% of that price.", "Mindst 97% i forhold til den pris.", flags=["no-python-format"])
     faulty = {str(message.id) for message in catalog if message.id and placeholder_mismatches(message)}
     assert faulty == {"Accepted %(count)s positions.", "Carriers of %s", "Sync {flow}", "('%(count)s day', '%(count)s days')"}
     assert placeholders("%(a)s and %s of {b}, 5%%") == {"%(a)": 1, "%s": 1, "{b}": 1}
@@ -70,4 +71,4 @@ def test_the_build_compiles_every_catalogue_without_gnu_gettext(tmp_path):
     assert int(result.stdout) == len(list(locale.glob("*/LC_MESSAGES/*.po"))) == 2 * len(settings.LANGUAGES)
     danish = gettext.GNUTranslations((locale / "da" / "LC_MESSAGES" / "django.mo").open("rb"))
     assert danish.gettext("Language") == "Sprog"
-    assert danish.gettext("No API keys yet.") == "No API keys yet."  # untranslated: English, never an empty string
+    assert danish.gettext("A message in no catalogue.") == "A message in no catalogue."  # unknown: English, never empty
