@@ -2,6 +2,9 @@
 
 import pytest
 
+# The wizard's simulators (Miinto, Shopify and a tested store), for journeys that set up a connection as a merchant does.
+from tests.connections.conftest import miinto_sim, shopify_sim, tested_store  # noqa: F401
+
 
 @pytest.fixture
 def logged_in_page(page, live_server, transactional_db):
