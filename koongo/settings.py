@@ -180,6 +180,7 @@ CELERY_TASK_ROUTES = {
     name: {"queue": "sync"}
     for name in (
         "connections.tasks.dispatch_due_connections",
+        "connections.tasks.replace_lost_runs",
         "connections.tasks.run_connection_tick",
         "connections.tasks.run_flow",
         "connections.tasks.outbox_sweep",
@@ -189,7 +190,8 @@ CELERY_TASK_ROUTES = {
     )
 }
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
-# dispatcher tick (60 s) bounds how long a killed worker stalls a connection's flow (target: 120 s).
+# lost-run sweep (15 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);
+# waiting for the minute's dispatcher instead made it 130 s on a loaded machine.
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
@@ -201,6 +203,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # connections: queue the due connections' runs and sweep the outbox every minute; prune the activity log daily.
     "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
     "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": 60.0},
+    "connections.replace_lost_runs": {"task": "connections.tasks.replace_lost_runs", "schedule": 15.0},
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
     # koongo: beat's liveness tick, the koongo_beat_last_tick_timestamp_seconds gauge.
     "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},

@@ -61,6 +61,12 @@ def dispatch_due_connections() -> int:
     return len(runs.sync_dispatch_due())
 
 
+@shared_task(name="connections.tasks.replace_lost_runs")
+def replace_lost_runs() -> int:
+    """Beat, every few seconds: a run whose worker died is ended and replaced one lease after its last heartbeat."""
+    return runs.sync_runs_fail_stale()
+
+
 @shared_task(name="connections.tasks.prune_activity")
 def prune_activity() -> int:
     return activity.activity_prune()

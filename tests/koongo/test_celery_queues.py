@@ -22,3 +22,10 @@ def test_engine_tasks_go_to_sync_and_pushes_stay_on_the_default_queue():
 
 def test_a_worker_started_without_q_reads_both_queues():
     assert set(app.amqp.queues) == {"sync", "celery"}
+
+
+def test_a_lost_run_is_replaced_well_inside_the_two_minute_budget():
+    """Issue 26: a killed worker's flow starts again within 120 s; a lease plus one sweep must leave the rerun time."""
+    sweep = settings.CELERY_BEAT_SCHEDULE["connections.replace_lost_runs"]["schedule"]
+    assert settings.SYNC_RUN_LEASE_SECONDS + sweep <= 60
+    assert app.amqp.router.route({}, "connections.tasks.replace_lost_runs")["queue"].name == "sync"
