@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from connections.models import SyncLevel
@@ -21,8 +21,12 @@ from orders.stock_status import stock_only_status_for
 PAGE_SIZE = 50
 # One whole sentence per outcome, so each language words it its own way.
 DECIDED_MESSAGES = {
-    "accept": _("%(count)s position(s) accepted. Miinto is being told now."),
-    "decline": _("%(count)s position(s) declined. Miinto is being told now."),
+    "accept": ngettext_lazy(
+        "%(count)s position accepted. Miinto is being told now.", "%(count)s positions accepted. Miinto is being told now.", "count"
+    ),
+    "decline": ngettext_lazy(
+        "%(count)s position declined. Miinto is being told now.", "%(count)s positions declined. Miinto is being told now.", "count"
+    ),
 }
 
 
