@@ -102,6 +102,8 @@ def test_a_danish_journey_from_login_to_an_accepted_order(
 
     page.goto(f"{live_server.url}/orders/")
     assert page.locator("h1").inner_text() == danish("Orders")
+    # The longer Danish words still fit a laptop screen: nothing pushes the page sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
     screenshot("orders")
 
     # The order: its unit price and creation date in Danish format; accept the position and see the decision.
