@@ -51,6 +51,8 @@ def test_reconcile_fix_and_see_the_period_clean(transactional_world, owner, page
     page.wait_for_url(f"{live_server.url}/reconciliation/runs/{second.pk}/")
     assert page.locator("#run-clean").inner_text() == "Clean: Miinto, our records and the store agree for this period."
     page.click("text=All runs")
+    # The chart is drawn on DOMContentLoaded, after every deferred script (the JS catalogue among them) has run.
+    page.wait_for_function("() => window.Chart && Chart.getChart(document.querySelector('canvas.js-bar-chart'))")
     assert page.evaluate("Chart.getChart(document.querySelector('canvas.js-bar-chart')).data.datasets[0].data") == [1, 0]
     screenshot("clean")
     assert violations == []

@@ -63,7 +63,7 @@ def test_only_an_owner_may_archive(world, labelled, other_merchant):
     assert make_api_client(other_merchant, "staff").delete(f"/api/v1/miinto-connections/{world.connection.pk}/").status_code == 404
     staff = make_api_client(world.merchant, "staff")
     answer = staff.delete(f"/api/v1/miinto-connections/{world.connection.pk}/")
-    assert (answer.status_code, answer.json()) == (403, {"detail": "Only an owner of this merchant may do this."})
+    assert (answer.status_code, answer.json()) == (403, {"detail": "Only an owner of this merchant may do this.", "code": "permission_denied"})
     fresh = reload(world.connection)
     assert (fresh.status, fresh.archived_at) == ("active", None)
     assert history(world.merchant) == before
