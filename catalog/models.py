@@ -21,13 +21,26 @@ class Gender(models.TextChoices):
     UNISEX = "U", _("Unisex")
 
 
+NO_VARIANT_PREFIX = "product:"
+
+
+def catalog_key(product_id: str, variant_id: str | None) -> str:
+    """A store item's key in our catalog (`Product.store_variant_id`): its variant id, or `product:<id>` without variants.
+
+    A product without variants is keyed apart from every variant: PrestaShop's product and combination ids are separate
+    id spaces, so product 7 and combination 7 (of product 3) are two items that plain ids would merge.
+    """
+    return variant_id or f"{NO_VARIANT_PREFIX}{product_id}"
+
+
 class Product(TenantModel):
     """One store variant the merchant trades on Miinto; never deleted while orders may reference it."""
 
     # No index of its own: every composite index below starts with it (a feed pull writes 100,000 rows past these).
     store_connection = models.ForeignKey(StoreConnection, on_delete=models.CASCADE, related_name="products", db_index=False)
     store_product_id = models.CharField(max_length=100)
-    store_variant_id = models.CharField(max_length=100, help_text=_("The store's variant id (its product id without variants)"))
+    # The catalog key (`catalog_key`), not always the store's id: read the variant back with `store_variant`.
+    store_variant_id = models.CharField(max_length=100, help_text=_("The store's variant id, or product:<product id> without variants"))
     sku = models.CharField(max_length=200, blank=True)
     gtin = models.CharField(max_length=20, blank=True)
     identifiers = models.JSONField(default=dict, blank=True, help_text=_("Identifier attribute code → value"))
@@ -70,6 +83,16 @@ class Product(TenantModel):
 
     def __str__(self):
         return f"{self.title} {self.size}".strip()
+
+    @property
+    def store_variant(self) -> str | None:
+        """The store's variant id; None for a product without variants."""
+        return None if self.store_variant_id == catalog_key(self.store_product_id, None) else self.store_variant_id
+
+    @property
+    def store_item_id(self) -> str:
+        """The store's own id of this item: its variant id, or its product id without variants."""
+        return self.store_variant or self.store_product_id
 
     def identifier(self, attribute: str) -> str | None:
         """The value of an identifier attribute (id, sku, gtin or a custom one)."""

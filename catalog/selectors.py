@@ -127,7 +127,8 @@ def _search(found: QuerySet[Product], query: str) -> QuerySet[Product]:
     if not query:
         return found
     return found.filter(
-        Q(title__icontains=query) | Q(brand__icontains=query) | Q(sku__iexact=query) | Q(gtin=query) | Q(store_variant_id=query)
+        Q(title__icontains=query) | Q(brand__icontains=query) | Q(sku__iexact=query) | Q(gtin=query) | Q(identifiers__id=query)
+        | Q(store_variant_id=query)
         | Q(item_group_id__iexact=query)
     )  # fmt: skip
 

@@ -27,6 +27,10 @@ class ProductSerializer(serializers.ModelSerializer):
     stock_key = serializers.SerializerMethodField(
         help_text="Miinto's stock key (group, brand, color, size); frozen once exported"
     )
+    # The store's own id, as this field always said: not the catalog key, which sets products without variants apart.
+    store_variant_id = serializers.CharField(
+        source="store_item_id", read_only=True, help_text="The store's variant id (its product id without variants)"
+    )
 
     class Meta:
         model = Product

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from catalog.feed_access import catalog_settings_get
 from catalog.feed_format import clean_text, miinto_gender
-from catalog.models import Product
+from catalog.models import Product, catalog_key
 from connections.models import StoreConnection
 
 UPSERT_PAGE = 500
@@ -42,11 +42,11 @@ def item_group_id(product_id: str, color: str) -> str:
 def product_from_store(store: StoreConnection, item, seen_at) -> Product:
     """Our row for one StoreProduct, its text cleaned as the feed needs it (the feed's duplicate check reads these columns)."""
     price = item.final_price or item.original_price
-    variant_id = item.variant_id or item.product_id
     color = clean_text(item.color)[:254]
     category = clean_text(item.category)[:500]
-    return Product(
-        merchant_id=store.merchant_id, store_connection=store, store_product_id=item.product_id, store_variant_id=variant_id,
+    product = Product(
+        merchant_id=store.merchant_id, store_connection=store, store_product_id=item.product_id,
+        store_variant_id=catalog_key(item.product_id, item.variant_id),
         sku=item.sku or "", gtin=item.gtin or "", identifiers=dict(item.identifiers), title=clean_text(item.title)[:500],
         brand=clean_text(item.brand)[:149], color=color, size=clean_text(item.size)[:254], category=category,
         gender=miinto_gender(category), image_urls=list(item.image_urls), stock=item.stock,
@@ -55,6 +55,9 @@ def product_from_store(store: StoreConnection, item, seen_at) -> Product:
         prices_include_tax=price.tax_included if price else None, price_derivation=(price.derivation if price else "")[:300],
         item_group_id=item_group_id(item.product_id, color), last_seen_at=seen_at, removed_at=None,
     )  # fmt: skip
+    # The feed's `id` falls back to the store's own id of the item, never to the catalog key (see `catalog_key`).
+    product.identifiers.setdefault("id", product.store_item_id)
+    return product
 
 
 def products_upsert(store: StoreConnection, items: Iterable, *, seen_at=None, on_page: Callable[[int], None] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.models import Product, ProductMapEntry
+from catalog.models import Product, ProductMapEntry, catalog_key
 from catalog.selectors import product_map_for, products_by_identifier
 from catalog.services import products_upsert
 from connections.models import MiintoConnection, OrderConfiguration
@@ -153,9 +153,9 @@ def _live_lookup(connection: MiintoConnection, adapter, attribute: str, position
         return []
     store = connection.store_connection
     products_upsert(store, fresh)
-    variant_ids = [p.variant_id or p.product_id for p in fresh]
+    keys = [catalog_key(p.product_id, p.variant_id) for p in fresh]
     linked = []
-    for product in Product.objects.filter(store_connection=store, store_variant_id__in=variant_ids):
+    for product in Product.objects.filter(store_connection=store, store_variant_id__in=keys):
         for position in wanted_for.pop(product.identifier(attribute) or "", []):
             _link(position, product)
             linked.append(position)

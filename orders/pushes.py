@@ -392,9 +392,7 @@ def known_store_product(product, attribute: str):
     from platforms.values import StoreProduct
 
     identifier = product.identifier(attribute) or product.sku
-    # The catalog stores a product without variants under its product id; the adapters call that "no variant".
-    variant_id = product.store_variant_id if product.store_variant_id != product.store_product_id else None
     return StoreProduct(
-        product_id=product.store_product_id, variant_id=variant_id, sku=product.sku or None,
+        product_id=product.store_product_id, variant_id=product.store_variant, sku=product.sku or None,
         gtin=product.gtin or None, identifiers={**(product.identifiers or {}), attribute: identifier}, title=product.title or identifier,
     )

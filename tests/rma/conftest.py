@@ -143,15 +143,20 @@ def _store_connection(merchant, platform: str, credentials: dict):
     return StoreConnection.objects.create(merchant=merchant, platform=platform, name="Shop", credentials=stored)
 
 
-def build_world(merchant, platform: str, *, shop_id: str = DK_SHOP, seed: int = 7):
-    """A generator of one world: use with `yield from` in a fixture, so the transports stay wired while the test runs."""
+def build_world(merchant, platform: str, *, shop_id: str = DK_SHOP, seed: int = 7, catalog: list[dict] | None = None):
+    """A generator of one world: use with `yield from` in a fixture, so the transports stay wired while the test runs.
+
+    `catalog` (catalog item dicts, as the simulators' `seed_products` take them) replaces the three-item CATALOG."""
     miinto = MiintoSimulator(seed=seed)
     miinto.state.add_account(USER, PASSWORD, [
         {"market": "DK", "name": "Nordic DK", "localId": 4001},
         {"market": "CN", "name": "Nordic CN", "localId": 4003},
     ])
     store = registry.sandbox_class(platform)(seed)
-    seed_store(store)
+    if catalog is None:
+        seed_store(store)
+    else:
+        store.seed_products(catalog)
     miinto_transport = wsgi_transport(miinto)
     store_transport = wsgi_transport(PrefixMount({platform: store}))
     credentials = store.demo_credentials(base_url=f"{settings.STORE_SIMULATOR_URL}/{platform}")
