@@ -29,8 +29,8 @@ def test_chaos_smoke_holds_every_invariant():
     env = {**os.environ, "DATABASE_URL": chaos_database_url(), "DJANGO_SETTINGS_MODULE": "koongo.settings", "DJANGO_ENV": "dev"}
     env.pop("REDIS_URL", None)  # the benchmark runs its own redis-server: it restarts it, which would break a shared one
     argv = [sys.executable, "bench/chaos.py", "--transfers", "20", "--waves", "2", "--wave-seconds", "10", "--workers", "2",
-            "--concurrency", "1", "--kills", "1", "--seed", "7", "--faults", "0.5", "--quiet-timeout", "600"]
-    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+            "--concurrency", "1", "--kills", "1", "--seed", "7", "--faults", "0.5", "--quiet-timeout", "900"]
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200)
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["violations"] == 0, (report, done.stderr[-4000:])
     assert done.returncode == 0

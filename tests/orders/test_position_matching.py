@@ -231,4 +231,4 @@ def test_the_decline_message_is_spelled_right(world, owner_client):
     world.sync()
     position = Position.objects.get()
     answer = owner_client.post(f"/positions/{position.pk}/decline/", follow=True)
-    assert [str(m) for m in answer.context["messages"]] == ["1 position(s) declined. Miinto is being told now."]
+    assert [str(m) for m in answer.context["messages"]] == ["1 position declined. Miinto is being told now."]

@@ -23,6 +23,7 @@ NEW_NAMES = {
     "connections.tasks.refresh_market_providers",
     "connections.tasks.refresh_identifier_attributes",
     "connections.tasks.check_stale_connections",  # the stale-connection alert (connections/staleness.py)
+    "connections.tasks.replace_lost_runs",  # a killed worker's run is replaced within a lease and 15 s
 }
 
 
@@ -39,6 +40,7 @@ def test_every_beat_entry_names_a_registered_task():
         "connections.tasks.outbox_sweep",
         "connections.tasks.prune_activity",
         "connections.tasks.prune_sync_runs",
+        "connections.tasks.replace_lost_runs",
     ]
     assert [name for name in scheduled if name not in app.tasks] == []
 
