@@ -162,7 +162,7 @@ def run_once(platform: str, transfers: int, connection_count: int, production_li
     from koongo.sandbox_kit import PrefixMount, serve
     from miinto.markets import MARKETS
     from miinto.sandbox import MiintoSimulator
-    from orders import decision_batches
+    from orders import decision_batches, store_batches
     from orders.models import Order, StorePush
     from orders.store_adapters import store_adapters_close
     from platforms import registry
@@ -209,8 +209,8 @@ def run_once(platform: str, transfers: int, connection_count: int, production_li
         return execute(sql, params, many, context)
 
     worker = Worker(workers, count_query)
-    real_enqueue = (outbox.enqueue, decision_batches.enqueue)
-    outbox.enqueue = decision_batches.enqueue = worker.publish
+    real_enqueue = (outbox.enqueue, decision_batches.enqueue, store_batches.enqueue)
+    outbox.enqueue = decision_batches.enqueue = store_batches.enqueue = worker.publish
     try:
         with injected, merchant_scope(merchant):
             credentials = simulator.demo_credentials(base_url=f"{store_url}/{platform}")
@@ -257,7 +257,7 @@ def run_once(platform: str, transfers: int, connection_count: int, production_li
             orders = Order.objects.filter(merchant=merchant).count()
             in_store = StorePush.objects.filter(merchant=merchant, state="done").count()
     finally:
-        outbox.enqueue, decision_batches.enqueue = real_enqueue
+        outbox.enqueue, decision_batches.enqueue, store_batches.enqueue = real_enqueue
         store_adapters_close()
         miinto_server.shutdown()
         store_server.shutdown()

@@ -1,4 +1,5 @@
-"""A page's decision pushes as one task: one Miinto client, one activity batch and one quota count for all of them.
+"""A page's decision pushes as one task: one Miinto client, one activity batch and one quota count for all of them;
+the store pushes of the orders they make are published a chunk at a time (`orders.store_batches`).
 
 The orders run writes its decision pushes pending and due without publishing them one by one; it publishes one batch
 per page once it has read every page. A batch that never runs leaves its rows to the outbox sweeper, like any row.
@@ -29,6 +30,7 @@ from koongo.accounts.tenancy import merchant_scope
 from koongo.coordination import locks
 from orders.models import DecisionPush
 from orders.pushes import DECISION_PUSH_RELATED, SentDecisions, decision_push_send, unsent_decisions
+from orders.store_batches import store_batch_publish
 
 DECISION_BATCH = "orders.tasks.decision_batch"
 # Activity entries of a batch are written in one bulk INSERT at its end.
@@ -149,6 +151,7 @@ def _run(pushes: list[DecisionPush]) -> Counter:
         made: list = []
         unsent: dict = {}
         sent = SentDecisions()
+        store_pushes: list = []
 
         def prepare(claimed) -> None:
             unsent.clear()
@@ -156,12 +159,19 @@ def _run(pushes: list[DecisionPush]) -> Counter:
 
         def send(push) -> None:
             with recorder.about("transfer", push.transfer.miinto_id):
-                order = decision_push_send(push, client, count_usage=False, unsent=unsent.get(push.transfer_id), sent=sent)
+                order = decision_push_send(push, client, count_usage=False, unsent=unsent.get(push.transfer_id), sent=sent,
+                                           collect=store_pushes)
             if order is not None:
                 made.append(order)
 
+        def finish(claimed) -> None:
+            # The chunk's orders (committed one by one) go to the store as one batch while the next chunk is decided.
+            store_batch_publish(store_pushes)
+            store_pushes.clear()
+            sent.write()
+
         with clients.miinto_client(connection, on_call=recorder) as client, recorder:
-            outcomes = outbox_execute_many(pushes, send, prepare=prepare, finish=sent.write)
+            outcomes = outbox_execute_many(pushes, send, prepare=prepare, finish=finish)
         if made:
             usage_add_orders(merchant=connection.merchant, count=len(made))
     return outcomes

@@ -26,13 +26,15 @@ def positions_decided(decisions) -> None:
     emit_many(decisions[0].merchant_id, t.POSITION_DECIDED, events)
 
 
-def order_pushed(push, order, result: dict) -> None:
-    """order.pushed once the store order exists (Orders & Stock); a Stock only push creates no order."""
-    if "store_order_id" not in result:
-        return
-    data = {"connection_id": order.connection_id, "order_id": order.pk, "miinto_order_id": str(order.miinto_id),
-            "store_order_id": str(result["store_order_id"])}
-    emit(order.merchant_id, t.ORDER_PUSHED, data, object_key=f"order:{order.pk}")
+def orders_pushed(pushed: list) -> None:
+    """order.pushed for each (order, result) whose store order now exists (a Stock only push creates none)."""
+    events = [
+        ({"connection_id": order.connection_id, "order_id": order.pk, "miinto_order_id": str(order.miinto_id),
+          "store_order_id": str(result["store_order_id"])}, f"order:{order.pk}")
+        for order, result in pushed if "store_order_id" in result
+    ]
+    if events:
+        emit_many(pushed[0][0].merchant_id, t.ORDER_PUSHED, events)
 
 
 def order_push_failed(push) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Coalesce
@@ -84,12 +86,13 @@ def unsent_decisions(transfers) -> dict[int, list[Decision]]:
 
 
 def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, unsent: list[Decision] | None = None,
-                       sent: SentDecisions | None = None) -> Order | None:
+                       sent: SentDecisions | None = None, collect: list | None = None) -> Order | None:
     """Send the transfer's unsent decisions in one PATCH; after a lost answer or a 409, read the transfer and reconcile.
 
     Then fetch the order Miinto made (only once the decision is confirmed) and queue its store push; returns that order.
     `push.connection` and `push.transfer` are used as loaded: the caller passes objects it already holds, and may pass
-    the `unsent` decisions it read after claiming the push, and a `sent` that writes what the PATCH confirmed later.
+    the `unsent` decisions it read after claiming the push, a `sent` that writes what the PATCH confirmed later, and
+    `collect`, which takes the order's store push for the caller to publish (in a batch) instead of one task of its own.
     """
     connection, transfer = push.connection, push.transfer
     if unsent is None or push.attempts > 1:
@@ -133,7 +136,7 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, 
     if not fresh_order and Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
         return None
     positions = {d.position.miinto_id: d.position for d in unsent}
-    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order)
+    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order, collect=collect)
 
 
 def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None:
@@ -163,11 +166,12 @@ def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None
 
 
 def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None, *,
-                positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
+                positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False,
+                collect: list | None = None) -> Order:
     """Store the full Miinto order and queue its store push; applies Use Billing Address For Shipping."""
     wire = client.order(connection.shop_id, order_id or transfer.new_order_id)
     with transaction.atomic():
-        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new)
+        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new, collect=collect)
 
 
 def order_resync(order: Order) -> Order:
@@ -217,12 +221,14 @@ def _order_fields(connection: MiintoConnection, wire: WireOrder) -> dict:
 
 
 def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder, *,
-               positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False) -> Order:
+               positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False,
+               collect: list | None = None) -> Order:
     """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id).
 
     `positions` are the caller's loaded positions by Miinto id; the ones the order names are read only if some are
     missing. Without `count_usage` the caller counts the new orders against the quota itself (once per page). `new`:
     Miinto made this order for the caller's own first attempt, so no Order can exist yet and none is looked for.
+    `collect` takes the new store push instead of scheduling it (the caller publishes a batch; the sweeper is the net).
     """
     configuration = connection.order_configuration
     order = None if new else Order.objects.filter(connection=connection, miinto_id=wire.id).first()
@@ -246,7 +252,10 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     kind = StorePushKind.ADJUST_STOCK if configuration.sync_level == SyncLevel.STOCK_ONLY else StorePushKind.CREATE_ORDER
     push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
                                     idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
-    outbox_schedule(push)
+    if collect is not None:
+        collect.append(push)
+    else:
+        outbox_schedule(push)
     label_fetch_schedule(order, new=True)  # Miinto makes the label after acceptance; start asking now, not at the next labels run
     if count_usage:
         usage_add_orders(merchant=connection.merchant, count=1)
@@ -274,18 +283,62 @@ STORE_PUSH_DEFERRED = (
 )
 
 
-def store_push_execute(push: StorePush) -> DoneWith:
-    """Create the store order (Orders & Stock) or lower the store's stock (Stock only), idempotently."""
+class PushedOrders:
+    """What a batch's store pushes created in the store, written once per chunk: one UPDATE of the orders, one of the
+    positions and the order.pushed events in one transaction, as `store_push_execute` writes them for a single push.
+
+    Until then the order reads "not in the store"; a crash before the write leaves its push in flight, and the retry
+    looks the store order up by our key first, so nothing is created twice.
+    """
+
+    def __init__(self) -> None:
+        self.pushed: list[tuple[StorePush, Order, dict]] = []
+        self.positions: list[int] = []
+
+    def add(self, push: StorePush, order: Order, lines: list[OrderLine], result: dict) -> None:
+        self.pushed.append((push, order, result))
+        self.positions += [line.position_id for line in lines if line.position_id]
+
+    def write(self, _rows=None) -> None:
+        pushed, positions = self.pushed, self.positions
+        self.pushed, self.positions = [], []
+        # A Stock only push marked its order in_store itself: only created store orders have ids to write.
+        created = [(order, result) for _push, order, result in pushed if "store_order_id" in result]
+
+        def per_order(key: str, field: str) -> Case:
+            return Case(*[When(pk=order.pk, then=Value(result[key])) for order, result in created], output_field=Order._meta.get_field(field))
+
+        with transaction.atomic():
+            if created:
+                # The store's ids, and in_store unless the order was already marked shipped (never move it back).
+                Order.objects.filter(pk__in=[order.pk for order, _result in created]).update(
+                    store_order_id=per_order("store_order_id", "store_order_id"), store_order_name=per_order("name", "store_order_name"),
+                    status=Case(When(status="shipped", then=F("status")), default=Value("in_store")),
+                )
+            if positions:
+                Position.objects.filter(pk__in=positions).update(awaiting_store=False)
+            order_events.orders_pushed(created)
+
+
+def store_push_execute(push: StorePush, *, lines: list[OrderLine] | None = None, recorder=None,
+                       held: PushedOrders | None = None) -> DoneWith:
+    """Create the store order (Orders & Stock) or lower the store's stock (Stock only), idempotently.
+
+    A batch passes the order's `lines` and its own activity `recorder` (flushed by the batch), and `held`, which takes
+    a created order's writes for the batch to make a chunk at a time.
+    """
     order, connection = push.order, push.connection
     store = connection.store_connection
     if store is None:
         raise PermanentError("no store connection is linked to this Miinto connection")
     order.connection = connection  # the draft's note and the stock keys read it: use the loaded one
     connection.merchant = order.merchant = push.merchant  # one tenant: the row's merchant, loaded with it
-    recorder = activity_on_call(merchant=push.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
+    flushed = contextlib.nullcontext() if recorder else None
+    recorder = recorder or activity_on_call(merchant=push.merchant, direction=Direction.TO_STORE, connection=connection, store_connection=store)
     # Positions are read only for lines matched again (lines_rematch loads those); a line needs only its position id.
-    lines = list(order.lines.select_related("product"))
-    with store_adapter_for(store, on_call=recorder) as adapter, recorder, recorder.about("order", order.pk, operation=push.kind):
+    if lines is None:
+        lines = list(order.lines.select_related("product"))
+    with store_adapter_for(store, on_call=recorder) as adapter, flushed or recorder, recorder.about("order", order.pk, operation=push.kind):
         # A retry after the merchant fixed the Product Identification Attribute must use it, not the old match.
         lines_rematch(connection, lines, adapter)
         if push.kind == StorePushKind.CREATE_ORDER:
@@ -296,18 +349,14 @@ def store_push_execute(push: StorePush) -> DoneWith:
             draft = order_draft(order, lines, connection.order_configuration.product_identification_attribute, known_products=not retry)
             ref = adapter.create_order(draft, retry=retry)
             result = {"store_order_id": ref.id, "name": ref.name or ""}
-            # One UPDATE: the store's ids, and in_store unless the order was already marked shipped (never move it back).
-            Order.objects.filter(pk=order.pk).update(
-                store_order_id=ref.id, store_order_name=ref.name or "",
-                status=Case(When(status="shipped", then=F("status")), default=Value("in_store")),
-            )
         else:
             result = _lower_stock(push, order, lines, adapter)
             # A Stock only order may already have been marked shipped; never move it back.
             Order.objects.filter(pk=order.pk).exclude(status="shipped").update(status="in_store")
-    with transaction.atomic():
-        Position.objects.filter(pk__in=[line.position_id for line in lines if line.position_id]).update(awaiting_store=False)
-        order_events.order_pushed(push, order, result)
+    pushed = held if held is not None and "store_order_id" in result else PushedOrders()
+    pushed.add(push, order, lines, result)
+    if pushed is not held:
+        pushed.write()
     return DoneWith({"result": result})
 
 

@@ -329,3 +329,16 @@ def test_two_workers_racing_for_one_row_run_it_once(committed_db, merchant, echo
     assert sorted(outcomes) == ["done", "not_claimed"]
     assert echo_kind.handler.calls == [row.pk]
     assert (fresh(row).state, row.attempts) == (OutboxState.DONE, 1)
+
+
+def test_a_batch_completes_its_rows_with_their_own_fields_in_one_update(merchant, echo_kind, frozen):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    rows = [make_row(merchant, f"m{index}") for index in range(3)]
+    with merchant_scope(merchant), CaptureQueriesContext(connection) as queries:
+        outcomes = outbox.outbox_execute_many(rows, lambda row: outbox.DoneWith({"message": row.message.upper()}))
+    assert outcomes == {"done": 3}
+    assert [(fresh(row).state, row.message) for row in rows] == [(OutboxState.DONE, f"M{index}") for index in range(3)]
+    # One claim UPDATE and one completing UPDATE for the three rows (plus the claim's locking read).
+    assert sum(query["sql"].startswith("UPDATE") for query in queries.captured_queries) == 2
