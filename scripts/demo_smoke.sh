@@ -8,7 +8,8 @@ DEMO_PORT=$port setsid make demo >"$log" 2>&1 &
 pid=$!
 # `set -e` holds in the trap too: the demo's exit status (143, from our TERM) must not become this script's.
 trap 'status=$?; kill -TERM -- -$pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$jar"; exit $status' EXIT
-for _ in $(seq 120); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 1; done
+# A fresh clone first builds the virtualenv (a few minutes); the loop ends as soon as the demo answers.
+for _ in $(seq 900); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 1; done
 curl -fs -c "$jar" "http://127.0.0.1:$port/login/" >/dev/null
 token=$(awk '/csrftoken/ {print $7}' "$jar")
 code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" -c "$jar" -e "http://127.0.0.1:$port/login/" \
