@@ -14,14 +14,10 @@ DEMO_OWNER = "owner@tour.example"
 
 
 @contextmanager
-def demo_world_seeded(settings):
-    """Yield the demo merchant, its simulators wired for the test and for a live server's thread alike."""
-    from tests.factories import MembershipFactory
-
+def demo_simulators(settings):
+    """The demo's Miinto and five store simulators, wired for the test and for a live server's thread alike."""
     settings.STORE_SIMULATOR_URL = "http://stores.demo.test"
-    membership = MembershipFactory(user__username=DEMO_OWNER, merchant__name="Demo Fashion ApS",
-                                   merchant__timezone="Europe/Copenhagen")
-    miinto = MiintoSimulator(seed=1, scenario="demo", transfers=60, label_delay=20)
+    miinto = MiintoSimulator(seed=1, scenario="demo", transfers=60, label_delay=20)  # as `make demo` runs it
     stores = {code: registry.sandbox_class(code)(1) for code in registry.codes()}
     for simulator in stores.values():
         simulator.seed_products(demo_store_catalog())
@@ -30,6 +26,17 @@ def demo_world_seeded(settings):
         stack.enter_context(clients.use_transport("miinto", wsgi_transport(miinto)))
         for code in stores:
             stack.enter_context(clients.use_transport(code, mount))
+        yield
+
+
+@contextmanager
+def demo_world_seeded(settings):
+    """Yield the demo merchant, seeded and played as `make demo` does, its simulators still wired."""
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory(user__username=DEMO_OWNER, merchant__name="Demo Fashion ApS",
+                                   merchant__timezone="Europe/Copenhagen")
+    with demo_simulators(settings):
         seed_demo_connections(merchant=membership.merchant)
         seed_demo_catalog(merchant=membership.merchant)
         demo_story_play(membership.merchant)

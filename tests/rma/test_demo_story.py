@@ -1,32 +1,18 @@
 """`make demo`'s story: after seeding, every screen has data: orders in the stores, a Stock only order whose stock was
 lowered, a shipment with its label, a return waiting for a decision, a store refund that became an RMA request."""
 
-from contextlib import ExitStack
-
 from catalog.demo import seed_demo_catalog
-from connections import clients
-from connections.demo import DEMO_SHOP_ID, demo_store_catalog, seed_demo_connections
+from connections.demo import DEMO_SHOP_ID, seed_demo_connections
 from connections.models import Problem
 from koongo.accounts.tenancy import merchant_scope
-from koongo.sandbox_kit import PrefixMount, wsgi_transport
-from miinto.sandbox import MiintoSimulator
 from orders.models import Label, Order, Position, Shipment, StorePush
-from platforms import registry
 from rma.demo_story import demo_story_play
 from rma.models import Rma, RmaRequestPush, StoreRefund
+from tests.demo_world import demo_simulators
 
 
 def test_the_demo_story_gives_every_screen_data(merchant, settings):
-    settings.STORE_SIMULATOR_URL = "http://stores.demo.test"
-    miinto = MiintoSimulator(seed=1, scenario="demo", transfers=60, label_delay=20)  # as `make demo` runs it
-    stores = {code: registry.sandbox_class(code)(1) for code in registry.codes()}
-    for simulator in stores.values():
-        simulator.seed_products(demo_store_catalog())
-    mount = wsgi_transport(PrefixMount(stores))
-    with ExitStack() as stack:
-        stack.enter_context(clients.use_transport("miinto", wsgi_transport(miinto)))
-        for code in stores:
-            stack.enter_context(clients.use_transport(code, mount))
+    with demo_simulators(settings):
         seed_demo_connections(merchant=merchant)
         seed_demo_catalog(merchant=merchant)
         told = demo_story_play(merchant)
