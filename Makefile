@@ -31,7 +31,7 @@ lint: install
 
 # The database is DATABASE_URL, else a local PostgreSQL on 127.0.0.1:5432, else SQLite (koongo/test_settings.py).
 test: lint
-	$(BIN)/pytest -n 2 --create-db $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal --create-db $(PYTEST_ARGS)
 
 # The locks, from pyproject.toml: requirements.lock for the image, requirements-dev.lock adds the test tools.
 # Existing pins are kept; `make lock UPGRADE=1` moves them to the newest releases.

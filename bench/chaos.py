@@ -162,6 +162,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--store-refund-share", type=float, default=0.05, help="store orders the merchant refunds in the store")
     parser.add_argument("--faults", type=float, default=1.0, help="scale of the fault rates (0 turns faults off)")
     parser.add_argument("--quiet-timeout", type=float, default=1500.0, help="longest wait for the system to settle")
+    parser.add_argument("--time-scale", type=float, default=1.0,
+                        help="the workers' outbox clock (backoffs, leases, sweeps); the CI smoke runs at 0.2")
     parser.add_argument("--keep-logs", action="store_true")
     args = parser.parse_args(argv)
 

@@ -75,7 +75,8 @@ class World:
         env = dict(os.environ)
         env.update(MIINTO_SIMULATOR_URL=self.miinto_url, STORE_SIMULATOR_URL=self.store_url, DJANGO_ENV="dev",
                    CELERY_TASK_ALWAYS_EAGER="0", PYTHONUNBUFFERED="1", LOG_LEVEL="WARNING",
-                   CATALOG_REFRESH_MINUTES="1")  # store-side stock changes reach Miinto within minutes
+                   CATALOG_REFRESH_MINUTES="1",  # store-side stock changes reach Miinto within minutes
+                   OUTBOX_TIME_SCALE=str(self.args.time_scale), OUTBOX_SWEEP_SECONDS=str(max(5.0, 60.0 * self.args.time_scale)))
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         return env
 
@@ -401,10 +402,14 @@ def kill_busy_worker(world: World, fleet, rng: random.Random) -> dict:
 
 
 def max_stall(kills: list[dict]) -> float | None:
-    """Worst, over the kills, of kill time → the next successful run of each flow a killed run held."""
+    """Worst, over the kills, of kill time → the next successful run of each flow a killed run held.
+
+    Only the runs the kill took count (ended as lost); a run of the surviving worker that failed on an injected fault
+    was not stalled by the kill."""
     from django_scopes import scopes_disabled
 
     from connections.models import SyncRun
+    from connections.sync.runs import LOST_WORKER
 
     worst = 0.0 if kills else None
     with scopes_disabled():
@@ -413,7 +418,7 @@ def max_stall(kills: list[dict]) -> float | None:
             stalls = []
             for held in kill["runs"]:
                 run = SyncRun.objects.get(pk=held["pk"])
-                if run.status in SUCCESS and run.finished_at:
+                if run.error_summary != LOST_WORKER:
                     continue  # it ran on the surviving worker
                 following = SyncRun.objects.filter(connection_id=held["connection_id"], flow=held["flow"], status__in=SUCCESS,
                                                    started_at__gt=at).order_by("started_at").first()
@@ -582,6 +587,7 @@ def check_refunds(world: World) -> dict:
 
     state = world.miinto.state
     checked = violated = 0
+    examples = []
     ours = {(o.connection.shop_id, o.miinto_id): o for o in Order.objects.filter(merchant=world.merchant).select_related("connection__store_connection")}
     from rma.models import RefundPush
 
@@ -598,6 +604,7 @@ def check_refunds(world: World) -> dict:
         order = ours.get((found.shop_id, found.order_id))
         if order is None or not order.store_order_id:
             violated += 1
+            examples.append({"return": found.id, "order": found.order_id, "store_order": getattr(order, "store_order_id", None)})
             continue
         app = world.stores[order.connection.store_connection.platform]
         refunds = app.refunds_summary(order.store_order_id)
@@ -613,15 +620,18 @@ def check_refunds(world: World) -> dict:
         for position in miinto_order.positions:
             ordered[by_position[position.id]] += position.quantity
         over = any(refunded[sku] > ordered[sku] for sku in refunded)
-        violated += len(matching) < 1 or over or requests[found.order_id] > 0
-    return {"checked": checked, "violated": violated, "open_problem": accounted}
+        if len(matching) < 1 or over or requests[found.order_id] > 0:
+            violated += 1
+            examples.append({"return": found.id, "order": found.order_id, "wanted": dict(wanted), "refunds": len(refunds),
+                             "matching": len(matching), "over": over, "rma_requests": requests[found.order_id]})
+    return {"checked": checked, "violated": violated, "open_problem": accounted, **_examples(examples)}
 
 
 def check_shipments(world: World, shipments: list) -> dict:
     """Every shipment the merchant made in a store reached Miinto exactly once."""
     created = Counter((s["shopId"], s["orderId"], s["trackAndTrace"]) for s in world.miinto.state.effects["shipments"] if s["created"])
-    violated = sum(created[shipment] != 1 for shipment in shipments)
-    return {"checked": len(shipments), "violated": violated}
+    wrong = [{"shipment": list(shipment), "created": created[shipment]} for shipment in shipments if created[shipment] != 1]
+    return {"checked": len(shipments), "violated": len(wrong), **_examples(wrong)}
 
 
 def check_stock(world: World) -> dict:
@@ -668,11 +678,13 @@ def check_problems(world: World) -> dict:
     from connections.models import Problem
     from connections.sync.outbox import outbox_kinds
 
-    checked = violated = 0
+    checked, examples = 0, []
     open_subjects = set(Problem.objects.filter(merchant=world.merchant, state="open").values_list("subject_type", "subject_id"))
     for kind in outbox_kinds().values():
         for pk in kind.model.objects.filter(state="dead").values_list("pk", flat=True):
             checked += 1
-            violated += (kind.label, str(pk)) not in open_subjects
-        violated += kind.model.objects.filter(state__in=["pending", "in_flight", "failed"]).count()
-    return {"checked": checked, "violated": violated}
+            if (kind.label, str(pk)) not in open_subjects:
+                examples.append({"kind": kind.label, "pk": pk, "state": "dead", "problem": None})
+        for pk, state in kind.model.objects.filter(state__in=["pending", "in_flight", "failed"]).values_list("pk", "state"):
+            examples.append({"kind": kind.label, "pk": pk, "state": state})
+    return {"checked": checked, "violated": len(examples), **_examples(examples)}

@@ -195,6 +195,10 @@ CELERY_TASK_ROUTES = {
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
+# The outbox clock: its backoffs and leases are multiplied by this, and the sweeper comes every OUTBOX_SWEEP_SECONDS.
+# Production leaves both alone; the chaos smoke runs its workers at 0.2 so CI need not wait out half-hour backoffs.
+OUTBOX_TIME_SCALE = env.float("OUTBOX_TIME_SCALE", default=1.0)
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
 # How often the catalog flow re-reads a store's whole catalog (store-side stock changes reach Miinto through it).
 CATALOG_REFRESH_MINUTES = env.int("CATALOG_REFRESH_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -202,7 +206,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # connections: queue the due connections' runs and sweep the outbox every minute; prune the activity log daily.
     "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
-    "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": 60.0},
+    "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
     "connections.replace_lost_runs": {"task": "connections.tasks.replace_lost_runs", "schedule": 15.0},
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
     # koongo: beat's liveness tick, the koongo_beat_last_tick_timestamp_seconds gauge.

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
@@ -59,6 +60,22 @@ class OutboxKind:
     @property
     def label(self) -> str:
         return self.model._meta.label_lower
+
+    @property
+    def lease(self) -> timedelta:
+        """How long a claim holds, on the outbox clock; never under a minute, so a drill's fast clock cannot cut a
+        normal execution short."""
+        return timedelta(seconds=max(MIN_LEASE_SECONDS, self.lease_seconds * time_scale()))
+
+
+# A scaled lease never drops below this: a push with a few slow remote calls must finish inside its own claim.
+MIN_LEASE_SECONDS = 60.0
+
+
+def time_scale() -> float:
+    """The outbox clock: backoffs and leases are multiplied by OUTBOX_TIME_SCALE (1 in production; the chaos smoke
+    runs faster so CI can wait for it to settle)."""
+    return float(getattr(settings, "OUTBOX_TIME_SCALE", 1.0))
 
 
 _kinds: dict[str, OutboxKind] = {}
@@ -128,7 +145,7 @@ def outbox_backoff(
     if retry_after is not None:
         # The remote said when; a little jitter keeps a crowd of rows from returning in the same second.
         return retry_after + rand() * min(10.0, max(1.0, retry_after * 0.1))
-    ceiling = min(kind.backoff_max, kind.backoff_base * 2 ** max(0, attempts - 1))
+    ceiling = min(kind.backoff_max, kind.backoff_base * 2 ** max(0, attempts - 1)) * time_scale()
     # "Equal jitter": at least half the step, so retries spread out without collapsing towards zero.
     return ceiling / 2 + rand() * ceiling / 2
 
@@ -147,7 +164,7 @@ def outbox_claim(row: OutboxRow) -> bool:
     """
     kind = outbox_kind(row._meta.label_lower)
     now = timezone.now()
-    lease = now + timedelta(seconds=kind.lease_seconds)
+    lease = now + kind.lease
     claimed = (
         type(row)
         .objects.filter(_claimable(now), pk=row.pk, attempts=row.attempts)
@@ -167,7 +184,7 @@ def outbox_claim_many(rows: list[OutboxRow]) -> list[OutboxRow]:
         return []
     model, kind = type(rows[0]), outbox_kind(rows[0]._meta.label_lower)
     now = timezone.now()
-    lease = now + timedelta(seconds=kind.lease_seconds)
+    lease = now + kind.lease
     loaded = {row.pk: row.attempts for row in rows}
     with transaction.atomic():
         # skip_locked: a row another worker is claiming right now is simply not ours, as with one conditional UPDATE.
@@ -382,7 +399,7 @@ def _sweep_kind(kind: OutboxKind, batch_size: int, max_batches: int) -> int:
     enqueued = 0
     for _ in range(max_batches):
         now = timezone.now()
-        recently_swept = Q(swept_at__gte=now - timedelta(seconds=kind.lease_seconds))
+        recently_swept = Q(swept_at__gte=now - kind.lease)
         # A beat sweeper works across merchants (an allowed place for scopes_disabled); each task scopes its row.
         with scopes_disabled(), transaction.atomic():
             # skip_locked lets a second sweeper take other rows instead of waiting for (and repeating) these.

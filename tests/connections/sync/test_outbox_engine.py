@@ -155,6 +155,15 @@ def test_backoff_is_exponential_capped_and_honours_retry_after(echo_kind, attemp
     assert outbox.outbox_backoff(echo_kind.kind, attempts, retry_after, rand=lambda: rand) == expected
 
 
+def test_a_drills_outbox_clock_scales_backoffs_and_leases_but_not_retry_after_or_the_lease_floor(echo_kind, settings):
+    settings.OUTBOX_TIME_SCALE = 0.2
+    assert outbox.outbox_backoff(echo_kind.kind, 3, None, rand=lambda: 1.0) == 8.0  # 40 s on the production clock
+    assert outbox.outbox_backoff(echo_kind.kind, 2, 300.0, rand=lambda: 1.0) == 310.0  # the remote's word stands
+    assert echo_kind.kind.lease == timedelta(seconds=60)  # 12 s scaled, held at the floor
+    settings.OUTBOX_TIME_SCALE = 3.0
+    assert echo_kind.kind.lease == timedelta(seconds=180)
+
+
 @pytest.mark.parametrize(
     "error", [PermanentError("422 invalid", status=422), AuthError("401", status=401)], ids=["permanent", "auth"]
 )
