@@ -34,7 +34,8 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["store_connection__platform", "price_currency", "gender"]
     search_fields = ["title", "sku", "gtin", "store_variant_id", "item_group_id", "merchant__name"]
     list_select_related = ["merchant", "store_connection"]
-    readonly_fields = ["exported_key", "last_seen_at", "removed_at"]
+    # The key columns mirror the store (a refresh overwrites them) and are frozen only by a refresh (catalog.key_freeze).
+    readonly_fields = ["item_group_id", "brand", "color", "size", "exported_key", "last_seen_at", "removed_at"]
     raw_id_fields = ["store_connection"]
     inlines = [ListingInline]
 

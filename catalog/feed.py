@@ -20,6 +20,7 @@ from django.utils import timezone
 from catalog.feed_format import HEADER_LINE, RowRules, feed_row
 from catalog.feed_recorder import ChunkRecorder
 from catalog.feed_writes import FeedTally, Listed, feed_chunk_record
+from catalog.key_freeze import key_is_miintos
 from catalog.models import CatalogSettings, Product, ProductListing
 from connections.models import Direction, MiintoConnection
 from connections.sync.activity import activity_record
@@ -72,7 +73,8 @@ def feed_id_expression(attribute: str):
 def duplicate_holders(candidates: QuerySet[Product], attribute: str) -> tuple[dict, dict, dict]:
     """Which product keeps each duplicated feed id, stock key and GTIN: three queries returning only the duplicates.
 
-    A key already frozen on Miinto stays with its product; otherwise the oldest product keeps it.
+    A key Miinto already knows (frozen, or exported under the current columns) stays with its product; otherwise the
+    oldest product keeps it.
     """
     base = candidates.order_by()
     ids = (
@@ -85,7 +87,7 @@ def duplicate_holders(candidates: QuerySet[Product], attribute: str) -> tuple[di
     keys = (
         base.annotate(**key_expressions())
         .values("key_group", "key_brand", "key_color", "key_size")
-        .annotate(rows=Count("pk"), holder=Coalesce(Min("pk", filter=Q(exported_key__isnull=False)), Min("pk")))
+        .annotate(rows=Count("pk"), holder=Coalesce(Min("pk", filter=key_is_miintos()), Min("pk")))
         .filter(rows__gt=1)
     )  # fmt: skip
     gtins = base.exclude(gtin="").values("gtin").annotate(rows=Count("pk"), holder=Min("pk")).filter(rows__gt=1)
@@ -97,7 +99,7 @@ def duplicate_holders(candidates: QuerySet[Product], attribute: str) -> tuple[di
 
 
 FEED_PRODUCT_FIELDS = (
-    "pk", "feed_id", "key_group", "key_brand", "key_color", "key_size", "frozen", "gtin", "title", "category", "gender",
+    "pk", "feed_id", "key_group", "key_brand", "key_color", "key_size", "gtin", "title", "category", "gender",
     "image_urls", "material", "made_in", "description", "stock", "final_price", "original_price", "price_currency",
     "prices_include_tax", "style_id", "removed_at",
 )  # fmt: skip
@@ -114,11 +116,10 @@ def feed_chunk_read(
     candidates: QuerySet[Product], connection: MiintoConnection, attribute: str, after_pk: int
 ) -> tuple[list, dict]:
     """The next chunk of products after `after_pk`, and this connection's listings of them by product id; two queries."""
-    frozen = ExpressionWrapper(Q(exported_key__isnull=False), output_field=BooleanField())
     rows = (
         candidates.filter(pk__gt=after_pk)
         .order_by("pk")
-        .annotate(feed_id=feed_id_expression(attribute), frozen=frozen, **key_expressions())
+        .annotate(feed_id=feed_id_expression(attribute), **key_expressions())
         .values_list(*FEED_PRODUCT_FIELDS)[:CHUNK]
     )
     products = [FeedProduct._make(row) for row in rows]

@@ -1,5 +1,6 @@
 """Recording one served feed chunk: compare each row with its listing, then write only what changed, in a constant number
-of bulk statements (new listings, changed flags, stock and prices, the price history, newly frozen keys).
+of bulk statements (new listings, changed flags, stock and prices, the price history). Serving writes no product row:
+a served key is frozen only when the store is about to change it (`catalog.key_freeze`).
 
 On PostgreSQL the statements take whole columns as arrays (UNNEST), so a chunk costs a few statements and no model
 instances; elsewhere (the embedded SQLite demo) the ORM's bulk methods write the same rows.
@@ -12,11 +13,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import F
-from django.db.models.functions import JSONObject
 
 from catalog.feed_format import FeedRow
-from catalog.models import PriceExport, Product, ProductListing
+from catalog.models import PriceExport, ProductListing
 from connections.models import MiintoConnection
 
 EXAMPLES_KEPT = 20
@@ -52,7 +51,6 @@ class ChunkWrites:
     flags: list = field(default_factory=list)  # (listing id, in feed, mapping problem)
     stock: list = field(default_factory=list)  # (listing id, stock)
     prices: list = field(default_factory=list)  # (listing id, retail, discount): each also a PriceExport
-    freeze: list = field(default_factory=list)  # product ids whose key is now frozen
 
     @property
     def price_changes(self) -> int:
@@ -90,8 +88,6 @@ def chunk_writes_plan(
                 writes.prices.append((old.pk, row.retail, row.discount))
         if served:
             tally.rows += 1
-            if not product.frozen:
-                writes.freeze.append(product.pk)
         else:
             tally.left_out += 1
             tally.reasons.update(problem.split(":")[0] for problem in row.problems)
@@ -115,7 +111,7 @@ def _columns(rows: list[tuple]) -> list[list]:
 
 
 def _apply_with_arrays(connection: MiintoConnection, writes: ChunkWrites, now) -> None:
-    listing, export, product = ProductListing._meta.db_table, PriceExport._meta.db_table, Product._meta.db_table
+    listing, export = ProductListing._meta.db_table, PriceExport._meta.db_table
     common = {"merchant": connection.merchant_id, "connection": connection.pk, "currency": connection.currency, "now": now}
     with db.cursor() as cursor:
         if writes.created:
@@ -175,13 +171,6 @@ def _apply_with_arrays(connection: MiintoConnection, writes: ChunkWrites, now) -
                 """,
                 {**common, "ids": ids, "retail": retail, "discount": discount},
             )  # fmt: skip
-        if writes.freeze:
-            # Frozen from the columns the row was just built from: changing them later would take the item offline (§12.2).
-            cursor.execute(
-                f"UPDATE {product} SET exported_key = jsonb_build_object('group', item_group_id, 'brand', brand, 'color', color, "
-                "'size', size) WHERE id = ANY(%s::bigint[]) AND exported_key IS NULL",
-                [writes.freeze],
-            )
 
 
 def _apply_with_orm(connection: MiintoConnection, writes: ChunkWrites, now) -> None:
@@ -235,10 +224,6 @@ def _apply_with_orm(connection: MiintoConnection, writes: ChunkWrites, now) -> N
                 for pk, retail, discount in exports
             ]
         )  # fmt: skip
-    if writes.freeze:
-        Product.objects.filter(pk__in=writes.freeze, exported_key__isnull=True).update(
-            exported_key=JSONObject(group=F("item_group_id"), brand=F("brand"), color=F("color"), size=F("size"))
-        )
 
 
 def feed_chunk_record(

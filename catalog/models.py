@@ -62,7 +62,8 @@ class Product(TenantModel):
     price_derivation = models.CharField(max_length=300, blank=True, help_text=_("How a net store price became incl. tax"))
     item_group_id = models.CharField(max_length=200, blank=True)
     style_id = models.CharField(max_length=200, blank=True)
-    # The Miinto stock key (group, brand, color, size) as first exported; changing it would take the item offline (§12.2).
+    # The Miinto stock key (group, brand, color, size) as exported, copied here when the store is about to change it:
+    # changing it on Miinto would take the item offline (§12.2; catalog.key_freeze).
     exported_key = models.JSONField(null=True, blank=True)
     last_seen_at = models.DateTimeField(default=timezone.now)
     removed_at = models.DateTimeField(null=True, blank=True, help_text=_("Gone from the store; kept because orders reference it"))

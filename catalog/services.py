@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from catalog.feed_access import catalog_settings_get
 from catalog.feed_format import clean_text, miinto_gender
+from catalog.key_freeze import keys_freeze_before_change
 from catalog.models import Product, catalog_key
 from connections.models import StoreConnection
 
@@ -70,6 +71,7 @@ def products_upsert(store: StoreConnection, items: Iterable, *, seen_at=None, on
             row = product_from_store(store, item, seen_at)
             rows[row.store_variant_id] = row  # a store listing a variant twice in one page keeps the last
         with transaction.atomic():
+            keys_freeze_before_change(store, rows)  # before the new columns overwrite a key Miinto already knows
             Product.objects.bulk_create(
                 list(rows.values()), update_conflicts=True, unique_fields=["store_connection", "store_variant_id"], update_fields=UPDATED_FIELDS
             )

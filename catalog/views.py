@@ -60,10 +60,13 @@ def connection_products(request, pk: int):
 def product_detail(request, pk: int):
     product = selectors.product(request.merchant, pk)
     current_key = {"group": product.item_group_id, "brand": product.brand, "color": product.color, "size": product.size}
+    listings = list(product.listings.all())
     context = {
         "product": product,
-        "listings": product.listings.all(),
+        "listings": listings,
         "key": product.stock_key(),
+        # Miinto knows the key once it was exported; it is copied into exported_key only when the store changes it.
+        "key_frozen": product.exported_key is not None or any(listing.exported_stock_at for listing in listings),
         "key_differs": product.exported_key is not None and product.exported_key != current_key,
         "current_key": current_key,
     }

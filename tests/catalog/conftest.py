@@ -62,6 +62,20 @@ def make_product(store, **fields) -> Product:
         return Product.objects.create(merchant_id=store.merchant_id, store_connection=store, **values)
 
 
+def store_describes(store, product: Product, **changes) -> None:
+    """The store now describes `product` with `changes` (colour, size, brand): a catalog refresh upserts that page."""
+    from catalog.services import products_upsert
+    from platforms.values import StorePrice, StoreProduct
+
+    price = StorePrice(amount=product.final_price, currency=product.price_currency, tax_included=True)
+    values = {"color": product.color, "size": product.size, "brand": product.brand, **changes}
+    item = StoreProduct(product_id=product.store_product_id, variant_id=product.store_variant_id, sku=product.sku, gtin=product.gtin,
+                        title=product.title, category=product.category, image_urls=tuple(product.image_urls), stock=product.stock,
+                        final_price=price, original_price=price, **values)  # fmt: skip
+    with merchant_scope(store.merchant):
+        products_upsert(store, [item])
+
+
 @pytest.fixture
 def store(merchant):
     return make_store(merchant)

@@ -15,7 +15,7 @@ from django_scopes import scopes_disabled
 from catalog.models import CatalogSettings, Product
 from connections.models import SyncRun
 from koongo.accounts.tenancy import merchant_scope
-from tests.catalog.conftest import make_miinto_connection, make_product, make_store, pull
+from tests.catalog.conftest import make_miinto_connection, make_product, make_store, pull, store_describes
 from tests.factories import MembershipFactory
 
 
@@ -193,11 +193,12 @@ def test_pages_cost_the_same_queries_for_more_products(owner_client, store, conn
 
 
 def test_the_product_page_warns_when_the_store_changed_a_frozen_key(owner_client, merchant, store, connection, credentials, client):
-    product = make_product(store, item_group_id="g9", color="Navy")
+    product = make_product(store, store_product_id="g9", item_group_id="g9-navy", color="Navy")
+    assert "frozen" not in owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()  # not exported yet
     pull(client, credentials)
-    assert 'id="frozen-key-warning"' not in owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()
-    with merchant_scope(merchant):
-        Product.objects.filter(pk=product.pk).update(color="Midnight", item_group_id="g9-midnight")
+    body = owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()
+    assert 'id="frozen-key-warning"' not in body and '<span class="badge text-bg-info">frozen</span>' in body
+    store_describes(store, product, color="Midnight")
     body = owner_client.get(reverse("catalog:product", args=[product.pk])).content.decode()
     assert 'id="frozen-key-warning"' in body and 'The store now says <span translate="no">g9-midnight · Nordic · Midnight · M</span>.' in body
-    assert 'id="stock-key"><span translate="no">g9 · Nordic · Navy · M</span> <span class="badge text-bg-info">frozen</span>' in body
+    assert 'id="stock-key"><span translate="no">g9-navy · Nordic · Navy · M</span> <span class="badge text-bg-info">frozen</span>' in body

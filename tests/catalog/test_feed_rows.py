@@ -9,7 +9,7 @@ from catalog.feed_access import catalog_settings_get
 from catalog.models import CatalogSettings, Product, ProductListing
 from connections.models import ActivityEntry, Problem
 from koongo.accounts.tenancy import merchant_scope
-from tests.catalog.conftest import feed_rows, make_miinto_connection, make_product, pull
+from tests.catalog.conftest import feed_rows, make_miinto_connection, make_product, pull, store_describes
 
 
 def _listing(merchant, product):
@@ -62,15 +62,42 @@ def test_a_frozen_key_keeps_its_product_and_its_values(client, merchant, store, 
     assert _listing(merchant, newer_first).mapping_problem.endswith(f"as product {frozen.pk}")
 
 
-def test_the_first_served_row_freezes_the_key(client, merchant, store, connection, credentials):
-    product = make_product(store, item_group_id="g3", color="Red", size="XL")
+def test_a_served_key_is_frozen_only_when_the_store_changes_it(client, merchant, store, connection, credentials):
+    product = make_product(store, store_product_id="p3", item_group_id="p3-red", color="Red", size="XL")
     pull(client, credentials)
     with merchant_scope(merchant):
         product.refresh_from_db()
-        assert product.exported_key == {"group": "g3", "brand": "Nordic", "color": "Red", "size": "XL"}
-        Product.objects.filter(pk=product.pk).update(color="Crimson", item_group_id="g3-crimson")
+        assert product.exported_key is None  # serving wrote no product row: the current columns are the key Miinto knows
+    store_describes(store, product, color="Crimson")
+    with merchant_scope(merchant):
+        product.refresh_from_db()
+        assert (product.color, product.item_group_id) == ("Crimson", "p3-crimson")
+        assert product.exported_key == {"group": "p3-red", "brand": "Nordic", "color": "Red", "size": "XL"}
     [row] = feed_rows(pull(client, credentials).body)
-    assert (row["item_group_id"], row["color"]) == ("g3", "Red")
+    assert (row["item_group_id"], row["color"]) == ("p3-red", "Red")
+    store_describes(store, product, color="Scarlet")  # a second change keeps the key Miinto knows
+    with merchant_scope(merchant):
+        product.refresh_from_db()
+        assert product.exported_key == {"group": "p3-red", "brand": "Nordic", "color": "Red", "size": "XL"}
+
+
+def test_a_key_never_exported_changes_freely(merchant, store):
+    product = make_product(store, store_product_id="p4", item_group_id="p4-red", color="Red")
+    store_describes(store, product, color="Crimson")
+    with merchant_scope(merchant):
+        product.refresh_from_db()
+        assert (product.item_group_id, product.exported_key) == ("p4-crimson", None)
+
+
+def test_an_exported_key_stays_with_its_product_when_an_older_one_takes_the_same_values(client, merchant, store, connection, credentials):
+    older = make_product(store, item_group_id="g5", color="Navy", size="S", brand="")  # left out: no brand
+    served = make_product(store, item_group_id="g5", color="Navy", size="S", brand="Nordic")
+    pull(client, credentials)
+    with merchant_scope(merchant):
+        Product.objects.filter(pk=older.pk).update(brand="Nordic")  # now the same key as the served one, and older
+    rows = feed_rows(pull(client, credentials).body)
+    assert [row["id"] for row in rows] == [served.store_variant_id]
+    assert _listing(merchant, older).mapping_problem.endswith(f"as product {served.pk}")
 
 
 def test_the_feed_id_is_the_identification_attribute_and_must_be_unique(client, merchant, store, credentials):
