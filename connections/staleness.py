@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,6 +17,7 @@ from django_scopes import scopes_disabled
 
 from connections import events as connection_events
 from connections.models import ConnectionStatus, MiintoConnection, PauseSource
+from koongo.accounts.mail import member_addresses, send_in_their_languages
 from koongo.accounts.models import Membership, Role
 
 STALE_FACTOR = 3
@@ -96,24 +96,27 @@ def _clear(connection: MiintoConnection) -> None:
 
 
 def _mail(connection: MiintoConnection, *, reminder: bool) -> None:
-    owners = Membership.objects.filter(merchant_id=connection.merchant_id, role=Role.OWNER).values_list("user__email", flat=True)
-    recipients = sorted({e for e in owners if e})
-    if not recipients:
+    owners = member_addresses(Membership.objects.filter(merchant_id=connection.merchant_id, role=Role.OWNER))
+    if not owners:
         return
-    # Sent by a beat task, in the site's language; the reason is stored text and stays as it was written.
-    if reminder:
-        subject = _("Reminder: Miinto connection %(connection)s is not syncing") % {"connection": connection}
-    else:
-        subject = _("Miinto connection %(connection)s is not syncing") % {"connection": connection}
-    body = "\n\n".join([
-        connection.stale_reason,
-        _(
-            "Orders and stock for %(connection)s are not moving between Miinto and your store. "
-            "Open the connection to see why: %(url)s\n"
-            "You get a reminder every 24 hours until it syncs again."
-        ) % {"connection": connection, "url": f"{settings.SITE_URL}/connections/{connection.pk}/"},
-    ])
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+
+    def compose() -> tuple[str, str]:
+        # Each owner's language; the reason is stored text and stays as it was written.
+        if reminder:
+            subject = _("Reminder: Miinto connection %(connection)s is not syncing") % {"connection": connection}
+        else:
+            subject = _("Miinto connection %(connection)s is not syncing") % {"connection": connection}
+        body = "\n\n".join([
+            connection.stale_reason,
+            _(
+                "Orders and stock for %(connection)s are not moving between Miinto and your store. "
+                "Open the connection to see why: %(url)s\n"
+                "You get a reminder every 24 hours until it syncs again."
+            ) % {"connection": connection, "url": f"{settings.SITE_URL}/connections/{connection.pk}/"},
+        ])
+        return subject, body
+
+    transaction.on_commit(lambda: send_in_their_languages(owners, compose))
 
 
 def stale_overview(merchant) -> dict:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 from functools import partial
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from connections.models import MiintoConnection
+from koongo.accounts.mail import member_addresses, send_in_their_languages
 from koongo.accounts.models import Membership
 from koongo.money import money_text
 from rma.configuration import rma_settings_for
@@ -21,11 +20,10 @@ from rma.models import Rma, RmaDigestOptOut, RmaSettings, RmaStatus
 DIGEST_INTERVAL = timedelta(hours=1)
 
 
-def digest_recipients(merchant) -> list[str]:
-    """E-mail addresses of the merchant's users who have not opted out."""
+def digest_recipients(merchant) -> list[tuple[str, str]]:
+    """(e-mail, saved language) of the merchant's users who have not opted out."""
     opted_out = RmaDigestOptOut.objects.filter(merchant=merchant).values_list("user_id", flat=True)
-    members = Membership.objects.filter(merchant=merchant).exclude(user_id__in=list(opted_out)).select_related("user")
-    return sorted({m.user.email for m in members if m.user.email})
+    return member_addresses(Membership.objects.filter(merchant=merchant).exclude(user_id__in=opted_out))
 
 
 def rma_digest_send(connection: MiintoConnection) -> int:
@@ -60,7 +58,7 @@ def _line(rma: Rma) -> str:
 
 
 def digest_message(connection: MiintoConnection, rmas: list[Rma]) -> tuple[str, str]:
-    """The digest's subject and body, in the active language."""
+    """The digest's subject and body, in the active language (amounts in its locale)."""
     values = {"count": len(rmas), "connection": connection}
     body = "\n".join(
         [
@@ -83,7 +81,6 @@ def digest_message(connection: MiintoConnection, rmas: list[Rma]) -> tuple[str, 
     return subject, body
 
 
-def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[str]) -> None:
-    subject, body = digest_message(connection, rmas)
+def _send(connection: MiintoConnection, rmas: list[Rma], recipients: list[tuple[str, str]]) -> None:
     # One message per user: a shared To: list would show every colleague's address (and any opt-out's absence).
-    send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient]) for recipient in recipients])
+    send_in_their_languages(recipients, partial(digest_message, connection, rmas), one_each=True)

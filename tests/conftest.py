@@ -70,6 +70,17 @@ def owner(merchant):
 
 
 @pytest.fixture
+def danish_owner(merchant, owner):
+    """Merchant A's owner reads Danish; a second owner, "co@a.example", left it to the browser (so: English)."""
+    from koongo.accounts.models import UserPreference
+    from tests.factories import MembershipFactory
+
+    UserPreference.objects.create(user=owner, language="da")
+    MembershipFactory(merchant=merchant, user__username="co@a.example")
+    return owner
+
+
+@pytest.fixture
 def owner_client(client, owner):
     """A Django test client logged in as merchant A's owner."""
     client.force_login(owner)

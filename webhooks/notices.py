@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
+from koongo.accounts.mail import member_addresses, send_in_their_languages
 from koongo.accounts.models import Membership, Role
 from webhooks.models import WebhookEndpoint
-
-
-def owner_emails(merchant_id: int) -> list[str]:
-    """The e-mail addresses of the merchant's owners, the people who manage endpoints and connections."""
-    emails = Membership.objects.filter(merchant_id=merchant_id, role=Role.OWNER).values_list("user__email", flat=True)
-    return sorted({e for e in emails if e})
 
 
 def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str) -> bool:
@@ -27,19 +21,23 @@ def endpoint_disable(endpoint: WebhookEndpoint, *, reason: str) -> bool:
         )
     if not disabled:
         return False
-    recipients = owner_emails(endpoint.merchant_id)
-    # Sent from the delivery worker, in the site's language; the receiver's failure (`reason`) is quoted as it was.
-    subject = _("Koongo webhooks: an endpoint was disabled")
-    body = "\n\n".join([
-        _("Koongo could not deliver events to %(url)s and has disabled the endpoint.") % {"url": endpoint.url},
-        reason,
-        _(
-            "Fix the receiver, then enable the endpoint again under Settings → Webhooks: the waiting events are sent then.\n"
-            "%(url)s"
-        ) % {"url": f"{settings.SITE_URL}/settings/webhooks/{endpoint.pk}/"},
-    ])
-    if recipients:
-        transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
+    owners = member_addresses(Membership.objects.filter(merchant_id=endpoint.merchant_id, role=Role.OWNER))
+
+    def compose() -> tuple[str, str]:
+        # Each owner's language; the receiver's failure (`reason`) is quoted as it was.
+        subject = _("Koongo webhooks: an endpoint was disabled")
+        body = "\n\n".join([
+            _("Koongo could not deliver events to %(url)s and has disabled the endpoint.") % {"url": endpoint.url},
+            reason,
+            _(
+                "Fix the receiver, then enable the endpoint again under Settings → Webhooks: the waiting events are sent then.\n"
+                "%(url)s"
+            ) % {"url": f"{settings.SITE_URL}/settings/webhooks/{endpoint.pk}/"},
+        ])
+        return subject, body
+
+    if owners:
+        transaction.on_commit(lambda: send_in_their_languages(owners, compose))
     return True
 
 

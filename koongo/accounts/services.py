@@ -5,14 +5,14 @@ from __future__ import annotations
 import zoneinfo
 from datetime import date
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import mail_admins, send_mail
+from django.core.mail import mail_admins
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from koongo.accounts.mail import member_addresses, send_in_their_languages
 from koongo.accounts.models import (
     ApiKeyRole,
     Membership,
@@ -137,12 +137,16 @@ def _send_quota_notices(merchant: Merchant, month: date, percent: int, used: int
     threshold = max(due)
     merchant.quota_notices = sorted(sent | {f"{month:%Y-%m}:{t}" for t in due})
     merchant.save(update_fields=["quota_notices"])
-    owners = list(merchant.memberships.filter(role=Role.OWNER).values_list("user__email", flat=True))
+    owners = member_addresses(merchant.memberships.filter(role=Role.OWNER))
     limit = merchant.plan.orders_per_month
-    subject = _("Miinto orders: %(percent)s%% of your monthly quota used") % {"percent": threshold}
-    body = _(
-        "%(merchant)s has synced %(used)s of %(limit)s orders this month on the %(plan)s plan. "
-        "Order sync keeps running; consider upgrading your plan."
-    ) % {"merchant": merchant.name, "used": used, "limit": limit, "plan": merchant.plan.display_name}
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [e for e in owners if e]))
+
+    def compose() -> tuple[str, str]:
+        subject = _("Miinto orders: %(percent)s%% of your monthly quota used") % {"percent": threshold}
+        body = _(
+            "%(merchant)s has synced %(used)s of %(limit)s orders this month on the %(plan)s plan. "
+            "Order sync keeps running; consider upgrading your plan."
+        ) % {"merchant": merchant.name, "used": used, "limit": limit, "plan": merchant.plan.display_name}
+        return subject, body
+
+    transaction.on_commit(lambda: send_in_their_languages(owners, compose))
 

@@ -15,6 +15,7 @@ from connections import services
 from connections.models import MiintoConnection, PauseSource
 from connections.staleness import stale_check
 from connections.tasks import check_stale_connections
+from tests.i18n.wording import in_language
 from webhooks import services as webhook_services
 from webhooks.event_types import CONNECTION_PAUSED, CONNECTION_RESUMED, CONNECTION_STALE, PROBLEM_CLOSED, PROBLEM_OPENED
 from webhooks.models import WebhookDelivery
@@ -136,3 +137,13 @@ def test_problems_opened_and_closed_are_announced(hooked):
 def test_beat_runs_the_check_and_the_webhook_sweeper():
     tasks = {entry["task"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"connections.tasks.check_stale_connections", "webhooks.tasks.sweep"} <= tasks
+
+
+def test_the_alert_reaches_each_owner_in_their_language(check, hooked, danish_owner):
+    _synced(hooked, minutes_ago=3 * hooked.sync_interval_minutes + 1)
+    assert check()["flagged"] == 1
+    subjects = {m.to[0]: m.subject for m in mail.outbox}
+    english = "Miinto connection %(connection)s is not syncing"
+    danish = in_language("da", english, connection=hooked)
+    assert danish != english % {"connection": hooked}
+    assert subjects == {danish_owner.email: danish, "co@a.example": english % {"connection": hooked}}

@@ -12,6 +12,7 @@ from connections.models import Problem
 from rma.models import Rma, RmaLine, RmaSettings
 from rma.notifications import rma_digest_send
 from tests.factories import MembershipFactory
+from tests.i18n.wording import in_language
 from tests.rma.conftest import GTIN_TEE_M
 
 
@@ -99,6 +100,19 @@ def test_the_digest_announces_new_pending_rmas_once_an_hour_and_honours_the_opt_
     assert len(mail.outbox) == 2 and f"RMA {second} " in mail.outbox[1].body and f"RMA {first} " not in mail.outbox[1].body
     RmaSettings.objects.update(last_digest_at=None)
     assert rma_digest_send(rma_world.connection) == 0  # nothing new
+
+
+def test_the_digest_reaches_each_user_in_their_language_with_amounts_in_its_format(rma_world, danish_owner, django_capture_on_commit_callbacks):
+    order = rma_world.sell((GTIN_TEE_M, 10000, 1))
+    rma_world.customer_return(order, {"TEE-BLK-M": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        rma_world.sync_rmas()
+    bodies = {m.to[0]: m.body for m in mail.outbox}
+    assert set(bodies) == {danish_owner.email, "co@a.example"}
+    english = "Accept or decline them, with a reason, on the RMA page of your dashboard."
+    assert in_language("da", english) != english
+    assert in_language("da", english) in bodies[danish_owner.email] and "100,00" in bodies[danish_owner.email]
+    assert english in bodies["co@a.example"] and "DKK100.00" in bodies["co@a.example"]
 
 
 def test_the_digest_goes_to_each_user_separately(rma_world, owner, django_capture_on_commit_callbacks):

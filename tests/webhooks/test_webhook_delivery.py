@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from tests.i18n.wording import in_language
 from webhooks import delivery, services, tasks
 from webhooks.event_types import ORDER_PUSHED, PROBLEM_OPENED, SHIPMENT_SENT
 from webhooks.events import emit
@@ -190,6 +191,17 @@ def test_three_days_of_failure_disable_the_endpoint_and_tell_the_owners(
     with scopes_disabled(), django_capture_on_commit_callbacks(execute=True):
         services.endpoint_resume(endpoint=disabled)
     assert _state(row) == "done" and receiver.requests[-1].headers["webhook-id"] == row.event_id
+
+
+def test_the_disabled_endpoint_notice_reaches_each_owner_in_their_language(
+    merchant, danish_owner, endpoint_and_secret, receiver, django_capture_on_commit_callbacks
+):
+    receiver.script = [410]
+    _emit(merchant, capture=django_capture_on_commit_callbacks)
+    english = "Koongo webhooks: an endpoint was disabled"
+    danish = in_language("da", english)
+    assert danish != english
+    assert {m.to[0]: m.subject for m in mail.outbox} == {danish_owner.email: danish, "co@a.example": english}
 
 
 def test_410_gone_disables_at_once(merchant, endpoint_and_secret, receiver, django_capture_on_commit_callbacks):
