@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import Any
 
 import certifi
 import httpx
@@ -284,15 +285,21 @@ class ApiClient:
         if error:
             raise error
 
-    def send(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs) -> httpx.Response:
-        """Send one request with rate limiting, logging and error mapping; retry idempotent ones briefly."""
+    def send(self, method: str, url: str, *, idempotent: bool | None = None, parse: Callable[[httpx.Response], Any] | None = None,
+             **kwargs) -> Any:
+        """Send one request with rate limiting, logging and error mapping; retry idempotent ones briefly.
+
+        With `parse`, answer `parse(response)`: a body it cannot read (cut off, a proxy's error page) is a transport
+        fault like a timeout, so an idempotent call is sent again and any other raises a TransientError.
+        """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         attempts = 1 + (self.idempotent_retries if idempotent else 0)
         for attempt in range(1, attempts + 1):
             try:
-                return self._send_once(method, url, **kwargs)
+                response = self._send_once(method, url, **kwargs)
+                return response if parse is None else self._parsed(response, parse)
             except TransientError as error:
                 wait = getattr(error, "retry_after", None)
                 # Long waits belong to the caller's scheduler, not to a blocked worker.
@@ -300,6 +307,14 @@ class ApiClient:
                     raise
                 self.sleep(wait if wait is not None else self.retry_backoff * attempt)
         raise AssertionError("unreachable")
+
+    def _parsed(self, response: httpx.Response, parse: Callable[[httpx.Response], Any]) -> Any:
+        try:
+            return parse(response)
+        except ValueError:
+            where = f"{response.request.method} {response.request.url.path}"
+            raise TransientError(f"{self.remote} answered {where} with a malformed body", status=response.status_code,
+                                 body=_safe_text(response)) from None
 
     def _send_once(self, method: str, url: str, **kwargs) -> httpx.Response:
         if self.rate_limit:

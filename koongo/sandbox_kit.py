@@ -106,6 +106,8 @@ class Faults:
     # Fail exactly the next N requests with the given status (simple, deterministic scripting for tests).
     fail_next: int = 0
     fail_status: int = 500
+    # Answer exactly the next N requests with a cut-off JSON body (after any fail_next).
+    malformed_next: int = 0
 
     def __post_init__(self):
         self.random = random.Random(self.seed)
@@ -141,6 +143,11 @@ class Router:
 
 # inject_fault's answer for "apply the request, then time out".
 APPLY_THEN_TIMEOUT = Response(504)
+
+
+def malformed_response() -> Response:
+    """A 200 whose JSON body is cut off mid-way, as a dropped connection or a broken proxy leaves it."""
+    return Response(200, b'{"meta": {"status": "success"}, "data": [', {"Content-Type": "application/json"})
 
 
 class SandboxApp:
@@ -222,6 +229,10 @@ class SandboxApp:
                 if f.fail_status == 429:
                     return self.throttle_response(f.retry_after)
                 return self.error_response(f.fail_status, "injected failure")
+            if f.malformed_next > 0:
+                f.malformed_next -= 1
+                f.count("malformed")
+                return malformed_response()
             roll = f.random.random
             if f.timeout_rate and roll() < f.timeout_rate:
                 if f.timeout_after_apply_share and roll() < f.timeout_after_apply_share:
@@ -237,7 +248,7 @@ class SandboxApp:
                 return self.error_response(503, "injected server error")
             elif f.malformed_rate and roll() < f.malformed_rate:
                 f.count("malformed")
-                return Response(200, b'{"meta": {"status": "success"}, "data": [', {"Content-Type": "application/json"})
+                return malformed_response()
             else:
                 return None
         time.sleep(hang)  # outside the lock: a hanging request must not block the others

@@ -51,13 +51,13 @@ class BigCommerceClient(ApiClient):
     # --- calls ------------------------------------------------------------------------------------
     def get(self, path: str, params: dict | None = None) -> Any:
         """The decoded body, or None for 204 (v2 lists answer 204 when nothing matches)."""
-        return self._body(self.send("GET", path, params=params))
+        return self.send("GET", path, params=params, parse=self._body)
 
     def post(self, path: str, body: Any) -> Any:
-        return self._body(self.send("POST", path, content=json.dumps(body, default=_number)))
+        return self.send("POST", path, content=json.dumps(body, default=_number), parse=self._body)
 
     def put(self, path: str, body: Any) -> Any:
-        return self._body(self.send("PUT", path, content=json.dumps(body, default=_number)))
+        return self.send("PUT", path, content=json.dumps(body, default=_number), parse=self._body)
 
     def send(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs) -> httpx.Response:
         for attempt in range(THROTTLE_RETRIES + 1):
@@ -93,14 +93,7 @@ class BigCommerceClient(ApiClient):
 
     @staticmethod
     def _body(response: httpx.Response) -> Any:
-        if response.status_code == 204 or not response.content:
-            return None
-        try:
-            return loads(response.text)
-        except ValueError:
-            # A cut-off body is a transport problem, as a timeout is: retried later, never a crash of the caller.
-            raise TransientError(f"{NAME} answered {response.request.url.path} with a malformed body", status=response.status_code,
-                                 body=response.text) from None
+        return None if response.status_code == 204 or not response.content else loads(response.text)
 
     # --- the quota --------------------------------------------------------------------------------
     def prepare(self, request: httpx.Request) -> httpx.Request:

@@ -64,10 +64,10 @@ class Magento2Client(ApiClient):
         self.host = credentials.base_url
 
     def get(self, path: str, params: dict | None = None) -> Any:
-        return self._body(self.send("GET", path, params=params))
+        return self.send("GET", path, params=params, parse=self._body)
 
     def post(self, path: str, body: Any) -> Any:
-        return self._body(self.send("POST", path, content=json.dumps(body, default=_number)))
+        return self.send("POST", path, content=json.dumps(body, default=_number), parse=self._body)
 
     def search(self, path: str, groups: Sequence[Sequence[Filter]] = (), *, page_size: int = MAX_PAGE_SIZE,
                sort: tuple[str, str] | None = None) -> Iterator[dict]:

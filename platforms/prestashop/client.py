@@ -93,8 +93,7 @@ class PrestaShopClient(ApiClient):
 
     # --- reads ------------------------------------------------------------------------------------
     def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
-        response = self.send("GET", path, params={**(params or {}), "output_format": "JSON"})
-        return self._json(response)
+        return self.send("GET", path, params={**(params or {}), "output_format": "JSON"}, parse=self._json)
 
     def list(self, resource: str, params: Mapping[str, Any] | None = None, display: str = "full") -> list[dict]:
         """Every object of a filtered listing, in one call (callers bound the filter)."""
@@ -112,45 +111,38 @@ class PrestaShopClient(ApiClient):
 
     def api_root(self) -> ET.Element:
         """`GET /api/` as XML: the only answer that carries the shop name and the key's permission per resource."""
-        response = self.send("GET", "")
-        try:
-            return ET.fromstring(response.content)
-        except ET.ParseError as error:
-            raise TransientError(f"{NAME} {self.shop} answered /api/ with malformed XML", body=response.text) from error
+        return self.send("GET", "", parse=_xml)
 
     # --- writes -----------------------------------------------------------------------------------
     def create(self, resource: str, body: bytes, params: Mapping[str, Any] | None = None) -> dict:
-        response = self.send(
+        return self.send(
             "POST",
             resource,
             content=body,
             params={**(params or {}), "output_format": "JSON"},
             headers={"Content-Type": "application/xml"},
+            parse=self._json,
         )
-        return self._json(response)
 
     def replace(self, resource: str, object_id: int, body: bytes) -> dict:
         """A PUT, sent once: a resent absolute write could undo a change made in between (idempotent=False)."""
-        response = self.send(
+        return self.send(
             "PUT",
             f"{resource}/{object_id}",
             content=body,
             params={"output_format": "JSON"},
             headers={"Content-Type": "application/xml"},
             idempotent=False,
+            parse=self._json,
         )
-        return self._json(response)
 
     # --- answers and errors -----------------------------------------------------------------------
-    def _json(self, response: httpx.Response) -> dict:
+    @staticmethod
+    def _json(response: httpx.Response) -> dict:
+        """The answer's JSON object ({} for an empty one); one that does not parse is the base's TransientError."""
         if not response.content.strip():
             return {}
-        try:
-            payload = response.json()
-        except ValueError as error:
-            raise TransientError(
-                f"{NAME} {self.shop} answered with a malformed body", status=response.status_code, body=response.text
-            ) from error
+        payload = response.json()
         return payload if isinstance(payload, dict) else {}
 
     def check(self, response: httpx.Response) -> None:
@@ -201,3 +193,11 @@ def _errors(response: httpx.Response) -> tuple[list[int], str]:
         except (ET.ParseError, ValueError):
             pairs = []
     return [code for code, _ in pairs], "; ".join(message for _, message in pairs if message)
+
+
+def _xml(response: httpx.Response) -> ET.Element:
+    """The answer as XML; one that does not parse is a ValueError, which the base turns into a TransientError."""
+    try:
+        return ET.fromstring(response.content)
+    except ET.ParseError as error:
+        raise ValueError(f"malformed XML: {error}") from error

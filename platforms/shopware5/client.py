@@ -48,12 +48,11 @@ class Shopware5Client(ApiClient):
 
     def get(self, path: str, params: Sequence[tuple[str, str]] | dict | None = None) -> Any:
         """The `data` of a read."""
-        return self._data(self.send("GET", path, params=params))
+        return self.send("GET", path, params=params, parse=self._data)
 
     def listing(self, path: str, params: Sequence[tuple[str, str]] = (), *, start: int = 0, limit: int = 100) -> tuple[list, int]:
         """One page of a list: its items and the total the list would have without paging."""
-        response = self.send("GET", path, params=[*params, ("start", str(start)), ("limit", str(limit))])
-        payload = _json(response, self.shop)
+        payload = self.send("GET", path, params=[*params, ("start", str(start)), ("limit", str(limit))], parse=self._payload)
         return payload.get("data") or [], int(payload.get("total") or 0)
 
     def pages(self, path: str, params: Sequence[tuple[str, str]] = (), page_size: int = 100) -> Iterator[dict]:
@@ -69,10 +68,17 @@ class Shopware5Client(ApiClient):
 
     def write(self, method: str, path: str, body: Any) -> Any:
         """A POST or PUT, sent once (idempotent=False): PUT bodies are absolute, so a blind resend could undo a change."""
-        return self._data(self.send(method, path, json=body, idempotent=False))
+        return self.send(method, path, json=body, idempotent=False, parse=self._data)
 
     def _data(self, response: httpx.Response) -> Any:
-        return _json(response, self.shop).get("data")
+        return self._payload(response).get("data")
+
+    def _payload(self, response: httpx.Response) -> dict:
+        """The answer's JSON (one that does not parse is the base's TransientError), refused when it reports a failure."""
+        payload = response.json()
+        if not isinstance(payload, dict) or payload.get("success") is False:
+            raise PermanentError(f"{NAME} {self.shop} reported a failure: {_message(response)}", status=response.status_code)
+        return payload
 
     def check(self, response: httpx.Response) -> None:
         status = response.status_code
@@ -98,18 +104,6 @@ class Shopware5Client(ApiClient):
         if status >= 500:
             raise TransientError(what, status=status, body=response.text)
         raise PermanentError(what, status=status, body=response.text)
-
-
-def _json(response: httpx.Response, shop: str) -> dict:
-    try:
-        payload = response.json()
-    except ValueError as error:
-        raise TransientError(
-            f"{NAME} {shop} answered with a malformed body", status=response.status_code, body=response.text
-        ) from error
-    if not isinstance(payload, dict) or payload.get("success") is False:
-        raise PermanentError(f"{NAME} {shop} reported a failure: {_message(response)}", status=response.status_code)
-    return payload
 
 
 def _message(response: httpx.Response) -> str:

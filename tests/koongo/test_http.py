@@ -127,3 +127,17 @@ def test_clients_share_one_tls_context_per_process(monkeypatch):
         client.close()
     assert len(built) == 1
     assert clients[0].http._transport._pool._ssl_context is clients[4].http._transport._pool._ssl_context
+
+
+@respx.mock
+def test_a_body_that_does_not_parse_is_sent_again_on_a_read_and_transient_on_a_write():
+    cut_off = httpx.Response(200, content=b'{"data": [', headers={"Content-Type": "application/json"})
+    read = respx.get("https://api.test/r").mock(side_effect=[cut_off, httpx.Response(200, json={"ok": 1})])
+    write = respx.post("https://api.test/w").mock(return_value=cut_off)
+    client = ApiClient("https://api.test", sleep=lambda s: None)
+    assert client.send("GET", "/r", parse=httpx.Response.json) == {"ok": 1}
+    assert read.call_count == 2
+    with pytest.raises(TransientError, match="answered POST /w with a malformed body") as raised:
+        client.send("POST", "/w", parse=httpx.Response.json)
+    assert write.call_count == 1 and raised.value.status == 200
+    assert client.send("POST", "/w").status_code == 200  # without `parse` the caller reads the body itself

@@ -55,3 +55,11 @@ def test_the_injected_limiter_is_consulted_per_store(harness):
     adapter = harness.adapter(limiter=Recorder())
     adapter.test_connection()
     assert keys and set(keys) == {f"{harness.code}:{adapter.scope}"}
+
+
+def test_a_cut_off_answer_to_a_read_is_asked_again(harness):
+    """A 200 with a cut-off body is a transport fault: every adapter reads again instead of failing its run."""
+    harness.faults(malformed_next=1)
+    info = harness.adapter().test_connection()
+    assert info.name == harness.app.shop_facts()["name"]
+    assert harness.app.faults.injected == {"malformed": 1}
