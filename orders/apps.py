@@ -28,6 +28,7 @@ class OrdersConfig(AppConfig):
         )  # fmt: skip
         register_problem_kind(ingest.MALFORMED, label=_("Malformed Miinto payload"))
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label=_("Stock write with unknown outcome"))
+        register_problem_kind(pushes.LATE_POSITIONS, label=_("Positions added to an order already in the store"))
         register_problem_kind(matching.IDENTIFICATION_MISMATCH, label=_("Product Identification Attribute does not match"))
         from orders import problem_links
 

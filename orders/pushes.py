@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from connections import clients
-from connections.models import Direction, MiintoConnection, SyncLevel
+from connections.models import Direction, MiintoConnection, OutboxState, SyncLevel
 from connections.sync.activity import activity_on_call
 from connections.sync.outbox import DoneWith, outbox_schedule
 from connections.sync.problems import problem_raise
@@ -21,11 +21,12 @@ from miinto.schemas import Order as WireOrder
 from orders import events as order_events
 from orders.ingest import record_miinto_decisions
 from orders.matching import lines_rematch
-from orders.models import Decision, DecisionPush, Order, OrderLine, Position, StorePush, StorePushKind, Transfer
+from orders.models import Decision, DecisionPush, Order, OrderLine, Position, PositionStatus, StorePush, StorePushKind, Transfer
 from orders.shipments.labels import label_fetch_schedule
 from orders.store_adapters import store_adapter_for
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
+LATE_POSITIONS = "positions_added_after_store_push"
 
 
 def _miinto(connection: MiintoConnection, subject: tuple[str, object]):
@@ -95,6 +96,7 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, 
     `collect`, which takes the order's store push for the caller to publish (in a batch) instead of one task of its own.
     """
     connection, transfer = push.connection, push.transfer
+    known_order = transfer.new_order_id  # an earlier PATCH of this transfer may have made its order already
     if unsent is None or push.attempts > 1:
         unsent = list(Decision.objects.filter(position__transfer=transfer, sent_at__isnull=True).select_related("position__product"))
     reconciled = False
@@ -119,7 +121,7 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, 
             else:
                 Decision.objects.filter(pk__in=[d.pk for d in unsent]).update(sent_at=timezone.now())
             if new_order_id:
-                transfer.new_order_id, fresh_order, told = new_order_id, push.attempts == 1, True
+                transfer.new_order_id, fresh_order, told = new_order_id, push.attempts == 1 and not known_order, True
     # One UPDATE closes the transfer and stores the new order id (a crash before it leaves the decisions sent and the
     # retry reconciles).
     if sent is not None:
@@ -132,11 +134,49 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, 
         transfer.refresh_from_db(fields=["new_order_id"])
     if not transfer.new_order_id:
         return None
-    # An order id Miinto just gave this first attempt cannot have an Order yet; any other may (a retry, a reconcile).
-    if not fresh_order and Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).exists():
-        return None
     positions = {d.position.miinto_id: d.position for d in unsent}
+    # An order id Miinto just gave the transfer's first accepting attempt cannot have an Order yet; any other may (a
+    # retry, a reconcile, or a later PATCH of the same transfer, whose positions Miinto adds to that order).
+    if not fresh_order:
+        order = Order.objects.filter(connection=connection, miinto_id=transfer.new_order_id).first()
+        if order is not None:
+            order_amend(connection, order, client, positions)
+            return None
     return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order, collect=collect)
+
+
+def order_amend(connection: MiintoConnection, order: Order, client, positions: dict[int, Position]) -> list[OrderLine]:
+    """Add the positions a later PATCH accepted to the transfer's order, as Miinto does (miinto-api §11); returns them.
+
+    A store push that has not been tried yet takes them along. Once it has been tried, the store order or stock change
+    may exist already, and no store order is edited after the fact: a Problem names the lines to add by hand.
+    """
+    accepted = Position.objects.filter(transfer_id=order.transfer_id, status=PositionStatus.ACCEPTED).values_list("miinto_id", flat=True)
+    if set(accepted) <= set(order.lines.values_list("miinto_position_id", flat=True)):
+        return []  # the usual retry: nothing was added
+    wire = client.order(connection.shop_id, order.miinto_id)
+    with transaction.atomic():
+        push = StorePush.objects.select_for_update().filter(order=order).first()  # amends and the push's claim take turns
+        known = set(order.lines.values_list("miinto_position_id", flat=True))
+        added = order_lines(connection, order, [p for p in wire.accepted_positions if p.id not in known], positions)
+        OrderLine.objects.bulk_create(added)
+        untried = push is not None and push.state == OutboxState.PENDING and push.attempts == 0
+        if added and not untried:
+            _late_positions_problem(connection, order, added, push)
+    return added
+
+
+def _late_positions_problem(connection: MiintoConnection, order: Order, added: list[OrderLine], push: StorePush | None) -> None:
+    lines = ", ".join(f"{line.quantity} × {line.sku or line.gtin or line.title} (position {line.miinto_position_id})" for line in added)
+    in_store = f"store order {push.result.get('name') or push.result.get('store_order_id')}" if push and push.result.get("store_order_id") else "the store"
+    todo = "lower their stock in the store" if push and push.kind == StorePushKind.ADJUST_STOCK else f"add them to {in_store}"
+    problem_raise(
+        merchant=connection.merchant, kind=LATE_POSITIONS, connection=connection,
+        message=f"Miinto added {lines} to order {order.parent_order_id or order.miinto_id} after its store push had started: "
+        f"{todo} by hand, then mark this handled.",
+        fingerprint=f"late-positions:{order.pk}:{','.join(str(line.miinto_position_id) for line in added)}",
+        subject_type="order", subject_id=order.pk,
+    )
 
 
 def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None:
@@ -236,19 +276,7 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
         return order
     # Inside the caller's transaction: a concurrent insert of the same order fails it, and the retry finds the order.
     order = Order.objects.create(connection=connection, miinto_id=wire.id, **_order_fields(connection, wire), transfer=transfer)
-    wanted = [p.id for p in wire.accepted_positions]
-    positions = dict(positions or {})
-    if any(miinto_id not in positions for miinto_id in wanted):
-        positions = {p.miinto_id: p for p in Position.objects.filter(connection=connection, miinto_id__in=wanted).select_related("product")}
-    OrderLine.objects.bulk_create([
-        OrderLine(
-            merchant=connection.merchant, order=order, position=positions.get(p.id), miinto_position_id=p.id,
-            product=positions[p.id].product if p.id in positions else None,
-            sku=(positions[p.id].product.sku if p.id in positions and positions[p.id].product else ""),
-            gtin=p.item.gtin or "", title=p.item.name or "", quantity=p.quantity, unit_price=p.price.amount,
-        )
-        for p in wire.accepted_positions
-    ])
+    OrderLine.objects.bulk_create(order_lines(connection, order, wire.accepted_positions, positions))
     kind = StorePushKind.ADJUST_STOCK if configuration.sync_level == SyncLevel.STOCK_ONLY else StorePushKind.CREATE_ORDER
     push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
                                     idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
@@ -260,6 +288,23 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     if count_usage:
         usage_add_orders(merchant=connection.merchant, count=1)
     return order
+
+
+def order_lines(connection: MiintoConnection, order: Order, accepted: list, positions: dict[int, Position] | None) -> list[OrderLine]:
+    """Unsaved lines for Miinto's accepted positions; `positions` are the caller's, read here only if some are missing."""
+    wanted = [p.id for p in accepted]
+    positions = dict(positions or {})
+    if any(miinto_id not in positions for miinto_id in wanted):
+        positions = {p.miinto_id: p for p in Position.objects.filter(connection=connection, miinto_id__in=wanted).select_related("product")}
+    return [
+        OrderLine(
+            merchant=connection.merchant, order=order, position=positions.get(p.id), miinto_position_id=p.id,
+            product=positions[p.id].product if p.id in positions else None,
+            sku=(positions[p.id].product.sku if p.id in positions and positions[p.id].product else ""),
+            gtin=p.item.gtin or "", title=p.item.name or "", quantity=p.quantity, unit_price=p.price.amount,
+        )
+        for p in accepted
+    ]
 
 
 DELIVERY_METHODS = {
