@@ -199,6 +199,9 @@ SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 # Production leaves both alone; the chaos smoke runs its workers at 0.2 so CI need not wait out half-hour backoffs.
 OUTBOX_TIME_SCALE = env.float("OUTBOX_TIME_SCALE", default=1.0)
 OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=60.0)
+# How long an order's store push waits while the merchant still has positions of its transfer to decide: Miinto puts
+# all of a transfer's accepted positions in one order, and a store order is never edited once it is made.
+MANUAL_DECISION_GRACE_SECONDS = env.float("MANUAL_DECISION_GRACE_SECONDS", default=120.0)
 # How often the catalog flow re-reads a store's whole catalog (store-side stock changes reach Miinto through it).
 CATALOG_REFRESH_MINUTES = env.int("CATALOG_REFRESH_MINUTES", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")

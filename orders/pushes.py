@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Coalesce
@@ -21,7 +23,18 @@ from miinto.schemas import Order as WireOrder
 from orders import events as order_events
 from orders.ingest import record_miinto_decisions
 from orders.matching import lines_rematch
-from orders.models import Decision, DecisionPush, Order, OrderLine, Position, PositionStatus, StorePush, StorePushKind, Transfer
+from orders.models import (
+    DecidedBy,
+    Decision,
+    DecisionPush,
+    Order,
+    OrderLine,
+    Position,
+    PositionStatus,
+    StorePush,
+    StorePushKind,
+    Transfer,
+)
 from orders.shipments.labels import label_fetch_schedule
 from orders.store_adapters import store_adapter_for
 
@@ -142,7 +155,10 @@ def decision_push_send(push: DecisionPush, client, *, count_usage: bool = True, 
         if order is not None:
             order_amend(connection, order, client, positions)
             return None
-    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order, collect=collect)
+    # The merchant decides a transfer's positions one by one: its store push waits a little for the rest to join.
+    by_merchant = any(d.decided_by == DecidedBy.MERCHANT for d in unsent)
+    return order_fetch(connection, transfer, client, positions=positions, count_usage=count_usage, new=fresh_order, collect=collect,
+                       hold=by_merchant)
 
 
 def order_amend(connection: MiintoConnection, order: Order, client, positions: dict[int, Position]) -> list[OrderLine]:
@@ -163,6 +179,10 @@ def order_amend(connection: MiintoConnection, order: Order, client, positions: d
         untried = push is not None and push.state == OutboxState.PENDING and push.attempts == 0
         if added and not untried:
             _late_positions_problem(connection, order, added, push)
+        elif added and not Position.objects.filter(transfer_id=order.transfer_id, status=PositionStatus.PENDING).exists():
+            # The transfer is fully decided: nothing more can join, so the held push need not wait out its grace.
+            StorePush.objects.filter(pk=push.pk).update(next_attempt_at=timezone.now())
+            outbox_schedule(push)
     return added
 
 
@@ -207,11 +227,11 @@ def _reconcile(connection: MiintoConnection, transfer: Transfer, client) -> None
 
 def order_fetch(connection: MiintoConnection, transfer: Transfer | None, client, order_id: int | None = None, *,
                 positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False,
-                collect: list | None = None) -> Order:
+                collect: list | None = None, hold: bool = False) -> Order:
     """Store the full Miinto order and queue its store push; applies Use Billing Address For Shipping."""
     wire = client.order(connection.shop_id, order_id or transfer.new_order_id)
     with transaction.atomic():
-        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new, collect=collect)
+        return order_save(connection, transfer, wire, positions=positions, count_usage=count_usage, new=new, collect=collect, hold=hold)
 
 
 def order_resync(order: Order) -> Order:
@@ -262,13 +282,15 @@ def _order_fields(connection: MiintoConnection, wire: WireOrder) -> dict:
 
 def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: WireOrder, *,
                positions: dict[int, Position] | None = None, count_usage: bool = True, new: bool = False,
-               collect: list | None = None) -> Order:
+               collect: list | None = None, hold: bool = False) -> Order:
     """Create the Order and its lines from Miinto's answer, once (unique per connection and Miinto id).
 
     `positions` are the caller's loaded positions by Miinto id; the ones the order names are read only if some are
     missing. Without `count_usage` the caller counts the new orders against the quota itself (once per page). `new`:
     Miinto made this order for the caller's own first attempt, so no Order can exist yet and none is looked for.
     `collect` takes the new store push instead of scheduling it (the caller publishes a batch; the sweeper is the net).
+    `hold`: while the transfer still has positions the merchant has not decided, the store push waits
+    MANUAL_DECISION_GRACE_SECONDS, so positions accepted a moment later join the same store order (`order_amend`).
     """
     configuration = connection.order_configuration
     order = None if new else Order.objects.filter(connection=connection, miinto_id=wire.id).first()
@@ -278,8 +300,11 @@ def order_save(connection: MiintoConnection, transfer: Transfer | None, wire: Wi
     order = Order.objects.create(connection=connection, miinto_id=wire.id, **_order_fields(connection, wire), transfer=transfer)
     OrderLine.objects.bulk_create(order_lines(connection, order, wire.accepted_positions, positions))
     kind = StorePushKind.ADJUST_STOCK if configuration.sync_level == SyncLevel.STOCK_ONLY else StorePushKind.CREATE_ORDER
+    due = timezone.now()
+    if hold and transfer is not None and Position.objects.filter(transfer=transfer, status=PositionStatus.PENDING).exists():
+        due += timedelta(seconds=settings.MANUAL_DECISION_GRACE_SECONDS)  # the sweeper runs it then, unless amended sooner
     push = StorePush.objects.create(merchant=connection.merchant, connection=connection, order=order, kind=kind,
-                                    idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}")
+                                    idempotency_key=f"store:{kind}:{connection.pk}:{order.miinto_id}", next_attempt_at=due)
     if collect is not None:
         collect.append(push)
     else:

@@ -1,10 +1,12 @@
 """A transfer decided in several PATCHes: Miinto adds each later PATCH's accepted positions to the one order of the
-transfer (miinto-api §11). Ours follows: the lines join a store push not tried yet, and a Problem names them once the
-store order may exist (a chaos run found them silently dropped)."""
+transfer (miinto-api §11). Ours follows: while the merchant still has positions of the transfer to decide, the store
+push waits (MANUAL_DECISION_GRACE_SECONDS) and later lines join it; once it has been tried the store order may exist,
+and a Problem names the lines (a chaos run found them silently dropped)."""
 
 from __future__ import annotations
 
 from django.test import TestCase
+from django.utils import timezone
 
 from connections.models import Problem
 from koongo.accounts.tenancy import merchant_scope
@@ -39,23 +41,30 @@ def _lines(store_order) -> dict:
     return {line["sku"]: int(line["quantity"]) for line in store_order["lines"]}
 
 
-def test_a_later_accept_joins_a_store_push_not_tried_yet(world):
+def test_a_later_accept_joins_the_store_push_held_while_the_merchant_decides(world, settings):
+    settings.MANUAL_DECISION_GRACE_SECONDS = 120
     first, second = _offer_two(world)
     _decide(world, first)
     from orders.models import DecisionPush
 
-    _run(world, DecisionPush)  # Miinto makes the order with the first position; its store push waits
+    _run(world, DecisionPush)  # Miinto makes the order with the first position; its store push waits for the rest
+    held = StorePush.objects.get()
+    assert (held.next_attempt_at - timezone.now()).total_seconds() > 100
+    _run(world, StorePush)
+    assert world.store_orders() == []  # not due yet
     _decide(world, second)
     _run(world, DecisionPush)  # the second PATCH: Miinto adds the position to the same order
     order = Order.objects.get()
     assert sorted(order.lines.values_list("miinto_position_id", flat=True)) == [first, second]
+    assert StorePush.objects.get().next_attempt_at <= timezone.now()  # the transfer is decided: no need to wait longer
     _run(world, StorePush)
     [store_order] = world.store_orders()
     assert _lines(store_order) == {"TEE-BLK-M": 1, "TEE-BLK-L": 1}
     assert not Problem.objects.filter(kind=LATE_POSITIONS).exists()
 
 
-def test_a_later_accept_after_the_store_order_was_made_is_a_problem_naming_the_lines(world):
+def test_a_later_accept_after_the_store_order_was_made_is_a_problem_naming_the_lines(world, settings):
+    settings.MANUAL_DECISION_GRACE_SECONDS = 0  # the merchant came back after the grace
     first, second = _offer_two(world)
     _decide(world, first)
     from orders.models import DecisionPush
