@@ -444,14 +444,16 @@ def surfaced(world: World, model, *path: str) -> set:
 
 
 def handed_to_merchant(world: World) -> set:
-    """(shop id, Miinto order id) of orders whose store push failed for good, or to which Miinto added positions after
-    the push had started (orders.pushes.LATE_POSITIONS): each has an open Problem naming what to do in the store."""
+    """(shop id, Miinto order id) of orders whose store push failed for good, to which Miinto added positions after the
+    push had started (LATE_POSITIONS), or whose stock write went unconfirmed (AMBIGUOUS_STOCK: a non-idempotent write
+    is never sent twice): each has an open Problem naming what to check or do in the store."""
     from connections.models import Problem
     from orders.models import Order, StorePush
-    from orders.pushes import LATE_POSITIONS
+    from orders.pushes import AMBIGUOUS_STOCK, LATE_POSITIONS
 
-    late = Problem.objects.filter(merchant=world.merchant, state="open", kind=LATE_POSITIONS, subject_type="order").values_list("subject_id", flat=True)
-    orders = Order.objects.filter(merchant=world.merchant, pk__in=[int(pk) for pk in late]).values_list("connection__shop_id", "miinto_id")
+    handed = Problem.objects.filter(merchant=world.merchant, state="open", kind__in=[LATE_POSITIONS, AMBIGUOUS_STOCK], subject_type="order")
+    ids = [int(pk) for pk in handed.values_list("subject_id", flat=True)]
+    orders = Order.objects.filter(merchant=world.merchant, pk__in=ids).values_list("connection__shop_id", "miinto_id")
     return surfaced(world, StorePush, "connection__shop_id", "order__miinto_id") | set(orders)
 
 
