@@ -27,6 +27,7 @@ from orders.models import (
     DecidedBy,
     Decision,
     DecisionPush,
+    LabelNotePush,
     Order,
     OrderLine,
     Position,
@@ -384,6 +385,11 @@ class PushedOrders:
                 Order.objects.filter(pk__in=[order.pk for order, _result in created]).update(
                     store_order_id=per_order("store_order_id", "store_order_id"), store_order_name=per_order("name", "store_order_name"),
                     status=Case(When(status="shipped", then=F("status")), default=Value("in_store")),
+                )
+                # A label link that waited for one of these store orders need not wait out its backoff: the sweeper
+                # takes it now.
+                LabelNotePush.objects.filter(link__label__order__in=[order.pk for order, _result in created], state=OutboxState.FAILED).update(
+                    next_attempt_at=timezone.now()
                 )
             if positions:
                 Position.objects.filter(pk__in=positions).update(awaiting_store=False)

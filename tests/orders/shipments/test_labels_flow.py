@@ -94,6 +94,16 @@ def test_the_note_waits_for_the_store_order(world):
         push.state == OutboxState.FAILED
         and push.last_error == "TransientError: the store order does not exist yet; the label link waits for it"
     )
+    assert push.next_attempt_at > timezone.now()
+    # The store order is made (as a store batch records it): the waiting note need not wait out its backoff.
+    from orders.models import StorePush
+    from orders.pushes import PushedOrders
+
+    with merchant_scope(world.merchant):
+        made = PushedOrders()
+        made.add(StorePush.objects.get(order=order), order, [], {"store_order_id": "gid://shopify/Order/1", "name": "#1001"})
+        made.write()
+        assert LabelNotePush.objects.get().next_attempt_at <= timezone.now()
 
 
 def test_attempts_back_off_and_end_in_a_problem(world, settings):
