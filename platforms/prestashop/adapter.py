@@ -106,23 +106,24 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
         window = {"filter[date_upd]": date_between(start, self.now(), zone), "date": 1}
         shipped = self._shipped()
         rows = self.client.pages("orders", window, 100, display="[id,reference,current_state,id_address_delivery,date_upd]")
-        orders = [
-            o
-            for o in map(Order.model_validate, rows)
-            if o.current_state in shipped and (parse_local(o.date_upd, zone) or start) >= start
-        ]
-        if not orders:
+        updated = [o for o in map(Order.model_validate, rows) if (parse_local(o.date_upd, zone) or start) >= start]
+        if not updated:
             return []
-        ids = [order.id for order in orders]
-        carriers_of = [
-            OrderCarrier.model_validate(row)
-            for chunk in chunked(ids, BATCH)
-            for row in self.client.list("order_carriers", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
-        ]
+        # Shipped is read from the history, not the current state: a refund right after the shipment moves the order
+        # to "Refunded" before we look (a chaos run lost a shipment that way).
         histories = [
             OrderHistory.model_validate(row)
-            for chunk in chunked(ids, BATCH)
+            for chunk in chunked([order.id for order in updated], BATCH)
             for row in self.client.list("order_histories", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
+        ]
+        went_out = {h.id_order for h in histories if h.id_order_state in shipped}
+        orders = [order for order in updated if order.id in went_out]
+        if not orders:
+            return []
+        carriers_of = [
+            OrderCarrier.model_validate(row)
+            for chunk in chunked([order.id for order in orders], BATCH)
+            for row in self.client.list("order_carriers", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
         ]
         carriers = {
             c.id: c

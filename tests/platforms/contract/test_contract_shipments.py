@@ -1,9 +1,10 @@
 """Contract: shipments made in the store are listed since a watermark, with tracking and lines."""
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
-from platforms.base import Capability
-from tests.platforms.contract.catalog import make_draft
+from platforms.base import Capability, RefundLine, RefundRequest
+from tests.platforms.contract.catalog import DEFAULT_LINES, make_draft
 
 TRACKING = "00340434161234567890"
 TRACKING_URL = f"https://www.dhl.com/dk-en/home/tracking.html?tracking-id={TRACKING}"
@@ -38,3 +39,12 @@ def test_a_watermark_after_the_shipment_and_its_overlap_omits_it(seeded):
     adapter, ref, start, _ = _ship(seeded, "ship-2")
     later = datetime.now(UTC) + adapter.poll_overlap + timedelta(minutes=1)
     assert [shipment for shipment in adapter.shipments_since(later) if shipment.order.id == ref.id] == []
+
+
+def test_a_shipment_refunded_at_once_is_still_listed(seeded):
+    """A full refund right after the shipment moves the order on (PrestaShop: "Refunded") before the next poll."""
+    adapter, ref, start, shipment_id = _ship(seeded, "ship-3")
+    if seeded.supports(Capability.REFUND_SYNC):
+        lines = tuple(RefundLine(sku=sku, quantity=quantity, amount=Decimal(price) * quantity) for sku, quantity, price in DEFAULT_LINES)
+        adapter.create_refund(RefundRequest(key="rma-ship-3", order=ref, lines=lines, currency=seeded.currency, reason="RMA accepted"))
+    assert [s.shipment_id for s in adapter.shipments_since(start) if s.order.id == ref.id] == [shipment_id]
