@@ -59,7 +59,7 @@ class BigCommerceClient(ApiClient):
     def put(self, path: str, body: Any) -> Any:
         return self.send("PUT", path, content=json.dumps(body, default=_number), parse=self._body)
 
-    def send(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs) -> httpx.Response:
+    def send(self, method: str, url: str, *, idempotent: bool | None = None, **kwargs) -> Any:
         for attempt in range(THROTTLE_RETRIES + 1):
             try:
                 return super().send(method, url, idempotent=idempotent, **kwargs)
