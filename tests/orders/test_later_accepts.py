@@ -88,3 +88,20 @@ def test_a_later_accept_after_the_store_order_was_made_is_a_problem_naming_the_l
     with merchant_scope(world.merchant):
         assert order_amend(world.connection, order, None, {}) == []
     assert len(world.miinto.requests) == calls and Problem.objects.filter(kind=LATE_POSITIONS).count() == 1
+
+
+def test_a_later_accept_on_a_stock_only_connection_asks_to_lower_the_stock_by_hand(world, settings):
+    settings.MANUAL_DECISION_GRACE_SECONDS = 0
+    world.configure(sync_level="stock_only")
+    first, second = _offer_two(world)
+    _decide(world, first)
+    from orders.models import DecisionPush
+
+    _run(world, DecisionPush)
+    _run(world, StorePush)
+    assert world.shopify.stock_of("TEE-BLK-M") == 4
+    _decide(world, second)
+    _run(world, DecisionPush)
+    [problem] = Problem.objects.filter(kind=LATE_POSITIONS, state="open")
+    assert f"1 × TEE-BLK-L (position {second})" in problem.message and "lower their stock in the store by hand" in problem.message
+    assert world.shopify.stock_of("TEE-BLK-L") == 1  # never lowered behind the merchant's back
