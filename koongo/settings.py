@@ -194,6 +194,8 @@ CELERY_TASK_ROUTES = {
 # waiting for the minute's dispatcher instead made it 130 s on a loaded machine.
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
+# A failed run is tried once more this long after it failed (at the next lost-run sweep), not a sync interval later.
+SYNC_RUN_RETRY_SECONDS = env.int("SYNC_RUN_RETRY_SECONDS", default=15)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 # The outbox clock: its backoffs and leases are multiplied by this, and the sweeper comes every OUTBOX_SWEEP_SECONDS.
 # Production leaves both alone; the chaos smoke runs its workers at 0.2 so CI need not wait out half-hour backoffs.

@@ -29,6 +29,7 @@ class Trigger(models.TextChoices):
     BUTTON = "button", _("Dashboard button")
     API = "api", _("API")
     ADMIN = "admin", _("Admin")
+    RETRY = "retry", _("Retry after a failure")
 
 
 class RunStatus(models.TextChoices):
@@ -85,6 +86,8 @@ class SyncRun(TenantModel):
         indexes = [
             models.Index(fields=["connection", "flow", "-created_at"], name="syncrun_timeline_idx"),
             models.Index(fields=["merchant", "-id"], name="syncrun_list_idx"),  # the API's cursor order
+            # The lost-run sweeper's look for recent failures to retry, across merchants every 15 s: failures are rare.
+            models.Index(fields=["finished_at"], condition=Q(status="failed"), name="syncrun_failed_idx"),
         ]
 
     def __str__(self):

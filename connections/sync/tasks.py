@@ -13,7 +13,7 @@ from celery import shared_task
 from django_scopes import scopes_disabled
 
 from connections.models import ConnectionStatus, MiintoConnection, SyncRun
-from connections.sync import activity, outbox, pruning, runs, ticks
+from connections.sync import activity, outbox, pruning, retries, runs, ticks
 from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW, RUN_TICK
 from koongo.accounts.tenancy import merchant_scope
 
@@ -63,8 +63,9 @@ def dispatch_due_connections() -> int:
 
 @shared_task(name="connections.tasks.replace_lost_runs")
 def replace_lost_runs() -> int:
-    """Beat, every few seconds: a run whose worker died is ended and replaced one lease after its last heartbeat."""
-    return runs.sync_runs_fail_stale()
+    """Beat, every few seconds: a run whose worker died is ended and replaced one lease after its last heartbeat, and
+    a run that failed is tried once more (`connections.sync.retries`)."""
+    return runs.sync_runs_fail_stale() + retries.sync_runs_retry_failed()
 
 
 @shared_task(name="connections.tasks.prune_activity")
