@@ -365,7 +365,7 @@ REST_FRAMEWORK = {
     # orjson: a list page is ~50 rows of nested objects; the stdlib encoder was a large share of its time.
     "DEFAULT_RENDERER_CLASSES": ["koongo.renderers.OrjsonRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["koongo.filtering.QueryFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "koongo.api_schema.KoongoAutoSchema",
     "EXCEPTION_HANDLER": "koongo.api_errors.exception_handler",
 }

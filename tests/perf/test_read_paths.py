@@ -208,3 +208,20 @@ def test_the_apps_connections_plan_without_parallel_workers():
     with db.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"
+
+
+def test_an_unfiltered_list_builds_no_filter_set_and_a_filtered_one_still_filters(history, api_client, monkeypatch):
+    built = []
+    original = OrderFilter.__init__
+    monkeypatch.setattr(OrderFilter, "__init__", lambda self, *a, **kw: built.append(kw.get("data")) or original(self, *a, **kw))
+    everything = api_client.get("/api/v1/orders/?page_size=50").json()["results"]
+    assert len(everything) == 5 and built == []  # page_size names no filter: django-filter's set is never built
+
+    with merchant_scope(history["merchant"]):
+        accepted = Order.objects.order_by("pk").first()
+        Order.objects.exclude(pk=accepted.pk).update(status="shipped")
+        Order.objects.filter(pk=accepted.pk).update(status="accepted")
+    filtered = api_client.get("/api/v1/orders/?status=accepted").json()["results"]
+    assert [order["id"] for order in filtered] == [accepted.pk] and len(built) == 1
+    bad = api_client.get("/api/v1/orders/?created_after=yesterday")
+    assert bad.status_code == 400 and "created_after" in bad.json()
