@@ -646,17 +646,28 @@ def time_path(client, url: str, repeats: int) -> dict:
 
 
 def rps(base: str, url: str, headers: dict, clients: int, seconds: float) -> float:
-    import httpx
+    """Requests per second of `clients` threads, each on one keep-alive connection.
+
+    The load generator shares the server's two cores, so it is the stdlib's http.client, not httpx: httpx spent 2.4 ms
+    of CPU per request, a fifth of the machine at 150 req/s, which a real client on another machine would not take.
+    """
+    import http.client
 
     done = []
     stop = time.perf_counter() + seconds
+    address = urlsplit(base)
 
     def worker():
         count = 0
-        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        try:
             while time.perf_counter() < stop:
-                if client.get(url).status_code == 200:
-                    count += 1
+                connection.request("GET", url, headers=headers)
+                response = connection.getresponse()
+                response.read()
+                count += response.status == 200
+        finally:
+            connection.close()
         done.append(count)
 
     threads = [threading.Thread(target=worker) for _ in range(clients)]
