@@ -2,8 +2,12 @@
 
 from django.db import migrations, models
 
+from koongo.migration_operations import AddIndexConcurrentlyOnPostgres
+
 
 class Migration(migrations.Migration):
+    atomic = False  # CREATE INDEX CONCURRENTLY cannot run in a transaction; the sync-run table stays writable meanwhile
+
     dependencies = [
         ("accounts", "0004_user_preference"),
         ("connections", "0014_idempotent_response_moved_to_koongo"),
@@ -24,7 +28,7 @@ class Migration(migrations.Migration):
                 max_length=20,
             ),
         ),
-        migrations.AddIndex(
+        AddIndexConcurrentlyOnPostgres(
             model_name="syncrun",
             index=models.Index(condition=models.Q(("status", "failed")), fields=["finished_at"], name="syncrun_failed_idx"),
         ),
