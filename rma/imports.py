@@ -1,5 +1,6 @@
 """The `rma` flow: read Miinto returns (pending ones in full, decided ones back to the watermark minus an overlap),
-upsert them in bulk, quarantine malformed ones, and notice decisions made in Miinto itself.
+upsert them in bulk, quarantine malformed ones, notice decisions made in Miinto itself, and link returns that came
+before their order.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from rma.decisions import ACTIVE_PUSH_STATES, rma_record_decision
 from rma.linking import request_push_link
 from rma.models import DecidedBy, Rma, RmaDecisionPush, RmaLine, RmaOrigin, RmaStatus
 from rma.notifications import rma_digest_send
+from rma.orphans import orphans_hand_over, orphans_link
 from rma.outbox import rma_rows_execute
 from rma.scope import rma_scope
 
@@ -61,6 +63,8 @@ def rma_flow(ctx: RunContext) -> None:
                 _record_miinto_decision(rma.pk, wire)
     settings.returns_watermark = started
     settings.save(update_fields=["returns_watermark"])
+    orphans_link(connection)
+    orphans_hand_over(connection)
     ctx.bump(pushed=rma_rows_execute(connection))
     rma_digest_send(connection)
 

@@ -72,6 +72,10 @@ class Rma(TenantModel):
     first_seen_at = models.DateTimeField(default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True, help_text=_("When a digest e-mail announced it"))
     refund_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
+    refund_by_hand_at = models.DateTimeField(
+        null=True, blank=True, editable=False,
+        help_text=_("When the merchant was asked to enter the refund in the store by hand; we never push it after that"),
+    )
     raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -93,6 +97,8 @@ class Rma(TenantModel):
             models.Index(fields=["merchant", "status"], name="rma_status_idx"),
             models.Index(fields=["connection", "status"], name="rma_connection_status_idx"),
             models.Index(fields=["merchant", "-id"], name="rma_list_idx"),
+            # Returns that reached us before their order: the rma flow links them when it comes (rma/orphans.py).
+            models.Index(fields=["connection"], condition=Q(order__isnull=True), name="rma_orphan_idx"),
         ]
 
     def __str__(self):

@@ -1,9 +1,16 @@
-"""Scenario 2: an accepted customer RMA becomes a refund in the store, once, or a "enter it by hand" item where it cannot."""
+"""Scenario 2: an accepted customer RMA becomes a refund in the store, once, or a "enter it by hand" item where it cannot.
+
+An RMA that reached us before its order waits for it (rma/orphans.py) until `RMA_ORDER_WAIT_SECONDS` have passed.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.sync.outbox import outbox_schedule
@@ -25,13 +32,20 @@ def refund_key(rma: Rma) -> str:
     return f"rma-{rma.connection_id}-{rma.miinto_id}"
 
 
+def order_wait_over(rma: Rma) -> bool:
+    """Whether an RMA without its order has waited `RMA_ORDER_WAIT_SECONDS` since we first saw it."""
+    return rma.first_seen_at <= timezone.now() - timedelta(seconds=settings.RMA_ORDER_WAIT_SECONDS)
+
+
 def _manual_reason(rma: Rma, lines: list[RmaLine]) -> str:
-    """Why we cannot create this refund in the store ourselves; empty when we can."""
+    """Why we cannot create this refund in the store ourselves; empty when we can, or may once its order arrives."""
     scope = refund_sync_scope(rma.connection)
     if not scope:
         return scope.reason
     if rma.order is None:
-        return "We have no record of this Miinto order, so we cannot tell which store order to refund."
+        if not order_wait_over(rma):
+            return ""  # the order's run may still be going: rma/orphans.py links it and queues the refund
+        return "We have not received this Miinto order, so we cannot tell which store order to refund."
     if any(line.order_line is None or not line.order_line.sku for line in lines):
         return "Some returned lines match no store product, so we cannot tell what to refund."
     return ""
@@ -43,14 +57,18 @@ def refund_after_acceptance(rma: Rma) -> RefundPush | None:
     Only a customer RMA accepted by the merchant (here or in Miinto) is refunded by us: an RMA a store refund accepted,
     or one we requested, already has its refund in the store. The database refuses any other (see `Rma.refund_key`).
     """
-    if not rma.refund_is_ours_to_push:
-        return None
+    if not rma.refund_is_ours_to_push or rma.refund_by_hand_at is not None:
+        return None  # once the merchant was asked to refund by hand, a push could refund twice
     if RefundPush.objects.filter(rma__pk=rma.pk).exists():
         return None
     lines = list(rma.lines.select_related("order_line"))
     why = _manual_reason(rma, lines)
     if why:
+        rma.refund_by_hand_at = timezone.now()
+        rma.save(update_fields=["refund_by_hand_at"])
         problems.manual_refund_raise(rma, rma_lines_json(lines), why)
+        return None
+    if rma.order is None:
         return None
     rma.refund_key = refund_key(rma)
     rma.save(update_fields=["refund_key"])
@@ -77,6 +95,8 @@ def refund_push_create(*, merchant, rma: Rma) -> RefundPush:
         if RefundPush.objects.filter(rma__pk=locked.pk).exists():
             raise ValidationError({"rma": _("This RMA's refund has already been pushed to the store.")})
         push = refund_after_acceptance(locked)
+        if push is None and locked.order_id is None and locked.refund_by_hand_at is None:
+            raise ValidationError({"rma": _("This RMA's order has not reached us yet: its refund is pushed when it does.")})
         if push is None:
             raise ValidationError({"rma": _("This RMA's refund must be entered in the store by hand.")})
         return push
