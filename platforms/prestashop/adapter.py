@@ -7,9 +7,8 @@ from datetime import datetime
 from django.utils.translation import gettext_noop
 
 from koongo.http import PermanentError
-from platforms.base import Capability, StockChange, StoreShipment, chunked, unique
+from platforms.base import Capability, StockChange, StoreShipment
 from platforms.prestashop.client import any_of, date_between, parse_local, xml_body
-from platforms.prestashop.connection import BATCH
 from platforms.prestashop.products import ProductReads
 from platforms.prestashop.refunds import SlipRefunds
 from platforms.prestashop.schemas import Carrier, Order, OrderCarrier, OrderHistory, OrderState, StockAvailable
@@ -111,26 +110,21 @@ class PrestaShopAdapter(SlipRefunds, ProductReads):
             return []
         # Shipped is read from the history, not the current state: a refund right after the shipment moves the order
         # to "Refunded" before we look (a chaos run lost a shipment that way).
+        by_id = {"sort": "[id_ASC]"}
         histories = [
             OrderHistory.model_validate(row)
-            for chunk in chunked([order.id for order in updated], BATCH)
-            for row in self.client.list("order_histories", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
+            for row in self.client.list_any("order_histories", "id_order", [order.id for order in updated], by_id)
         ]
         went_out = {h.id_order for h in histories if h.id_order_state in shipped}
         orders = [order for order in updated if order.id in went_out]
         if not orders:
             return []
         carriers_of = [
-            OrderCarrier.model_validate(row)
-            for chunk in chunked([order.id for order in orders], BATCH)
-            for row in self.client.list("order_carriers", {"filter[id_order]": any_of(chunk), "sort": "[id_ASC]"})
+            OrderCarrier.model_validate(row) for row in self.client.list_any("order_carriers", "id_order", [o.id for o in orders], by_id)
         ]
+        carrier_ids = [oc.id_carrier for oc in carriers_of]
         carriers = {
-            c.id: c
-            for chunk in chunked(unique(oc.id_carrier for oc in carriers_of), BATCH)
-            for c in map(
-                Carrier.model_validate, self.client.list("carriers", {"filter[id]": any_of(chunk)}, display="[id,name,url]")
-            )
+            c.id: c for c in map(Carrier.model_validate, self.client.list_any("carriers", "id", carrier_ids, display="[id,name,url]"))
         }
         refs = self.order_refs(orders)
         shipments = []

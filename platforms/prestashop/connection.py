@@ -14,7 +14,6 @@ from platforms.prestashop.client import NAME, PrestaShopClient, any_of
 from platforms.prestashop.credentials import PrestaShopCredentials
 from platforms.prestashop.schemas import Configuration, Country, Currency
 
-BATCH = 50  # values per filter, keeping URLs well under common 8 KB limits
 METHODS = ("GET", "POST", "PUT")
 # The key's permissions the adapter needs, as the webservice key form names them.
 REQUIRED = {

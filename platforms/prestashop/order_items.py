@@ -10,10 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from platforms.base import ProductNotFound, StoreOrderDraft, chunked, unique
+from platforms.base import ProductNotFound, StoreOrderDraft, unique
 from platforms.prestashop import catalog
-from platforms.prestashop.client import any_of, filterable
-from platforms.prestashop.connection import BATCH
+from platforms.prestashop.client import filterable
 from platforms.prestashop.schemas import Combination, Product
 
 RATE = Decimal("0.001")  # PrestaShop keeps tax rates with three decimals
@@ -63,33 +62,28 @@ def resolve(adapter, draft: StoreOrderDraft, country_id: int) -> dict[str, Order
     if attribute == "id":
         pairs = {value: pair for value in wanted if (pair := catalog.parse_item_id(value))}
         combination_ids = [cid for _, cid in pairs.values() if cid]
-        for ids in chunked(combination_ids, BATCH):
-            for row in adapter.client.list("combinations", {"filter[id]": any_of(ids), **prices}, display="full"):
-                combination = Combination.model_validate(row)
-                key = catalog.item_id(combination.id_product, combination.id)
-                if pairs.get(key) == (combination.id_product, combination.id):
-                    found.setdefault(key, []).append(_item(combination.id_product, combination.id, row))
+        for row in adapter.client.list_any("combinations", "id", combination_ids, prices):
+            combination = Combination.model_validate(row)
+            key = catalog.item_id(combination.id_product, combination.id)
+            if pairs.get(key) == (combination.id_product, combination.id):
+                found.setdefault(key, []).append(_item(combination.id_product, combination.id, row))
         simple = [pid for pid, cid in pairs.values() if not cid]
-        for ids in chunked(simple, BATCH):
-            for row in adapter.client.list("products", {"filter[id]": any_of(ids), **prices}, display="full"):
-                product = Product.model_validate(row)
-                if not product.associations.combinations:
-                    found.setdefault(str(product.id), []).append(_item(product.id, 0, row))
+        for row in adapter.client.list_any("products", "id", simple, prices):
+            product = Product.model_validate(row)
+            if not product.associations.combinations:
+                found.setdefault(str(product.id), []).append(_item(product.id, 0, row))
     elif attribute in catalog.FIELDS:
         field = catalog.FIELDS[attribute]
         exact = [value for value in wanted if filterable(value)]
-        for batch in chunked(exact, BATCH):
-            params = {f"filter[{field}]": any_of(batch), **prices}
-            for row in adapter.client.list("combinations", params, display="full"):
-                combination = Combination.model_validate(row)
-                found.setdefault(getattr(combination, field), []).append(_item(combination.id_product, combination.id, row))
+        for row in adapter.client.list_any("combinations", field, exact, prices):
+            combination = Combination.model_validate(row)
+            found.setdefault(getattr(combination, field), []).append(_item(combination.id_product, combination.id, row))
         # Products are asked only for what no combination carries: a product with combinations is sold as them.
         rest = [value for value in exact if value not in found]
-        for batch in chunked(rest, BATCH):
-            for row in adapter.client.list("products", {f"filter[{field}]": any_of(batch), **prices}, display="full"):
-                product = Product.model_validate(row)
-                if not product.associations.combinations:
-                    found.setdefault(getattr(product, field), []).append(_item(product.id, 0, row))
+        for row in adapter.client.list_any("products", field, rest, prices):
+            product = Product.model_validate(row)
+            if not product.associations.combinations:
+                found.setdefault(getattr(product, field), []).append(_item(product.id, 0, row))
         # A value the webservice cannot filter exactly (| [ ]) is matched in the catalog, as the catalog reads do.
         for value in set(wanted) - set(exact):
             matches = [p for p in adapter.get_products([value], attribute) if p.identifier(attribute) == value]

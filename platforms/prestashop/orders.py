@@ -8,11 +8,11 @@ import secrets
 from decimal import Decimal
 
 from koongo.http import PermanentError
-from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, chunked, unique
+from platforms.base import Address, StoreOrderDraft, StoreOrderRef, StoreProduct, unique
 from platforms.mechanics import placeholder_email
 from platforms.prestashop import order_items
 from platforms.prestashop.client import NAME, any_of, filterable, xml_body
-from platforms.prestashop.connection import BATCH, PrestaShopConnection
+from platforms.prestashop.connection import PrestaShopConnection
 from platforms.prestashop.order_items import OrderItem
 from platforms.prestashop.schemas import (
     NO_DATE,
@@ -62,12 +62,8 @@ class OrderWrites(PrestaShopConnection):
     def order_refs(self, orders: list[Order]) -> dict[int, StoreOrderRef]:
         """Each order as a reference, our key read back from its delivery address's marker."""
         address_ids = unique(order.id_address_delivery for order in orders if order.id_address_delivery)
-        markers = {}
-        for ids in chunked(address_ids, BATCH):
-            for address in map(
-                CustomerAddress.model_validate, self.client.list("addresses", {"filter[id]": any_of(ids)}, display="[id,other]")
-            ):
-                markers[address.id] = address.other
+        rows = self.client.list_any("addresses", "id", address_ids, display="[id,other]")
+        markers = {address.id: address.other for address in map(CustomerAddress.model_validate, rows)}
         return {
             order.id: StoreOrderRef(
                 id=str(order.id),
@@ -274,10 +270,8 @@ class OrderWrites(PrestaShopConnection):
 
     def tax_rates(self, product_ids: list[int], country_id: int) -> dict[int, Decimal]:
         """Each product's tax rate (percent) in the delivery country, from its tax rules group's country-wide rule."""
-        groups: dict[int, int] = {}
-        for ids in chunked(unique(product_ids), BATCH):
-            rows = self.client.list("products", {"filter[id]": any_of(ids)}, display="[id,id_tax_rules_group]")
-            groups |= {product.id: product.id_tax_rules_group for product in map(Product.model_validate, rows)}
+        rows = self.client.list_any("products", "id", product_ids, display="[id,id_tax_rules_group]")
+        groups = {product.id: product.id_tax_rules_group for product in map(Product.model_validate, rows)}
         params = {
             "filter[id_tax_rules_group]": any_of(unique(groups.values()) or [0]),
             "filter[id_country]": any_of([country_id]),
@@ -298,19 +292,16 @@ class OrderWrites(PrestaShopConnection):
 
     def messages(self, order_ids: list[int]) -> dict[int, list[CustomerMessage]]:
         """The private messages of each order, oldest first."""
-        order_of: dict[int, int] = {}
-        for ids in chunked(unique(order_ids), BATCH):
-            rows = self.client.list("customer_threads", {"filter[id_order]": any_of(ids)}, display="[id,id_order]")
-            order_of |= {thread.id: thread.id_order for thread in map(CustomerThread.model_validate, rows)}
+        rows = self.client.list_any("customer_threads", "id_order", order_ids, display="[id,id_order]")
+        order_of = {thread.id: thread.id_order for thread in map(CustomerThread.model_validate, rows)}
         found: dict[int, list[CustomerMessage]] = {order_id: [] for order_id in order_ids}
-        for ids in chunked(list(order_of), BATCH):
-            params = {"filter[id_customer_thread]": any_of(ids), "sort": "[id_ASC]"}
-            for message in map(
-                CustomerMessage.model_validate,
-                self.client.list("customer_messages", params, display="[id,id_customer_thread,message,private,date_add]"),
-            ):
-                if message.private == "1":
-                    found[order_of[message.id_customer_thread]].append(message)
+        rows = self.client.list_any(
+            "customer_messages", "id_customer_thread", list(order_of), {"sort": "[id_ASC]"},
+            display="[id,id_customer_thread,message,private,date_add]",
+        )
+        for message in map(CustomerMessage.model_validate, rows):
+            if message.private == "1":
+                found[order_of[message.id_customer_thread]].append(message)
         return found
 
     def post_message(self, order_id: int, text: str) -> None:

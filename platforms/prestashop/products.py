@@ -7,8 +7,8 @@ from collections.abc import Iterator, Sequence
 from koongo.http import PermanentError
 from platforms.base import Attribute, StoreProduct, chunked, unique
 from platforms.prestashop import catalog
-from platforms.prestashop.client import NAME, any_of, filterable
-from platforms.prestashop.connection import BATCH, PrestaShopConnection
+from platforms.prestashop.client import BATCH, NAME, any_of, filterable
+from platforms.prestashop.connection import PrestaShopConnection
 from platforms.prestashop.schemas import Category, Combination, Option, OptionValue, Product, StockAvailable
 
 PAGE_MAX = 250
@@ -71,23 +71,19 @@ class ProductReads(PrestaShopConnection):
     def _items(self, products: list[Product], combinations: list[Combination]) -> list[StoreProduct]:
         """Items with their stock, option names and category, each lookup read in batches."""
         lookups = catalog.Lookups(self.credentials.shop_url, self.currency(self.settings().currency_id).iso_code)
-        for ids in chunked(unique(p.id for p in products), BATCH):
-            rows = self.client.list(
-                "stock_availables", {"filter[id_product]": any_of(ids)}, display="[id,id_product,id_product_attribute,quantity]"
-            )
-            for stock in map(StockAvailable.model_validate, rows):
-                lookups.stock.setdefault((stock.id_product, stock.id_product_attribute), stock.quantity)
+        rows = self.client.list_any(
+            "stock_availables", "id_product", [p.id for p in products], display="[id,id_product,id_product_attribute,quantity]"
+        )
+        for stock in map(StockAvailable.model_validate, rows):
+            lookups.stock.setdefault((stock.id_product, stock.id_product_attribute), stock.quantity)
         value_ids = unique(ref.id for c in combinations for ref in c.associations.product_option_values)
         groups = self._groups() if value_ids else {}
-        for ids in chunked(value_ids, BATCH):
-            rows = self.client.list("product_option_values", {"filter[id]": any_of(ids)}, display="[id,id_attribute_group,name]")
-            for value in map(OptionValue.model_validate, rows):
-                lookups.option_values[value.id] = (groups.get(value.id_attribute_group, ""), value.name)
-        for ids in chunked(unique(p.id_category_default for p in products if p.id_category_default), BATCH):
-            for category in map(
-                Category.model_validate, self.client.list("categories", {"filter[id]": any_of(ids)}, display="[id,name]")
-            ):
-                lookups.categories[category.id] = category.name
+        rows = self.client.list_any("product_option_values", "id", value_ids, display="[id,id_attribute_group,name]")
+        for value in map(OptionValue.model_validate, rows):
+            lookups.option_values[value.id] = (groups.get(value.id_attribute_group, ""), value.name)
+        category_ids = [p.id_category_default for p in products if p.id_category_default]
+        for category in map(Category.model_validate, self.client.list_any("categories", "id", category_ids, display="[id,name]")):
+            lookups.categories[category.id] = category.name
         return catalog.items(products, combinations, lookups)
 
     def _groups(self) -> dict[int, str]:

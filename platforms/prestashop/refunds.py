@@ -13,14 +13,12 @@ from platforms.base import (
     RefundResult,
     StoreOrderRef,
     StoreRefund,
-    chunked,
     unique,
 )
 from platforms.markers import RefundNote
 from platforms.mechanics import remaining_lines
 from platforms.prestashop import slips
 from platforms.prestashop.client import any_of, date_between, parse_local, xml_body
-from platforms.prestashop.connection import BATCH
 from platforms.prestashop.orders import OrderWrites
 from platforms.prestashop.schemas import Created, Order, OrderHistory, OrderSlip
 
@@ -42,11 +40,7 @@ class SlipRefunds(OrderWrites):
         return Order.model_validate(self.client.get(f"orders/{order_id}")["order"])
 
     def _slips_of(self, order_ids: list[int]) -> list[OrderSlip]:
-        return [
-            OrderSlip.model_validate(row)
-            for ids in chunked(unique(order_ids), BATCH)
-            for row in self.client.list("order_slip", {"filter[id_order]": any_of(ids), "sort": "[id_ASC]"})
-        ]
+        return [OrderSlip.model_validate(row) for row in self.client.list_any("order_slip", "id_order", order_ids, {"sort": "[id_ASC]"})]
 
     def _find_refund(self, request: RefundRequest) -> StoreRefund | None:
         """The slip our claim names; or, after an interrupted create, the one unclaimed slip matching our intent."""
@@ -119,11 +113,7 @@ class SlipRefunds(OrderWrites):
         order_ids = unique([s.id_order for s in added] + [h.id_order for h in entered])
         if not order_ids:
             return []
-        orders = {
-            o.id: o
-            for ids in chunked(order_ids, BATCH)
-            for o in map(Order.model_validate, self.client.list("orders", {"filter[id]": any_of(ids)}))
-        }
+        orders = {o.id: o for o in map(Order.model_validate, self.client.list_any("orders", "id", order_ids))}
         refs = self.order_refs(list(orders.values()))
         ours = {slip_id: key for messages in self.messages(order_ids).values() for key, slip_id in slips.claims(messages).items()}
         found = [
