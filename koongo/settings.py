@@ -104,6 +104,7 @@ TEMPLATES = [
             # Tag libraries that live in an app's subpackage rather than in <app>/templatetags/.
             "libraries": {
                 "order_shipments": "orders.shipments.templatetags",
+                "order_badges": "orders.badges",
                 "sync_tags": "connections.sync.templatetags",
             },
             "builtins": ["koongo.timefmt", "koongo.money"],

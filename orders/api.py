@@ -74,7 +74,8 @@ class TransferViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.Retri
     list_serializer_class = TransferSummarySerializer
 
     def merchant_queryset(self):
-        return selectors.transfers_filtered(self.merchant, self.request.query_params)
+        listed = selectors.transfer_summaries(self.merchant) if self.action == "list" else None
+        return selectors.transfers_filtered(self.merchant, self.request.query_params, listed)
 
     @extend_schema(request=TransferDecideSerializer, responses=TransferSerializer)
     @action(detail=True, methods=["post"])

@@ -34,9 +34,29 @@ def transfers(merchant) -> QuerySet[Transfer]:
     )
 
 
-def transfers_filtered(merchant, params) -> QuerySet[Transfer]:
-    """The dashboard and API filters: connection, status, market, date range, needs attention, and a search."""
-    found = transfers(merchant)
+def transfer_list(merchant) -> QuerySet[Transfer]:
+    """The dashboard's order list: only the columns its rows show, without raw payloads, decisions or products.
+
+    Building every position's decision and product, and decoding each row's JSON, was most of the page's CPU.
+    """
+    order_columns = ("transfer_id", "miinto_id", "parent_order_id", "customer_name", "store_order_id", "store_order_name")
+    return (
+        Transfer.objects.filter(merchant=merchant)
+        .select_related("connection")
+        .only("miinto_id", "created_at_miinto", "connection__market")
+        .annotate(needs_attention=_pending_exists())
+        .prefetch_related(
+            # Plain lists (`to_attr`): the template reads them without cloning a queryset per row.
+            Prefetch("positions", queryset=Position.objects.only("transfer_id", "status").order_by("pk"), to_attr="position_list"),
+            Prefetch("orders", queryset=Order.objects.only(*order_columns).order_by("pk"), to_attr="order_list"),
+        )
+    )
+
+
+def transfers_filtered(merchant, params, found: QuerySet[Transfer] | None = None) -> QuerySet[Transfer]:
+    """The dashboard and API filters on `found` (default `transfers`): connection, status, market, date range, needs
+    attention, and a search."""
+    found = transfers(merchant) if found is None else found
     if params.get("connection"):
         found = found.filter(connection_id=params["connection"])
     if params.get("market"):
@@ -81,6 +101,25 @@ ORDER_LIST_COLUMNS = (
 )  # fmt: skip
 ORDER_LINE_COLUMNS = ("order_id", "miinto_position_id", "product", "sku", "gtin", "title", "quantity", "unit_price")
 DECISION_COLUMNS = ("outcome", "reason", "decided_by", "actor", "created_at", "sent_at")
+
+
+def transfer_summaries(merchant) -> QuerySet[Transfer]:
+    """The API's transfer list: positions without Miinto's raw item, decisions without their inputs, products as their
+    SKU, all as plain lists (`to_attr`); the raw payloads stay in the detail view."""
+    position_columns = (
+        "transfer_id", "miinto_id", "quantity", "unit_price", "currency", "gtin", "product_id", "status", "wait_reason",
+        "product__sku", *(f"decision__{c}" for c in DECISION_COLUMNS),
+    )  # fmt: skip
+    positions = Position.objects.select_related("decision", "product").only(*position_columns).order_by("pk")
+    return (
+        Transfer.objects.filter(merchant=merchant)
+        .only("miinto_id", "connection_id", "created_at_miinto", "first_seen_at", "new_order_id")
+        .annotate(needs_attention=_pending_exists())
+        .prefetch_related(
+            Prefetch("positions", queryset=positions, to_attr="position_list"),
+            Prefetch("orders", queryset=Order.objects.only("transfer_id").order_by("pk"), to_attr="order_list"),
+        )
+    )
 
 
 def order_list_rows(merchant) -> QuerySet:

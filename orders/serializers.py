@@ -54,7 +54,12 @@ class TransferSerializer(serializers.ModelSerializer):
 
 
 class TransferSummarySerializer(TransferSerializer):
-    positions = PositionSummarySerializer(many=True, read_only=True)
+    """A transfer in a list, read from `selectors.transfer_summaries`' plain lists."""
+
+    positions = PositionSummarySerializer(source="position_list", many=True, read_only=True)
+
+    def get_order_ids(self, transfer) -> list[int]:
+        return [order.pk for order in transfer.order_list]
 
 
 class OrderLineSerializer(serializers.ModelSerializer):

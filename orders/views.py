@@ -37,7 +37,7 @@ def actor_name(request) -> str:
 @merchant_required
 def order_list(request):
     """Keyset pages (newest first), so paging stays cheap and stable while new transfers arrive."""
-    found = selectors.transfers_filtered(request.merchant, request.GET)
+    found = selectors.transfers_filtered(request.merchant, request.GET, selectors.transfer_list(request.merchant))
     before = request.GET.get("before")
     if before and before.isdigit():
         found = found.filter(pk__lt=int(before))

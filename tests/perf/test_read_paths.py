@@ -3,6 +3,7 @@ filters, calendar days in the merchant's time zone, slim list payloads and the o
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -155,6 +156,34 @@ def test_lists_leave_raw_payloads_to_the_detail_views(history, api_client):
     assert all("item" not in p and "inputs" not in p["decision"] for p in positions)
     detail = api_client.get(f"/api/v1/positions/{positions[0]['id']}/").json()
     assert detail["item"]["title"] == "Organic cotton tee" and detail["decision"]["inputs"] == {"stock": 3, "price": "499.95"}
+
+
+def test_the_transfer_lists_read_no_raw_payload_and_the_api_list_is_the_detail_less_its_raw_fields(history, api_client, owner_client):
+    """The API list and the dashboard list select only what they show; the API list still says what the full
+    serializer says of each transfer, less Miinto's raw item and the decision's inputs (a missing decision included)."""
+    from orders import selectors
+    from orders.models import Decision
+    from orders.serializers import TransferSerializer
+
+    merchant = history["merchant"]
+    with merchant_scope(merchant):
+        Decision.objects.filter(pk=Decision.objects.order_by("pk").values("pk")[:1]).delete()
+    raw_columns = ('"orders_transfer"."raw"', '"orders_position"."item"', '"orders_decision"."inputs"', '"orders_order"."raw"')
+    for client, url in ((api_client, "/api/v1/transfers/"), (owner_client, "/orders/")):
+        with CaptureQueriesContext(db) as captured:
+            assert client.get(url).status_code == 200
+        selected = [q["sql"] for q in captured.captured_queries if "orders_" in q["sql"]]
+        assert selected and not [c for c in raw_columns if any(c in sql for sql in selected)], url
+    listed = api_client.get("/api/v1/transfers/").json()["results"]
+    with merchant_scope(merchant):
+        expected = TransferSerializer(selectors.transfers(merchant).order_by("-pk"), many=True).data
+    for transfer in expected:
+        for position in transfer["positions"]:
+            del position["item"]
+            if position["decision"] is not None:
+                del position["decision"]["inputs"]
+    assert listed == json.loads(OrjsonRenderer().render(expected))
+    assert any(p["decision"] is None for t in listed for p in t["positions"])  # the deleted decision
 
 
 def test_the_order_list_from_rows_reads_as_the_model_serializer_writes(history, api_client, owner_client):
