@@ -17,3 +17,12 @@ REFRESH_ATTRIBUTES = "connections.tasks.refresh_identifier_attributes"
 def enqueue(task_name: str, *args) -> AsyncResult:
     """Queue one call; a signature by name uses the registered task (eager in tests) and the broker otherwise."""
     return current_app.signature(task_name, args=args).delay()
+
+
+def queued(queue: str) -> int | None:
+    """How many messages wait in a broker queue; None when the broker cannot say."""
+    try:
+        with current_app.connection_for_read() as connection:
+            return connection.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # noqa: BLE001 - a broker that cannot count (or is down): callers fall back to their plain rule
+        return None

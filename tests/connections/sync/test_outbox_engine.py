@@ -4,6 +4,7 @@ retry from the Problem, the sweeper, and two workers racing for one row on Postg
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -314,6 +315,42 @@ def test_sweeper_does_not_enqueue_a_backlog_twice(merchant, echo_kind, frozen, d
     with django_capture_on_commit_callbacks(execute=False):
         assert outbox.outbox_sweep() == 1
     assert len(first) == 1
+
+
+@pytest.mark.parametrize(("waiting", "enqueued"), [(500, 0), (499, 1), (None, 1)])
+def test_a_backlog_in_the_queue_suspends_enqueueing_swept_rows_again(
+    merchant, echo_kind, frozen, django_capture_on_commit_callbacks, monkeypatch, waiting, enqueued
+):
+    """A row swept a lease ago is presumed lost only when the queue is short: in a backlog it is still in there."""
+    make_row(merchant, "swept-long-ago", swept_at=T0 - timedelta(seconds=61))
+    monkeypatch.setattr(outbox, "queued", lambda queue: waiting)
+    with django_capture_on_commit_callbacks(execute=False):
+        assert outbox.outbox_sweep() == enqueued
+    make_row(merchant, "never-swept")
+    with django_capture_on_commit_callbacks(execute=False):
+        assert outbox.outbox_sweep() == 1  # a row never enqueued goes, backlog or not
+
+
+def test_queued_counts_the_messages_waiting_in_a_broker_queue():
+    """Against the real broker: a queue of our own, two messages, then gone."""
+    from celery import current_app
+    from kombu import Queue
+
+    from connections.sync.enqueue import queued
+
+    name = f"koongo-test-{uuid.uuid4().hex}"
+    with current_app.connection_for_write() as connection:
+        queue = Queue(name, routing_key=name)(connection.default_channel)
+        queue.declare()
+        try:
+            with connection.Producer() as producer:
+                for n in range(2):
+                    producer.publish({"n": n}, routing_key=name, declare=[queue])
+            assert queued(name) == 2
+        finally:
+            queue.purge()
+            queue.delete()
+    assert queued(name) in (None, 0)
 
 
 def test_registering_a_model_that_is_not_an_outbox_is_refused():
