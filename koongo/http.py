@@ -287,7 +287,8 @@ class ApiClient:
 
     def send(self, method: str, url: str, *, idempotent: bool | None = None, parse: Callable[[httpx.Response], Any] | None = None,
              **kwargs) -> Any:
-        """Send one request with rate limiting, logging and error mapping; retry idempotent ones briefly.
+        """Send one request with rate limiting, logging and error mapping; retry idempotent ones, and a write the remote
+        throttled (429), briefly.
 
         With `parse`, answer `parse(response)`: a body it cannot read (cut off, a proxy's error page) is a transport
         fault like a timeout, so an idempotent call is sent again and any other raises a TransientError.
@@ -295,15 +296,17 @@ class ApiClient:
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        attempts = 1 + (self.idempotent_retries if idempotent else 0)
+        attempts = 1 + self.idempotent_retries
         for attempt in range(1, attempts + 1):
             try:
                 response = self._send_once(method, url, **kwargs)
                 return response if parse is None else self._parsed(response, parse)
             except TransientError as error:
                 wait = getattr(error, "retry_after", None)
-                # Long waits belong to the caller's scheduler, not to a blocked worker.
-                if attempt == attempts or (wait is not None and wait > 5):
+                # A 429 was refused before the remote acted on it, so a write is sent again too; any other fault may
+                # have come after the write was applied. Long waits belong to the caller's scheduler, not to a worker.
+                again = idempotent or isinstance(error, RateLimited)
+                if not again or attempt == attempts or (wait is not None and wait > 5):
                     raise
                 self.sleep(wait if wait is not None else self.retry_backoff * attempt)
         raise AssertionError("unreachable")

@@ -83,6 +83,26 @@ def test_idempotent_get_is_retried_but_post_is_not():
 
 
 @respx.mock
+def test_a_throttled_write_is_sent_again_after_its_short_retry_after_and_a_long_one_is_left_to_the_scheduler():
+    """A 429 means the remote did not act on the request, so even a POST is safe to send again; not after a 5xx."""
+    slept = []
+    post = respx.post("https://api.test/w").mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "1"}), httpx.Response(201, json={"id": 7})]
+    )
+    client = ApiClient("https://api.test", sleep=slept.append)
+    assert client.send("POST", "/w").json() == {"id": 7}
+    assert post.call_count == 2 and slept == [1.0]
+    post.side_effect = [httpx.Response(429, headers={"Retry-After": "30"})]
+    with pytest.raises(RateLimited):
+        client.send("POST", "/w")
+    assert post.call_count == 3  # 30 s is the outbox's wait, not a blocked worker's
+    post.side_effect = [httpx.Response(429, headers={"Retry-After": "0"})] * 3 + [httpx.Response(201)]
+    with pytest.raises(RateLimited):
+        client.send("POST", "/w")
+    assert post.call_count == 6  # the same budget as a read: three tries
+
+
+@respx.mock
 def test_secrets_never_reach_the_log_line():
     respx.post("https://api.test/login").respond(200, json={"token": "tok-SECRET-1", "name": "ok"})
     client = ApiClient("https://api.test", headers={"X-Auth-Token": "hdr-SECRET-2"})
