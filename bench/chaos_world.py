@@ -457,6 +457,20 @@ def handed_to_merchant(world: World) -> set:
     return surfaced(world, StorePush, "connection__shop_id", "order__miinto_id") | set(orders)
 
 
+def restocks_handed_to_merchant(world: World) -> set:
+    """(platform, SKU) of refund restocks whose write went unconfirmed: an open AMBIGUOUS_STOCK Problem on the RMA asks
+    the merchant to check that item's stock, as for an order's stock write (`handed_to_merchant`)."""
+    from connections.models import Problem
+    from orders.pushes import AMBIGUOUS_STOCK
+    from rma.models import RmaLine
+    from rma.problems import SUBJECT_RMA
+
+    handed = Problem.objects.filter(merchant=world.merchant, state="open", kind=AMBIGUOUS_STOCK, subject_type=SUBJECT_RMA)
+    ids = [int(pk) for pk in handed.values_list("subject_id", flat=True)]
+    lines = RmaLine.objects.filter(rma_id__in=ids, order_line__isnull=False)
+    return set(lines.values_list("rma__connection__store_connection__platform", "order_line__sku"))
+
+
 def _examples(examples: list) -> dict:
     """The first few violations, so a failed run says what went wrong."""
     return {"examples": examples[:5]} if examples else {}
@@ -582,7 +596,10 @@ def check_store_stock(world: World) -> dict:
         for line in push.rma.lines.select_related("order_line"):
             if line.order_line:
                 restocked[code][line.order_line.sku] += line.quantity
+    for code, sku in restocks_handed_to_merchant(world):
+        unsure[code].add(sku)
     checked = violated = 0
+    accounted = sum(len(skus & set(world.skus)) for skus in unsure.values())
     for code, app in world.stores.items():
         for sku in world.skus:
             if sku in unsure[code]:
@@ -593,7 +610,7 @@ def check_store_stock(world: World) -> dict:
                 violated += 1
                 examples.append({"store": code, "sku": sku, "initial": world.initial_stock[code][sku], "accepted": lowered[code][sku],
                                  "restocked": restocked[code][sku], "now": app.stock_of(sku)})
-    return {"checked": checked, "violated": violated, **_examples(examples)}
+    return {"checked": checked, "violated": violated, "open_problem": accounted, **_examples(examples)}
 
 
 def check_refunds(world: World) -> dict:
