@@ -55,7 +55,7 @@ class RmaViewSet(IdempotentWritesMixin, mixins.ListModelMixin, mixins.RetrieveMo
     filterset_class = RmaFilter
 
     def merchant_queryset(self):
-        return selectors.rmas(self.merchant)
+        return selectors.rma_list(self.merchant) if self.action == "list" else selectors.rmas(self.merchant)
 
     def _decide(self, request, outcome: str):
         rma = self.get_object()

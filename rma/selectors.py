@@ -37,6 +37,32 @@ def rmas(merchant) -> QuerySet[RmaModel]:
     )
 
 
+# What the API's RMA list writes of each row: no raw payload, and of the connection only its market. Loading the whole
+# connection decrypted its Miinto password and channel id for every RMA of the page.
+RMA_LIST_COLUMNS = (
+    "miinto_id", "miinto_order_id", "order_id", "connection_id", "connection__market", "origin", "status", "currency",
+    "amount", "reason", "customer_comment", "decided_by", "decision_reason", "actor", "created_at_miinto", "decided_at",
+    "first_seen_at", "refund_key",
+    *(f"decision_push__{c}" for c in ("rma_id", "outcome", "reason", "decided_by", "actor", "state", "attempts", "last_error",
+                                     "created_at", "done_at")),
+    *(f"refund_push__{c}" for c in ("rma_id", "state", "attempts", "last_error", "restock", "result", "created_at", "done_at")),
+)  # fmt: skip
+
+
+def rma_list(merchant) -> QuerySet[RmaModel]:
+    """The API's RMA list: the columns its serializer writes, lines with their SKU, in a constant number of queries."""
+    lines = RmaLine.objects.select_related("order_line").only(
+        "rma_id", "miinto_id", "miinto_position_id", "quantity", "unit_price", "amount", "reason", "order_line__sku"
+    )
+    return (
+        RmaModel.objects.filter(merchant=merchant)
+        .select_related("connection", "decision_push", "refund_push")
+        .only(*RMA_LIST_COLUMNS)
+        .prefetch_related(Prefetch("lines", queryset=lines.order_by("pk")))
+        .annotate(created=Coalesce("created_at_miinto", "first_seen_at"))
+    )
+
+
 def rmas_filtered(merchant, params) -> QuerySet[RmaModel]:
     """The dashboard's filters (the API has its FilterSet): status, connection, origin, age and order."""
     found = rmas(merchant)

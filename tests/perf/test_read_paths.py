@@ -186,6 +186,22 @@ def test_the_transfer_lists_read_no_raw_payload_and_the_api_list_is_the_detail_l
     assert any(p["decision"] is None for t in listed for p in t["positions"])  # the deleted decision
 
 
+def test_the_api_rma_list_decrypts_no_connection_and_writes_what_the_full_queryset_writes(history, api_client):
+    """Loading each RMA's whole connection decrypted its Miinto password and channel id for every row of the page."""
+    from rma import selectors as rma_selectors
+    from rma.serializers import RmaSerializer
+
+    merchant = history["merchant"]
+    with CaptureQueriesContext(db) as captured:
+        listed = api_client.get("/api/v1/rmas/").json()["results"]
+    selected = " ".join(q["sql"] for q in captured.captured_queries)
+    assert listed and '"rma_rma"' in selected
+    assert '"connections_miintoconnection"."password"' not in selected and '"rma_rma"."raw"' not in selected
+    with merchant_scope(merchant):
+        expected = RmaSerializer(rma_selectors.rmas(merchant).order_by("-pk"), many=True).data
+    assert listed == json.loads(OrjsonRenderer().render(expected))
+
+
 def test_the_order_list_from_rows_reads_as_the_model_serializer_writes(history, api_client, owner_client):
     """The API order list renders plain rows; each order must be what OrderSummarySerializer makes of the model: in UTC
     for a key, in the merchant's zone for a session, with nulls where the model has none (no transfer, no decision)."""
