@@ -37,6 +37,7 @@ from orders.models import (
     Transfer,
 )
 from orders.shipments.labels import label_fetch_schedule
+from orders.signals import store_orders_recorded
 from orders.store_adapters import store_adapter_for
 
 AMBIGUOUS_STOCK = "ambiguous_stock_write"
@@ -391,6 +392,7 @@ class PushedOrders:
                 LabelNotePush.objects.filter(link__label__order__in=[order.pk for order, _result in created], state=OutboxState.FAILED).update(
                     next_attempt_at=timezone.now()
                 )
+                store_orders_recorded.send(sender=PushedOrders, order_ids=[order.pk for order, _result in created])
             if positions:
                 Position.objects.filter(pk__in=positions).update(awaiting_store=False)
             order_events.orders_pushed(created)

@@ -14,6 +14,7 @@ class RmaConfig(AppConfig):
         from connections.sync.runs import register_flow
         from connections.webhooks import register_webhook_handler
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
+        from orders.signals import store_orders_recorded
         from rma import decisions, problems, refunds, requests, services
         from rma.models import RefundPush, RmaDecisionPush, RmaRequestPush
         from rma.scope import refund_sync_scope, rma_scope
@@ -32,6 +33,7 @@ class RmaConfig(AppConfig):
             RmaRequestPush, requests.rma_request_push_execute, max_attempts=10, lease_seconds=120,
             describe=requests.rma_request_describe,
         )
+        store_orders_recorded.connect(refunds.refunds_due_when_orders_recorded, dispatch_uid="rma.refunds_due")
         for code, label in problems.LABELS.items():
             register_problem_kind(code, label=label)
         register_webhook_handler("refund_created", services.store_refund_received)

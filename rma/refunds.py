@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from connections.models import OutboxState
 from connections.sync.outbox import outbox_schedule
 from connections.sync.problems import problem_raise
 from koongo.http import TransientError
@@ -100,6 +101,12 @@ def refund_push_create(*, merchant, rma: Rma) -> RefundPush:
         if push is None:
             raise ValidationError({"rma": _("This RMA's refund must be entered in the store by hand.")})
         return push
+
+
+def refunds_due_when_orders_recorded(sender, order_ids, **kwargs) -> int:
+    """`store_orders_recorded` receiver: a refund that waited for one of these store orders need not wait out its
+    backoff (a chaos run's refund tried again 25 minutes after its order reached the store)."""
+    return RefundPush.objects.filter(order_id__in=order_ids, state=OutboxState.FAILED).update(next_attempt_at=timezone.now())
 
 
 def refund_push_execute(push: RefundPush) -> None:

@@ -118,3 +118,29 @@ def test_the_migration_marks_refunds_already_asked_for_by_hand(rma_world, settin
     rma_world.run("orders")
     rma_world.sync_rmas()
     assert RefundPush.objects.count() == 0 and rma_world.store_refunds(Order.objects.get()) == []
+
+
+def test_a_refund_waiting_for_its_store_order_is_due_as_soon_as_a_store_batch_records_the_order(rma_world):
+    """Not after its backoff: a chaos run's refund was tried again 25 minutes after its order reached the store."""
+    from orders.models import StorePush
+    from orders.pushes import PushedOrders
+
+    order = rma_world.sell((GTIN_TEE_M, 10000, 1))
+    store_order_id, name = order.store_order_id, order.store_order_name
+    Order.objects.filter(pk=order.pk).update(store_order_id="")  # as if its store push had not finished yet
+    rma_world.customer_return(order, {"TEE-BLK-M": 1})
+    rma_world.sync_rmas()
+    rma = Rma.objects.get()
+    rma_decide(merchant=rma_world.merchant, rma=rma, outcome="accepted", reason="Received", actor="user:owner")
+    rma_rows_execute(rma_world.connection)
+    push = RefundPush.objects.get()
+    assert push.state == "failed" and "not in the store yet" in push.last_error and push.next_attempt_at > timezone.now()
+
+    with merchant_scope(rma_world.merchant):
+        made = PushedOrders()
+        made.add(StorePush.objects.get(order=order), order, [], {"store_order_id": store_order_id, "name": name})
+        made.write()
+    push.refresh_from_db()
+    assert push.next_attempt_at <= timezone.now()
+    rma_rows_execute(rma_world.connection)
+    assert RefundPush.objects.get().state == "done" and len(rma_world.store_refunds(order)) == 1
