@@ -33,7 +33,7 @@ def refund_key(rma: Rma) -> str:
     return f"rma-{rma.connection_id}-{rma.miinto_id}"
 
 
-def order_wait_over(rma: Rma) -> bool:
+def _order_wait_over(rma: Rma) -> bool:
     """Whether an RMA without its order has waited `RMA_ORDER_WAIT_SECONDS` since we first saw it."""
     return rma.first_seen_at <= timezone.now() - timedelta(seconds=settings.RMA_ORDER_WAIT_SECONDS)
 
@@ -44,7 +44,7 @@ def _manual_reason(rma: Rma, lines: list[RmaLine]) -> str:
     if not scope:
         return scope.reason
     if rma.order is None:
-        if not order_wait_over(rma):
+        if not _order_wait_over(rma):
             return ""  # the order's run may still be going: rma/orphans.py links it and queues the refund
         return "We have not received this Miinto order, so we cannot tell which store order to refund."
     if any(line.order_line is None or not line.order_line.sku for line in lines):
