@@ -1,4 +1,4 @@
-"""Gunicorn settings for the web service (Dockerfile, compose and bench/data_scale.py): preloaded app, frozen GC heap.
+"""Gunicorn settings for the web service (Dockerfile, compose and bench/data_scale.py): preloaded, warmed app, frozen GC heap.
 
 With `preload_app` the master imports Django once; `gc.freeze()` then moves every object loaded so far into a permanent
 generation, so the workers' collections no longer walk (and copy-on-write touch) the whole framework on each full pass.
@@ -19,6 +19,12 @@ gc_gen0_threshold = int(os.environ.get("GC_GEN0_THRESHOLD", "50000"))
 
 def when_ready(server):
     """Runs in the master once the preloaded app is imported, before the workers fork."""
+    from django.db import connections
+
+    from koongo.warmup import warm_up
+
+    warm_up()  # URL patterns, templates, catalogues: built once here, not on each worker's first requests
+    connections.close_all()  # a connection opened here would be shared by every forked worker
     gc.collect()
     gc.freeze()
     gc.set_threshold(gc_gen0_threshold, *gc.get_threshold()[1:])
