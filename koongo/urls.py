@@ -16,6 +16,10 @@ for prefix, viewset, basename in api_routes():
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
+    # The API first: Django tries the patterns in order, and the dashboard's empty-prefix includes below hold a hundred
+    # patterns that every API request would otherwise be matched against (and listed in its "tried" trail) first.
+    path("api/v1/me", MeView.as_view(), name="api-me"),
+    path("api/v1/", include(router.urls)),
     path("", views.overview, name="overview"),
     path("", include("koongo.accounts.urls")),
     *dashboard_urls(),
@@ -23,8 +27,6 @@ urlpatterns = [
     # The JavaScript strings' catalogue (djangojs domain) as a script file, which the CSP's script-src 'self' allows.
     # Not cached: one URL answers in each user's language, and a saved choice must apply on the next page.
     path("jsi18n/", JavaScriptCatalog.as_view(domain="djangojs"), name="javascript-catalog"),
-    path("api/v1/me", MeView.as_view(), name="api-me"),
-    path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema", template_name="api_docs.html"), name="api-docs"),
     path("healthz", views.healthz, name="healthz"),
