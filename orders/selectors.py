@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from connections.models import ActivityEntry
+from koongo.compiled_rows import CompiledRows
 from koongo.counts import bounded_count
 from koongo.day_ranges import merchant_zone, on_or_after, on_or_before
 from orders.models import Decision, Order, OrderLine, Position, PositionStatus, Transfer
@@ -127,12 +128,22 @@ def order_list_rows(merchant) -> QuerySet:
     return Order.objects.filter(merchant=merchant).values(*ORDER_LIST_COLUMNS, market=F("connection__market"))
 
 
-def order_lines_rows(order_ids: list[int]) -> dict[int, list[dict]]:
-    """The lines of these orders with their decision's summary columns (`decision_*`), one query, by order id."""
+def _order_lines_query(merchant_id: int, order_ids: list[int]) -> QuerySet:
+    # The tenant is an argument (CompiledRows refuses the scoped manager's filter, which it would compile in).
     decision = {f"decision_{c}": F(f"position__decision__{c}") for c in ("id", *DECISION_COLUMNS)}
+    lines = OrderLine._base_manager.filter(merchant_id=merchant_id, order_id__in=order_ids)
+    return lines.order_by("pk").values(*ORDER_LINE_COLUMNS, **decision)
+
+
+_order_lines = CompiledRows(_order_lines_query)
+
+
+def order_lines_rows(merchant, order_ids: list[int]) -> dict[int, list[dict]]:
+    """The lines of these orders with their decision's summary columns (`decision_*`), one query, by order id."""
     found: dict[int, list[dict]] = {}
-    for row in OrderLine.objects.filter(order_id__in=order_ids).order_by("pk").values(*ORDER_LINE_COLUMNS, **decision):
-        found.setdefault(row["order_id"], []).append(row)
+    if order_ids:
+        for row in _order_lines(merchant_id=merchant.pk, order_ids=order_ids):
+            found.setdefault(row["order_id"], []).append(row)
     return found
 
 

@@ -133,7 +133,7 @@ def _fields_of(serializer) -> dict:
 
 
 class OrderRowsSerializer(serializers.ListSerializer):
-    """The order list from plain rows (`selectors.order_list_rows`) and one query for their lines.
+    """The order list from plain rows (`selectors.order_list_rows`) and one query for their lines (the view's merchant's).
 
     Each value still goes through its declared field's `to_representation`, so the JSON is the model path's, byte for
     byte; what is saved is the model instances, the prefetch machinery and DRF's per-field attribute walk.
@@ -146,7 +146,7 @@ class OrderRowsSerializer(serializers.ListSerializer):
         fields = _fields_of(self.child)
         line_fields = _fields_of(fields["lines"].child)
         decision_fields = _fields_of(line_fields["decision"])
-        lines = selectors.order_lines_rows([row["pk"] for row in rows])
+        lines = selectors.order_lines_rows(self.context["view"].merchant, [row["pk"] for row in rows])
         plain = {"connection", "transfer", "lines", "id"}  # ids as they are; lines below
         converters = [(name, _converter(field)) for name, field in fields.items() if name not in plain]
         line_converters = [(name, _converter(field)) for name, field in line_fields.items() if name not in {"product", "decision"}]
