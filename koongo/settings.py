@@ -201,6 +201,8 @@ SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 # A customer return can reach us before its order (the order's run is still going, or lost its worker). An accepted one
 # waits this long for the order before the merchant is asked to refund it by hand; after that we never push it.
 RMA_ORDER_WAIT_SECONDS = env.int("RMA_ORDER_WAIT_SECONDS", default=3600)
+# One task per outbox kind and store runs that store's rows in turn; a killed holder's lane lapses after this long.
+OUTBOX_REMOTE_SLOT_SECONDS = env.int("OUTBOX_REMOTE_SLOT_SECONDS", default=60)
 # The outbox clock: its backoffs and leases are multiplied by this, and the sweeper comes every OUTBOX_SWEEP_SECONDS.
 # Production leaves both alone; the chaos smoke runs its workers at 0.2 so CI need not wait out half-hour backoffs.
 OUTBOX_TIME_SCALE = env.float("OUTBOX_TIME_SCALE", default=1.0)

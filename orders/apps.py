@@ -9,7 +9,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
-        from connections.sync.outbox import register_outbox
+        from connections.sync.outbox import STORE_OF_ROW, register_outbox
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
         from koongo.dashboard import NavItem, OverviewPanel, register_nav_item, register_overview_panel
@@ -24,7 +24,7 @@ class OrdersConfig(AppConfig):
         register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED)
         register_outbox(
             StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED,
-            deferred=pushes.STORE_PUSH_DEFERRED, on_dead=order_events.order_push_failed,
+            deferred=pushes.STORE_PUSH_DEFERRED, on_dead=order_events.order_push_failed, remote=STORE_OF_ROW,
         )  # fmt: skip
         register_problem_kind(ingest.MALFORMED, label=_("Malformed Miinto payload"))
         register_problem_kind(pushes.AMBIGUOUS_STOCK, label=_("Stock write with unknown outcome"))

@@ -9,7 +9,7 @@ class RmaConfig(AppConfig):
     verbose_name = _("RMA and refunds")
 
     def ready(self):
-        from connections.sync.outbox import register_outbox
+        from connections.sync.outbox import STORE_OF_ROW, register_outbox
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
         from connections.webhooks import register_webhook_handler
@@ -27,8 +27,9 @@ class RmaConfig(AppConfig):
             describe=decisions.rma_decision_describe,
         )
         register_outbox(
-            RefundPush, refunds.refund_push_execute, max_attempts=10, lease_seconds=300, describe=refunds.refund_push_describe
-        )
+            RefundPush, refunds.refund_push_execute, max_attempts=10, lease_seconds=300, describe=refunds.refund_push_describe,
+            remote=STORE_OF_ROW,
+        )  # fmt: skip
         register_outbox(
             RmaRequestPush, requests.rma_request_push_execute, max_attempts=10, lease_seconds=120,
             describe=requests.rma_request_describe,

@@ -9,7 +9,7 @@ def register() -> None:
     """Called once from `OrdersConfig.ready()`."""
     from auditlog.registry import auditlog
 
-    from connections.sync.outbox import register_outbox
+    from connections.sync.outbox import STORE_OF_ROW, register_outbox
     from connections.sync.problems import register_problem_kind
     from connections.sync.runs import register_flow
     from connections.webhooks import register_webhook_handler
@@ -35,6 +35,7 @@ def register() -> None:
         lease_seconds=180,
         backoff_base=120.0,
         describe=labels.describe_note_push,
+        remote=STORE_OF_ROW,
     )
     register_problem_kind(shipments.NO_PROVIDER, label=_("Carrier without a Miinto provider"), retry=shipments.retry_no_provider)
     register_problem_kind(labels.LABEL_UNAVAILABLE, label=_("Shipping label not available"), retry=labels.retry_label_fetch)
