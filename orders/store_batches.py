@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import groupby
+from time import monotonic
 
 from django.db import transaction
 from django_scopes import scopes_disabled
@@ -16,7 +17,7 @@ from django_scopes import scopes_disabled
 from connections.models import Direction
 from connections.sync.activity import activity_on_call
 from connections.sync.enqueue import enqueue
-from connections.sync.outbox import outbox_execute_many
+from connections.sync.outbox import drain_remote, outbox_execute_many, outbox_kind, remote_lane
 from koongo.accounts.tenancy import merchant_scope
 from orders.models import OrderLine, StorePush
 from orders.pushes import STORE_PUSH_DEFERRED, STORE_PUSH_RELATED, PushedOrders, store_push_execute
@@ -48,7 +49,8 @@ def store_batch_run(pks: list[int]) -> dict:
 
 
 def _run(pushes: list[StorePush]) -> Counter:
-    """One connection's pushes: the lines of a chunk's orders in one query, one activity recorder for the batch."""
+    """One connection's pushes, holding its store's lane (see `remote_lane`): the lines of a chunk's orders in one
+    query, one activity recorder for the batch; then the store's other due pushes."""
     connection = pushes[0].connection
     for push in pushes:
         push.connection = connection  # one loaded connection (store, configuration) for the whole batch
@@ -60,11 +62,20 @@ def _run(pushes: list[StorePush]) -> Counter:
         for line in OrderLine.objects.filter(order__in=[push.order_id for push in claimed]).select_related("product"):
             lines.setdefault(line.order_id, []).append(line)
 
-    def execute(push):
-        return store_push_execute(push, lines=lines.get(push.order_id, []), recorder=recorder, held=held)
+    kind = outbox_kind(StorePush._meta.label_lower)
+    store_id = connection.store_connection_id
+    with merchant_scope(pushes[0].merchant), remote_lane(kind, store_id) as lane:
+        if lane is None:  # another task is pushing to this store: it runs these rows too, as they are due
+            return Counter(remote_busy=len(pushes))
 
-    with merchant_scope(pushes[0].merchant):
+        def execute(push):
+            lane.renew()
+            return store_push_execute(push, lines=lines.get(push.order_id, []), recorder=recorder, held=held)
+
+        started = monotonic()
         recorder = activity_on_call(merchant=pushes[0].merchant, direction=Direction.TO_STORE, connection=connection,
                                     store_connection=connection.store_connection, batch_size=ACTIVITY_BATCH)
         with recorder:
-            return outbox_execute_many(pushes, execute, prepare=prepare, finish=held.write)
+            outcomes = outbox_execute_many(pushes, execute, prepare=prepare, finish=held.write)
+        drain_remote(kind, store_id, lane, started=started, done={push.pk for push in pushes})
+        return outcomes

@@ -6,10 +6,11 @@ attempt number we claimed, so a worker whose lease expired can never overwrite t
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -26,7 +27,7 @@ from connections.models import OutboxRow, OutboxState, Problem
 from connections.sync.enqueue import OUTBOX_EXECUTE, enqueue, queued
 from connections.sync.problems import ProblemActionRefused, problem_raise, register_problem_kind
 from koongo.accounts.tenancy import merchant_scope
-from koongo.coordination import locks
+from koongo.coordination import Lease, locks
 from koongo.http import AuthError, PermanentError, TransientError
 from koongo.observability import metrics
 from koongo.observability.logs import log_context
@@ -248,35 +249,49 @@ def remote_slot_seconds() -> float:
 
 
 def _execute_holding_remote(kind: OutboxKind, row: OutboxRow) -> str:
-    """Run the row holding its remote's slot, then that remote's other due rows of this kind, for up to a lease.
-
-    A remote with a request budget (a store's 2 requests a second) goes no faster with more workers: the others only
-    sleep in its rate limiter, and a chaos run found all four worker processes asleep there for one PrestaShop shop
-    while 1,700 tasks of every other store waited. So one task per kind and remote runs at a time and drains the rest;
-    a task that finds the slot taken leaves its row to the holder (or, if the holder dies, to the sweeper).
-    """
+    """Run the row holding its remote's lane, then that remote's other due rows of this kind (`drain_remote`)."""
     remote_id = kind.model.objects.filter(pk=row.pk).values_list(kind.remote, flat=True).first()
     if remote_id is None:
         return _execute(kind, row)
-    with locks().lease(f"outbox-remote:{kind.label}:{remote_id}", remote_slot_seconds()) as slot:
-        if slot is None:
+    with remote_lane(kind, remote_id) as lane:
+        if lane is None:
             metrics.OUTBOX_EXECUTIONS.labels(kind.label, "remote_busy").inc()
             return "remote_busy"
+        started = monotonic()
         outcome = _execute(kind, row)
-        tried, deadline = {row.pk}, monotonic() + kind.lease.total_seconds()
-        while slot.renew():
-            following = (
-                _loaded(kind).filter(_claimable(timezone.now()), **{kind.remote: remote_id}).exclude(pk__in=tried)
-                .order_by("next_attempt_at", "pk").first()
-            )  # fmt: skip
-            if following is None:
-                break
-            if monotonic() > deadline:  # hand the rest over, so one task does not keep a worker for ever
-                _enqueue(kind.label, following.pk)
-                break
-            tried.add(following.pk)
-            _execute(kind, following)
+        drain_remote(kind, remote_id, lane, started=started, done={row.pk})
     return outcome
+
+
+@contextlib.contextmanager
+def remote_lane(kind: OutboxKind, remote_id) -> Iterator[Lease | None]:
+    """The lane of one kind and remote (e.g. store pushes to one store), or None while another task holds it.
+
+    A remote with a request budget (a store's 2 requests a second) goes no faster with more workers: the others only
+    sleep in its rate limiter, and a chaos run found all four worker processes asleep there for one PrestaShop shop
+    while 1,700 tasks of every other store waited. So one task per kind and remote runs its rows, and a task that finds
+    the lane taken leaves its rows due for the holder (or, if the holder dies, to the sweeper).
+    """
+    with locks().lease(f"outbox-remote:{kind.label}:{remote_id}", remote_slot_seconds()) as lane:
+        yield lane
+
+
+def drain_remote(kind: OutboxKind, remote_id, lane: Lease, *, started: float, done: set) -> None:
+    """Run the remote's other due rows of this kind one by one, in the caller's merchant scope, while the lane holds;
+    after a lease from `started`, the rest goes to a new task, so one task does not keep a worker for ever."""
+    deadline = started + kind.lease.total_seconds()
+    while lane.renew():
+        following = (
+            _loaded(kind).filter(_claimable(timezone.now()), **{kind.remote: remote_id}).exclude(pk__in=done)
+            .order_by("next_attempt_at", "pk").first()
+        )  # fmt: skip
+        if following is None:
+            return
+        if monotonic() > deadline:
+            _enqueue(kind.label, following.pk)
+            return
+        done.add(following.pk)
+        _execute(kind, following)
 
 
 def outbox_execute_inline(row: OutboxRow, handler: Callable[[OutboxRow], DoneWith | None] | None = None) -> str:

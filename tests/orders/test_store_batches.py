@@ -99,3 +99,22 @@ def test_a_push_another_worker_holds_is_skipped(world, monkeypatch):
     with TestCase.captureOnCommitCallbacks(execute=False):
         assert store_batch_run(pks) == {"done": 1, "not_claimed": 1}
     assert len(world.store_orders()) == 1
+
+
+def test_a_batch_that_finds_its_stores_lane_taken_leaves_its_pushes_to_the_holder_which_drains_them(world, monkeypatch):
+    """One task at a time pushes to a store (its request budget is no faster with more workers); a second batch for the
+    same store frees its worker at once, and the lane's holder runs those pushes after its own."""
+    from koongo.coordination import locks
+
+    [(_name, pks)] = _decided(world, 3, monkeypatch)
+    first, *others = pks
+    kind = outbox.outbox_kind(StorePush._meta.label_lower)
+    store = world.connection.store_connection_id
+    with locks().lease(f"outbox-remote:{kind.label}:{store}", 60) as held:
+        assert held is not None  # another worker pushes to this store
+        assert store_batch_run(others) == {"remote_busy": 2}
+    assert set(StorePush.objects.values_list("state", flat=True)) == {"pending"}
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        assert store_batch_run([first]) == {"done": 1}  # its own push, then the store's other due ones
+    assert set(StorePush.objects.values_list("state", flat=True)) == {"done"}
+    assert len(world.store_orders()) == 3
