@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connections.models import OutboxState
-from connections.sync.outbox import outbox_schedule
+from connections.sync.outbox import Waiting, outbox_schedule
 from connections.sync.problems import problem_raise
 from koongo.http import TransientError
 from orders.pushes import AMBIGUOUS_STOCK
@@ -114,7 +114,7 @@ def refund_push_execute(push: RefundPush) -> None:
     rma, order, connection = push.rma, push.order, push.connection
     if not order.store_order_id:
         # The store push of the order has not finished yet; the refund waits for it.
-        raise TransientError(f"Miinto order {order.miinto_id} is not in the store yet")
+        raise Waiting(f"Miinto order {order.miinto_id} is not in the store yet")
     lines = list(rma.lines.select_related("order_line"))
     # Miinto's returns carry no shipping line (miinto-api.md §11), so no shipping is refunded; the adapter refunds the
     # lines offline (Miinto paid the buyer) and treats tax as in the store order.

@@ -62,6 +62,8 @@ class OutboxKind:
     # A lookup from a row to the id of the remote its handler writes to (e.g. "connection__store_connection"): one
     # task per kind and remote runs at a time, and drains the others (see `_execute_holding_remote`).
     remote: str | None = None
+    # How long a row may wait for its prerequisite (see `Waiting`), on the outbox clock, before it dies.
+    max_wait_seconds: float = 3 * 86400.0
 
     @property
     def label(self) -> str:
@@ -97,6 +99,16 @@ class DoneWith:
     fields: dict
 
 
+class Waiting(Exception):
+    """A handler's answer: what the row needs is not there yet (e.g. the store order a refund is for). The row tries
+    again later without spending an attempt, so a slow prerequisite cannot use up its budget; after the kind's
+    `max_wait_seconds` from its creation it dies like any other."""
+
+
+# How often a waiting row looks again, at most (on the outbox clock): its prerequisite usually makes it due at once.
+WAIT_POLL_MAX_SECONDS = 15 * 60.0
+
+
 def register_outbox(
     model: type[OutboxRow],
     handler: Callable[[OutboxRow], None],
@@ -110,11 +122,13 @@ def register_outbox(
     related: tuple[str, ...] = (),
     deferred: tuple[str, ...] = (),
     remote: str | None = None,
+    max_wait_seconds: float = 3 * 86400.0,
 ) -> OutboxKind:
     """Register a concrete OutboxRow model and the handler that performs one row's effect.
 
     The handler runs in the row's merchant scope and raises `koongo.http` errors: TransientError and RateLimited
-    back off and retry, PermanentError and AuthError kill the row and open a Problem. The lease must outlast a
+    back off and retry, PermanentError and AuthError kill the row and open a Problem, and `Waiting` retries without
+    spending an attempt. The lease must outlast a
     normal execution, or a slow row would be claimed again while it runs. A handler may return `DoneWith(fields)`:
     the row's own fields (e.g. a result) written by the completing UPDATE, not by one of their own.
     """
@@ -122,7 +136,7 @@ def register_outbox(
         raise TypeError(f"{model.__name__} is not an OutboxRow")
     kind = OutboxKind(
         model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead, tuple(related), tuple(deferred),
-        remote,
+        remote, max_wait_seconds,
     )  # fmt: skip
     _kinds[kind.label] = kind
     return kind
@@ -376,6 +390,8 @@ def _run_claimed(kind: OutboxKind, row: OutboxRow, handler=None, *, done: list |
         return _bury(kind, row, _describe_error(error))
     except TransientError as error:
         return _fail(kind, row, _describe_error(error), getattr(error, "retry_after", None))
+    except Waiting as waiting:
+        return _wait(kind, row, str(waiting))
     except Exception as error:  # a bug or a database hiccup in the handler: keep the row and retry it with backoff
         log.exception("outbox %s %s: unexpected error in handler", kind.label, row.pk)
         return _fail(kind, row, _describe_error(error), None)
@@ -439,6 +455,26 @@ def _fail(kind: OutboxKind, row: OutboxRow, error: str, retry_after: float | Non
         state=row.state, next_attempt_at=next_attempt_at, lease_expires_at=None, last_error=error, updated_at=now
     )
     return "failed" if updated else "lost_lease"
+
+
+def _wait(kind: OutboxKind, row: OutboxRow, reason: str) -> str:
+    """Give the claimed attempt back and look again later: sooner while the wait is young, at most every
+    WAIT_POLL_MAX_SECONDS; a row that has waited `max_wait_seconds` since it was written dies."""
+    now = timezone.now()
+    waited = (now - row.created_at).total_seconds()
+    scale = time_scale()
+    if waited > kind.max_wait_seconds * scale:
+        return _bury(kind, row, f"waited {round(waited / 3600, 1)} h and gave up: {reason}")
+    delay = min(WAIT_POLL_MAX_SECONDS * scale, max(kind.backoff_base * scale, waited / 4))
+    row.set_state(OutboxState.FAILED)
+    updated = _fenced(row).update(
+        state=row.state, attempts=F("attempts") - 1, next_attempt_at=now + timedelta(seconds=delay), lease_expires_at=None,
+        last_error=reason[:LAST_ERROR_LIMIT], updated_at=now,
+    )  # fmt: skip
+    if not updated:
+        return "lost_lease"
+    row.attempts -= 1
+    return "waiting"
 
 
 def _bury(kind: OutboxKind, row: OutboxRow, error: str) -> str:

@@ -25,7 +25,7 @@ from django_scopes import scopes_disabled
 from connections import clients
 from connections.models import Direction, MiintoConnection, OutboxState, SyncLevel
 from connections.sync.activity import activity_on_call
-from connections.sync.outbox import outbox_execute, outbox_schedule
+from connections.sync.outbox import Waiting, outbox_execute, outbox_schedule
 from connections.sync.problems import ProblemActionRefused, problem_raise
 from connections.sync.runs import RunContext
 from koongo.http import PermanentError, RateLimited, TransientError
@@ -324,7 +324,7 @@ def label_note_push_execute(push: LabelNotePush) -> None:
     if not order.store_order_id:
         if StorePush.objects.filter(order=order, state=OutboxState.DEAD).exists():
             raise PermanentError("the store order was never created, so there is no note to put the label link in")
-        raise TransientError("the store order does not exist yet; the label link waits for it")
+        raise Waiting("the store order does not exist yet; the label link waits for it")
     connection = push.connection
     store = connection.store_connection
     recorder = activity_on_call(

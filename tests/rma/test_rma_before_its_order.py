@@ -135,6 +135,7 @@ def test_a_refund_waiting_for_its_store_order_is_due_as_soon_as_a_store_batch_re
     rma_rows_execute(rma_world.connection)
     push = RefundPush.objects.get()
     assert push.state == "failed" and "not in the store yet" in push.last_error and push.next_attempt_at > timezone.now()
+    assert push.attempts == 0  # waiting for the order spends none of its attempts
 
     with merchant_scope(rma_world.merchant):
         made = PushedOrders()

@@ -3,6 +3,7 @@ retry from the Problem, the sweeper, and two workers racing for one row on Postg
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -199,6 +200,35 @@ def test_exhausted_attempts_kill_the_row(merchant, echo_kind, frozen, half_jitte
         OutboxState.DEAD,
         3,
         "gave up after 3 attempts: TransientError: 503",
+    )
+    with merchant_scope(merchant):
+        assert Problem.objects.filter(kind="outbox_dead", state="open").count() == 1
+
+
+def test_waiting_for_a_prerequisite_spends_no_attempt(merchant, echo_kind, frozen):
+    """A refund waiting for its store order must not use up its budget: a chaos run's refunds gave up after ten tries
+    while a rate-limited store made their orders."""
+    row = make_row(merchant, created_at=T0 - timedelta(seconds=200))
+    echo_kind.handler.script = [outbox.Waiting("order 7 is not in the store yet")] * 5 + [None]
+    outcomes, delays = [], []
+    for _ in range(6):
+        outcomes.append(outbox.outbox_execute(echo_kind.label, row.pk))
+        fresh(row)
+        delays.append((row.next_attempt_at - T0).total_seconds() if row.state == OutboxState.FAILED else None)
+        frozen.move_to(max(row.next_attempt_at, T0))
+    assert outcomes == ["waiting"] * 5 + ["done"]
+    assert (row.state, row.attempts) == (OutboxState.DONE, 1)
+    # Each look comes after a quarter of the wait so far (never sooner than the kind's backoff base, 10 s).
+    assert delays[:3] == [50, 112.5, 190.625]
+
+
+def test_a_row_that_waited_too_long_dies_into_a_problem(merchant, echo_kind, frozen, monkeypatch):
+    monkeypatch.setattr(outbox, "_kinds", {echo_kind.label: dataclasses.replace(echo_kind.kind, max_wait_seconds=3600)})
+    row = make_row(merchant, created_at=T0 - timedelta(minutes=61))
+    echo_kind.handler.script = [outbox.Waiting("order 7 is not in the store yet")]
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "dead"
+    assert (fresh(row).state, row.attempts, row.last_error) == (
+        OutboxState.DEAD, 1, "waited 1.0 h and gave up: order 7 is not in the store yet"
     )
     with merchant_scope(merchant):
         assert Problem.objects.filter(kind="outbox_dead", state="open").count() == 1
