@@ -191,12 +191,13 @@ CELERY_TASK_ROUTES = {
     )
 }
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
-# lost-run sweep (15 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);
-# waiting for the minute's dispatcher instead made it 130 s on a loaded machine.
-SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=45)
-SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=10)
+# lost-run sweep (10 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);
+# waiting for the minute's dispatcher instead made it 130 s on a loaded machine, and a 45 s lease with a 15 s sweep and
+# retry let a kill, a dropped database connection and a second kill on one flow add up to 168 s.
+SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=30)
+SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=5)
 # A failed run is tried once more this long after it failed (at the next lost-run sweep), not a sync interval later.
-SYNC_RUN_RETRY_SECONDS = env.int("SYNC_RUN_RETRY_SECONDS", default=15)
+SYNC_RUN_RETRY_SECONDS = env.int("SYNC_RUN_RETRY_SECONDS", default=10)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 # A customer return can reach us before its order (the order's run is still going, or lost its worker). An accepted one
 # waits this long for the order before the merchant is asked to refund it by hand; after that we never push it.
@@ -218,7 +219,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # connections: queue the due connections' runs and sweep the outbox every minute; prune the activity log daily.
     "connections.dispatch_due_connections": {"task": "connections.tasks.dispatch_due_connections", "schedule": 60.0},
     "connections.outbox_sweep": {"task": "connections.tasks.outbox_sweep", "schedule": OUTBOX_SWEEP_SECONDS},
-    "connections.replace_lost_runs": {"task": "connections.tasks.replace_lost_runs", "schedule": 15.0},
+    "connections.replace_lost_runs": {"task": "connections.tasks.replace_lost_runs", "schedule": 10.0},
     "connections.prune_activity": {"task": "connections.tasks.prune_activity", "schedule": 24 * 3600.0},
     # koongo: beat's liveness tick, the koongo_beat_last_tick_timestamp_seconds gauge.
     "koongo.beat_tick": {"task": "koongo.tasks.beat_tick", "schedule": 30.0},

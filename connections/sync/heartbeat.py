@@ -89,3 +89,6 @@ class Heartbeat:
             beat(held)
         except Exception:  # a failed beat must never kill the run; the next beat tries again
             log.exception("heartbeat of sync runs %s failed", sorted(held))
+            # Over a new connection: a dropped one (PostgreSQL restarted, the backend terminated) would fail every
+            # later beat, and the live run would be judged lost.
+            db_connection.close()

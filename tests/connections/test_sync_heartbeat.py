@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from connections.models import RunStatus, SyncRun
@@ -111,3 +112,37 @@ def test_a_live_run_renews_its_lock_and_heartbeat_past_the_lease(committed_db, c
     assert seen["rival_got_the_lock"] is False
     assert seen["beat_after_start"] >= 1.0
     assert seen["lost"] == 0
+
+
+@pytest.mark.postgres
+def test_a_heartbeat_whose_database_connection_was_dropped_reconnects(committed_db, connection, orders_flow, settings):
+    """A chaos run terminates PostgreSQL backends: the heartbeat thread's broken connection must not make every later
+    beat fail, or a live run is declared lost and replaced while it still runs."""
+    from django.db import connection as db
+
+    settings.SYNC_RUN_LEASE_SECONDS = 1
+    settings.SYNC_RUN_HEARTBEAT_SECONDS = 0.2
+    seen = {}
+
+    def dropped_mid_run(ctx):
+        time.sleep(0.5)  # the heartbeat thread has beaten over its own connection by now
+        with db.cursor() as cursor:  # every backend of this database but the run's own: the heartbeat thread's
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            seen["terminated"] = cursor.fetchone()[0]
+        time.sleep(1.5)  # longer than the lease: only beats over a new connection keep the run alive
+        with scopes_disabled():
+            run = SyncRun.objects.get(pk=ctx.run.pk)
+        seen["since_last_beat"] = (timezone.now() - run.heartbeat_at).total_seconds()
+        seen["lost"] = runs.sync_runs_fail_stale()
+
+    orders_flow.during = dropped_mid_run
+    with merchant_scope(connection.merchant):
+        run = runs.sync_request(connection=connection, flow="orders", trigger="button")
+    with scopes_disabled():
+        run = SyncRun.objects.get(pk=run.pk)
+    assert seen["terminated"] >= 1
+    assert seen["since_last_beat"] < 1.0 and seen["lost"] == 0
+    assert run.status == RunStatus.SUCCEEDED
