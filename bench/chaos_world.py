@@ -15,6 +15,9 @@ from decimal import Decimal
 
 from bench.chaos import MARKETS, MODES, PLATFORMS, STALL_LIMIT_S, SUCCESS
 
+# The flows that read what the merchant does in the store: its shipments and its refunds.
+STORE_READS = {"shipments", "refunds"}
+
 FAULTS = {"error_rate": 0.10, "rate_limit_rate": 0.05, "timeout_rate": 0.05, "malformed_rate": 0.01}
 
 
@@ -34,6 +37,9 @@ class World:
         self.rng = random.Random(args.seed)
         self.returned: set[int] = set()  # Miinto order ids with a customer return
         self.refunded_in_store: set[int] = set()  # Miinto order ids the merchant refunded in the store
+        # When the merchant last shipped or refunded in the store, per connection: the run is not quiet until that
+        # connection's store has been read since (a shipment made a second before the end is not yet ours to send).
+        self.store_acted_at: dict[int, object] = {}
         # Units the merchant's own store refunds put back on the shelf, per store and SKU (see STORE_REFUNDS_RESTOCK).
         self.merchant_restocked: defaultdict[str, Counter] = defaultdict(Counter)
 
@@ -233,6 +239,7 @@ class World:
                     "order_id": order.store_order_id, "lines": lines, "carrier": "PostNord", "tracking_number": tracking})
                 if response.status_code == 201:
                     made["shipments"].append((order.connection.shop_id, order.miinto_id, tracking))
+                    self.store_acted_at[order.connection_id] = timezone_now()
             elif roll < self.args.shipment_share + self.args.store_refund_share and order.miinto_id not in self.returned:
                 self.refunded_in_store.add(order.miinto_id)
                 lines = self.store_lines(code, order.store_order_id)[:1]
@@ -242,6 +249,7 @@ class World:
                     "order_id": order.store_order_id, "lines": [{**lines[0], "quantity": 1}], "note": "merchant refund"})
                 if response.status_code == 201:
                     made["store_refunds"].append((order.connection.shop_id, order.miinto_id, code, order.store_order_id))
+                    self.store_acted_at[order.connection_id] = timezone_now()
                     if code in STORE_REFUNDS_RESTOCK:
                         self.merchant_restocked[code][lines[0]["sku"]] += 1
         return made
@@ -256,8 +264,21 @@ class World:
         return MODES[[c.shop_id for c in self.connections].index(shop_id)]
 
     # --- settling ----------------------------------------------------------------------------------
+    def unread_store_actions(self) -> int:
+        """Connections whose store the merchant changed after their last successful shipments or refunds run began."""
+        from connections.models import SyncRun
+
+        unread = 0
+        for connection_id, acted_at in self.store_acted_at.items():
+            runs = SyncRun.objects.filter(connection_id=connection_id, flow__in=STORE_READS)
+            runs_here = set(runs.values_list("flow", flat=True).distinct())  # a connection without refund sync has no refunds runs
+            read = set(runs.filter(status__in=SUCCESS, started_at__gt=acted_at).values_list("flow", flat=True).distinct())
+            unread += read != runs_here
+        return unread
+
     def backlog(self) -> dict:
-        """What is still in play: unread transfers, pending positions and returns, outbox rows, active runs."""
+        """What is still in play: unread transfers, pending positions and returns, outbox rows, active runs, and store
+        changes the merchant made that no run has read yet."""
         from django_scopes import scopes_disabled
 
         from connections.models import OutboxState, SyncRun
@@ -278,6 +299,7 @@ class World:
                 "pending_rmas": Rma.objects.filter(status="pending").count(),
                 "outbox": outbox,
                 "active_runs": SyncRun.objects.filter(status__in=["queued", "running"]).count(),
+                "unread_store_actions": self.unread_store_actions(),
             }
 
 
