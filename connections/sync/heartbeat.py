@@ -6,6 +6,7 @@ heartbeat (see `runs._lost`), not by a fixed timeout sized for the longest run.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from collections.abc import Iterable
@@ -91,4 +92,5 @@ class Heartbeat:
             log.exception("heartbeat of sync runs %s failed", sorted(held))
             # Over a new connection: a dropped one (PostgreSQL restarted, the backend terminated) would fail every
             # later beat, and the live run would be judged lost.
-            db_connection.close()
+            with contextlib.suppress(Exception):
+                db_connection.close()

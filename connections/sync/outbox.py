@@ -128,9 +128,9 @@ def register_outbox(
 
     The handler runs in the row's merchant scope and raises `koongo.http` errors: TransientError and RateLimited
     back off and retry, PermanentError and AuthError kill the row and open a Problem, and `Waiting` retries without
-    spending an attempt. The lease must outlast a
-    normal execution, or a slow row would be claimed again while it runs. A handler may return `DoneWith(fields)`:
-    the row's own fields (e.g. a result) written by the completing UPDATE, not by one of their own.
+    spending an attempt. The lease must outlast a normal execution, or a slow row would be claimed again while it
+    runs. A handler may return `DoneWith(fields)`: the row's own fields (e.g. a result) written by the completing
+    UPDATE, not by one of their own.
     """
     if not issubclass(model, OutboxRow):
         raise TypeError(f"{model.__name__} is not an OutboxRow")
