@@ -77,8 +77,7 @@ def api_key_touch(key: MerchantApiKey) -> None:
     alone = not db.in_atomic_block  # inside a caller's transaction, its commit keeps its own durability
     with transaction.atomic():
         if alone and db.vendor == "postgresql":
-            # A timestamp is not worth waiting for the WAL flush: that wait (50-100 ms on a slow disk) was the worst
-            # p99 of the data-scale run, on whichever path came once a minute. A crash may lose the stamp, nothing else.
+            # A timestamp is not worth making a request wait for the WAL flush; a crash may lose the stamp, nothing else.
             with db.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         MerchantApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
