@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 from babel.numbers import UnknownCurrencyError, format_currency, format_decimal
@@ -16,7 +17,12 @@ FALLBACK_LOCALE = "en"
 
 def current_locale() -> Locale:
     """The Babel locale of the active Django language: the one place a per-user locale will plug in."""
-    language = translation.get_language() or FALLBACK_LOCALE
+    return _locale(translation.get_language() or FALLBACK_LOCALE)
+
+
+@lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    # Parsed once per language: a page formats dozens of times and money, each of which asked for its locale.
     try:
         return Locale.parse(translation.to_locale(language))
     except (UnknownLocaleError, ValueError):

