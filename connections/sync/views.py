@@ -51,9 +51,11 @@ def problem_list(request):
     # Keyset pages in the inbox's order (its index): no COUNT(*) over every problem the merchant ever had.
     page = keyset_page(selectors.problems_for(request.merchant, **form.filters()), request, ordering=["-updated_at", "-pk"], size=PAGE_SIZE)
     kinds = problem_kinds()
+    states = {code: str(label) for code, label in ProblemState.choices}  # get_state_display rebuilt the choices per row
     for problem in page:
         kind = kinds.get(problem.kind)
         problem.kind_label = kind.label if kind else problem.kind
+        problem.state_label = states.get(problem.state, problem.state)
         problem.retryable = bool(kind and kind.retryable)
     attach_links(request.merchant, page)
     retry_all = [
