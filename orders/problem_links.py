@@ -7,7 +7,6 @@ from django.urls import reverse
 from connections.problem_links import register_subject_links
 from orders.models import DecisionPush, Order, StorePush
 
-
 # What a link needs of an order: its ids, not the (encrypted) customer fields, decrypted 50 times for a page.
 LINK_FIELDS = ("id", "miinto_id", "parent_order_id", "transfer_id")
 

@@ -14,9 +14,14 @@ def logged_in_page(page, live_server, transactional_db):
     MembershipFactory(user__username="owner@browser.example", merchant__name="Browser Shop")
     page.csp_violations = []
     page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_violations.append(msg.text))
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "owner@browser.example")
+    sign_in(page, live_server.url, "owner@browser.example")
+    return page
+
+
+def sign_in(page, base_url: str, username: str = "owner@a.example") -> None:
+    """Sign in through the login form (the factories' password) and land on the overview."""
+    page.goto(f"{base_url}/login/")
+    page.fill("#id_username", username)
     page.fill("#id_password", "pass-word-123")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
-    return page
+    page.wait_for_url(f"{base_url}/")

@@ -6,6 +6,7 @@ import pytest
 from connections.models import Problem, ProblemState
 from connections.sync.problems import problem_raise
 from koongo.accounts.tenancy import merchant_scope
+from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -13,11 +14,7 @@ pytestmark = pytest.mark.browser
 def test_handle_and_ignore_problems_from_their_rows(transactional_db, merchant, owner, page, live_server):
     handled = problem_raise(merchant=merchant, kind="malformed_payload", message="A transfer Miinto sent was unreadable", fingerprint="b:1")
     ignored = problem_raise(merchant=merchant, kind="malformed_payload", message="Another unreadable transfer", fingerprint="b:2")
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "owner@a.example")
-    page.fill("#id_password", "pass-word-123")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url)
     page.goto(f"{live_server.url}/problems/?state=open")
     page.locator(f'tr[data-problem="{handled.pk}"] button:text-is("Handled")').click()
     page.wait_for_url(f"{live_server.url}/problems/?state=open")
