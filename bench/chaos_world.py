@@ -371,10 +371,12 @@ def drive(world: World, fleet, redis, args, *, drop_pg) -> dict:
         step()
         close_old_connections()
         backlog = world.backlog()
-        stock_ok = not check_stock(world)["violated"]
+        stock = check_stock(world)
+        stock_ok = not stock["violated"]
         quiet = quiet + 1 if not any(backlog.values()) and stock_ok else 0
         if os.environ.get("CHAOS_DEBUG"):
-            print(f"chaos: settling {time.monotonic() - settle_started:.0f}s {backlog} stock_ok={stock_ok}", file=sys.stderr)
+            unequal = f" ({stock['violated']} unequal, e.g. {stock['examples'][0]})" if not stock_ok else ""
+            print(f"chaos: settling {time.monotonic() - settle_started:.0f}s {backlog} stock_ok={stock_ok}{unequal}", file=sys.stderr)
         if quiet >= 3:
             break
         time.sleep(5)
