@@ -446,8 +446,10 @@ def max_stall(kills: list[dict]) -> float | None:
                     continue  # it ran on the surviving worker
                 following = SyncRun.objects.filter(connection_id=held["connection_id"], flow=held["flow"], status__in=SUCCESS,
                                                    started_at__gt=at).order_by("started_at").first()
-                stalls.append((following.started_at - at).total_seconds() if following else float("inf"))
-            kill["stall_s"] = round(max(stalls), 1) if stalls else 0.0
+                stall = (following.started_at - at).total_seconds() if following else float("inf")
+                stalls.append((stall, f"{held['flow']} of connection {held['connection_id']}"))
+            worst_here = max(stalls) if stalls else (0.0, None)
+            kill["stall_s"], kill["stalled"] = round(worst_here[0], 1), worst_here[1]  # which flow took longest to come back
             kill.pop("_at")
             worst = max(worst, kill["stall_s"])
     return worst
