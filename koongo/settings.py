@@ -172,23 +172,27 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Two queues, both consumed by every worker (a worker reads every queue named here unless started with -Q): the
-# engine's own short tasks (dispatch, ticks, sweeps, beat's liveness) go to "sync", so a backlog of hundreds of outbox
-# pushes on "celery" cannot delay the run that replaces a killed worker's, nor beat's tick (kombu reads the two in turn).
+# Three queues, all consumed by every worker (a worker reads every queue named here unless started with -Q), in turn:
+# - "control": beat's sweeps and dispatcher, each well under a second, so a run that replaces a killed worker's, a
+#   failed run's retry and beat's liveness tick are never queued behind tens of seconds of sync runs;
+# - "sync": the runs themselves (a connection's tick, a button's run), so hundreds of pushes cannot delay them;
+# - "celery": the pushes and everything else.
+# A 1,000-transfer chaos run with "control" and "sync" as one queue retried a failed replacement run 71 s after it was
+# due, while every worker process was in a tick: the killed flow came back after 156 s (target 120).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"sync": {}, "celery": {}}
+CELERY_TASK_QUEUES = {"control": {}, "sync": {}, "celery": {}}
+_control_tasks = (
+    "connections.tasks.dispatch_due_connections",
+    "connections.tasks.replace_lost_runs",
+    "connections.tasks.outbox_sweep",
+    "connections.tasks.check_stale_connections",
+    "koongo.tasks.beat_tick",
+    "webhooks.tasks.sweep",
+)
+_sync_tasks = ("connections.tasks.run_connection_tick", "connections.tasks.run_flow")
 CELERY_TASK_ROUTES = {
-    name: {"queue": "sync"}
-    for name in (
-        "connections.tasks.dispatch_due_connections",
-        "connections.tasks.replace_lost_runs",
-        "connections.tasks.run_connection_tick",
-        "connections.tasks.run_flow",
-        "connections.tasks.outbox_sweep",
-        "connections.tasks.check_stale_connections",
-        "koongo.tasks.beat_tick",
-        "webhooks.tasks.sweep",
-    )
+    **{name: {"queue": "control"} for name in _control_tasks},
+    **{name: {"queue": "sync"} for name in _sync_tasks},
 }
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
 # lost-run sweep (10 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);
