@@ -2,21 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from connections import remote_choices
-from connections.models import MiintoConnection, OrderConfiguration, ProblemState, StoreConnection
+from connections.models import MiintoConnection, OrderConfiguration, Problem, ProblemState, StoreConnection
 
 
 def miinto_connections(merchant, *, archived: bool | None = False) -> QuerySet[MiintoConnection]:
     """The merchant's Miinto connections; archived ones only when asked (`archived=True`, or `None` for all)."""
-    connections = (
-        MiintoConnection.objects.filter(merchant=merchant)
-        .select_related("store_connection", "order_configuration")
-        .annotate(open_problems=Count("problems", filter=Q(problems__state=ProblemState.OPEN), distinct=True))
-    )
+    connections = MiintoConnection.objects.filter(merchant=merchant).select_related("store_connection", "order_configuration")
     return connections if archived is None else connections.filter(archived_at__isnull=not archived)
+
+
+def with_open_problems(connections: QuerySet[MiintoConnection]) -> QuerySet[MiintoConnection]:
+    """Each connection with `open_problems`, counted on the open problems' own index: a join of every problem the
+    connection ever had made each page that lists connections grow with the merchant's history."""
+    open_problems = (
+        Problem.objects.filter(connection=OuterRef("pk"), state=ProblemState.OPEN)
+        .order_by()
+        .values("connection")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return connections.annotate(open_problems=Coalesce(Subquery(open_problems), 0))
 
 
 def miinto_connection(merchant, pk) -> MiintoConnection:

@@ -29,7 +29,7 @@ def _show_refusal(request, refusal: services.ActivationRefused) -> None:
 def connection_list(request):
     archived = request.GET.get("archived") == "1"
     context = {
-        "connections": selectors.miinto_connections(request.merchant, archived=archived),
+        "connections": selectors.with_open_problems(selectors.miinto_connections(request.merchant, archived=archived)),
         "stores": selectors.store_connections(request.merchant, archived=archived),
         "archived": archived,
     }

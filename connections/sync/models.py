@@ -203,6 +203,8 @@ class Problem(TenantModel):
             models.Index(fields=["merchant", "-id"], name="problem_api_list_idx"),
             # The metrics' open problems by kind, across merchants: open rows only.
             models.Index(fields=["kind"], condition=Q(state="open"), name="problem_open_kind_idx"),
+            # The connections list's badge: a connection's open problems, never its resolved history.
+            models.Index(fields=["connection"], condition=Q(state="open"), name="problem_open_connection_idx"),
         ]
 
     def __str__(self):
