@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 SubjectLinks = Callable[[object, list[str]], dict[str, tuple[str, str]]]
 _resolvers: dict[str, SubjectLinks] = {}
+
+
+class Link(NamedTuple):
+    """A problem's (label, url), read by name in templates: `link.1` fails a dict and an attribute lookup, and a
+    `dir()` of the tuple, before Django tries it as an index."""
+
+    label: str
+    url: str
 
 
 def register_subject_links(subject_type: str, resolve: SubjectLinks) -> None:
@@ -20,7 +29,7 @@ def register_subject_links(subject_type: str, resolve: SubjectLinks) -> None:
 
 
 def attach_links(merchant, problems: Iterable) -> None:
-    """Set `problem.link` to (label, url), or None; falls back to the problem's connection page."""
+    """Set `problem.link` to a Link (label, url), or None; falls back to the problem's connection page."""
     problems = list(problems)
     by_type: dict[str, list[str]] = defaultdict(list)
     for problem in problems:
@@ -28,9 +37,10 @@ def attach_links(merchant, problems: Iterable) -> None:
             by_type[problem.subject_type].append(problem.subject_id)
     found = {subject_type: _resolvers[subject_type](merchant, sorted(set(ids))) for subject_type, ids in by_type.items()}
     for problem in problems:
-        problem.link = found.get(problem.subject_type, {}).get(problem.subject_id)
-        if problem.link is None and problem.connection_id:
-            problem.link = (_("connection"), reverse("connections:detail", kwargs={"pk": problem.connection_id}))
+        link = found.get(problem.subject_type, {}).get(problem.subject_id)
+        if link is None and problem.connection_id:
+            link = (_("connection"), reverse("connections:detail", kwargs={"pk": problem.connection_id}))
+        problem.link = Link(*link) if link else None
 
 
 def _connections(merchant, ids: list[str]) -> dict[str, tuple[str, str]]:

@@ -52,7 +52,10 @@ def problem_list(request):
     page = keyset_page(selectors.problems_for(request.merchant, **form.filters()), request, ordering=["-updated_at", "-pk"], size=PAGE_SIZE)
     kinds = problem_kinds()
     states = {code: str(label) for code, label in ProblemState.choices}  # get_state_display rebuilt the choices per row
+    # An action's URL is the inbox's + "<pk>/<action>/" (urls.py): three `{% url %}` a row were a tenth of the page.
+    inbox = reverse("connections:problems")
     for problem in page:
+        problem.actions_url = f"{inbox}{problem.pk}/"
         kind = kinds.get(problem.kind)
         problem.kind_label = kind.label if kind else problem.kind
         problem.state_label = states.get(problem.state, problem.state)
