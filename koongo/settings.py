@@ -200,8 +200,10 @@ CELERY_TASK_ROUTES = {
 # retry let a kill, a dropped database connection and a second kill on one flow add up to 168 s.
 SYNC_RUN_LEASE_SECONDS = env.int("SYNC_RUN_LEASE_SECONDS", default=30)
 SYNC_RUN_HEARTBEAT_SECONDS = env.int("SYNC_RUN_HEARTBEAT_SECONDS", default=5)
-# A failed run is tried once more this long after it failed (at the next lost-run sweep), not a sync interval later.
+# A failed run is tried again this long after it failed (at the next lost-run sweep), not a sync interval later; a failed
+# retry after twice that, up to SYNC_RUN_RETRIES retries in a row (connections/sync/retries.py).
 SYNC_RUN_RETRY_SECONDS = env.int("SYNC_RUN_RETRY_SECONDS", default=10)
+SYNC_RUN_RETRIES = env.int("SYNC_RUN_RETRIES", default=2)
 SYNC_RUN_RETENTION_DAYS = env.int("SYNC_RUN_RETENTION_DAYS", default=14)
 # A customer return can reach us before its order (the order's run is still going, or lost its worker). An accepted one
 # waits this long for the order before the merchant is asked to refund it by hand; after that we never push it.

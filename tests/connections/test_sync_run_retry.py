@@ -1,5 +1,6 @@
-"""A failed run is tried once more at the next sweep 15 s later, not a sync interval later; a failed retry waits for the
-schedule, and a flow that has run since, a paused connection or a lost run (replaced on its own) gets no retry."""
+"""A failed run is tried again at the next sweep 10 s later, not a sync interval later; a failed retry after twice the
+delay, up to SYNC_RUN_RETRIES retries in a row, then the schedule; a flow that has run since, a paused connection or a
+lost run (replaced on its own) gets no retry."""
 
 from __future__ import annotations
 
@@ -45,15 +46,32 @@ def test_a_run_that_failed_is_tried_once_more_at_the_next_sweep(connection, orde
     assert sweep(django_capture_on_commit_callbacks) == 0  # the flow has run since: nothing more to retry
 
 
-def test_a_retry_that_fails_too_waits_for_the_schedule(connection, orders_flow, django_capture_on_commit_callbacks):
+def test_a_failed_retry_is_retried_after_twice_the_delay_then_the_schedule_takes_over(
+    connection, orders_flow, django_capture_on_commit_callbacks, settings
+):
+    assert settings.SYNC_RUN_RETRY_SECONDS == 10 and settings.SYNC_RUN_RETRIES == 2
     finished_run(connection, seconds_ago=60)
     orders_flow.error = TransientError("Miinto answered 503")
 
+    def sweep_at(seconds: float) -> int:
+        with time_machine.travel(T0 + timedelta(seconds=seconds), tick=False), django_capture_on_commit_callbacks(execute=True):
+            return replace_lost_runs()
+
+    assert sweep_at(0) == 1  # the first retry fails at T0
+    assert sweep_at(15) == 0  # a failed retry waits 20 s, not 10
+    assert sweep_at(20) == 1  # the second retry fails at T0 + 20 s
+    assert sweep_at(200) == 0  # two retries in a row: the schedule takes over
+    assert timeline(connection) == [("schedule", "failed"), ("retry", "failed"), ("retry", "failed")]
+    assert len(orders_flow.calls) == 2
+
+
+def test_retries_are_counted_from_the_flows_last_run_that_was_not_one(connection, orders_flow, django_capture_on_commit_callbacks):
+    finished_run(connection, seconds_ago=300, trigger="retry")
+    finished_run(connection, seconds_ago=200, trigger="retry")
+    finished_run(connection, seconds_ago=100)  # a scheduled run failed since: its retries start from none
+
     assert sweep(django_capture_on_commit_callbacks) == 1
-    assert timeline(connection) == [("schedule", "failed"), ("retry", "failed")]
-    with time_machine.travel(T0 + timedelta(seconds=30), tick=False), django_capture_on_commit_callbacks(execute=True):
-        assert replace_lost_runs() == 0
-    assert len(orders_flow.calls) == 1
+    assert timeline(connection)[-1] == ("retry", "succeeded")
 
 
 def test_a_failure_is_retried_only_after_the_delay_and_within_the_window(
