@@ -21,6 +21,8 @@ UPDATED_FIELDS = [
     "final_price", "original_price", "price_currency", "prices_include_tax", "price_derivation", "item_group_id", "last_seen_at",
     "removed_at",
 ]  # fmt: skip
+# A product whose stock read failed keeps the stock we knew (a new one starts unknown).
+KEEP_STOCK_FIELDS = [field for field in UPDATED_FIELDS if field != "stock"]
 _NOT_ALPHANUMERIC = re.compile(r"[^0-9a-z]+")
 
 
@@ -66,15 +68,21 @@ def products_upsert(store: StoreConnection, items: Iterable, *, seen_at=None, on
     seen_at = seen_at or timezone.now()
     count = 0
     for chunk in _chunks(items, UPSERT_PAGE):
-        rows = {}
+        rows, unknown = {}, set()
         for item in chunk:
             row = product_from_store(store, item, seen_at)
             rows[row.store_variant_id] = row  # a store listing a variant twice in one page keeps the last
+            if item.stock_unknown:
+                unknown.add(row.store_variant_id)
+            else:
+                unknown.discard(row.store_variant_id)
         with transaction.atomic():
             keys_freeze_before_change(store, rows)  # before the new columns overwrite a key Miinto already knows
-            Product.objects.bulk_create(
-                list(rows.values()), update_conflicts=True, unique_fields=["store_connection", "store_variant_id"], update_fields=UPDATED_FIELDS
-            )
+            for part, fields in ((unknown, KEEP_STOCK_FIELDS), (rows.keys() - unknown, UPDATED_FIELDS)):
+                if part:
+                    Product.objects.bulk_create(
+                        [rows[key] for key in part], update_conflicts=True, unique_fields=["store_connection", "store_variant_id"], update_fields=fields
+                    )
         count += len(rows)
         if on_page is not None:
             on_page(len(rows))

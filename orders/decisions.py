@@ -14,6 +14,7 @@ from connections.models import MiintoConnection, OrderConfiguration
 from connections.sync.outbox import outbox_schedule
 from koongo.observability import metrics
 from orders import events as order_events
+from orders.matching import STOCK_UNCONFIRMED
 from orders.models import DecidedBy, Decision, DecisionPush, Position, PositionStatus, Transfer
 from orders.rules import Outcome, Reason, RuleInput, Verdict, decide
 
@@ -109,6 +110,9 @@ def positions_auto_decide(connection: MiintoConnection, configuration: OrderConf
     taken: dict[int, int] = defaultdict(int)
     decisions, waiting, touched_transfers = [], [], {}
     for position in undecided:
+        if position.wait_reason == STOCK_UNCONFIRMED:  # matching could not read its stock this run: never guess
+            waiting.append(position)
+            continue
         product = position.product
         reference = reference_price_from(product, listings.get(product.pk), configuration.reference_price_attribute) if product else None
         available = None

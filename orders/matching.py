@@ -13,6 +13,9 @@ from connections.sync.problems import problem_raise
 from orders.models import OrderLine, Position, PositionStatus
 
 IDENTIFICATION_MISMATCH = "identification_mismatch"
+# The store's live stock read failed for this position's product: it waits for the next run instead of being decided
+# on stale stock (or declined as out of stock).
+STOCK_UNCONFIRMED = "stock_unconfirmed"
 # "Most of a page": more than this share unmatched while the store has products.
 MISMATCH_SHARE = 0.5
 # A page this small with nothing better to propose is a product really missing, not a wrong attribute.
@@ -67,9 +70,13 @@ def positions_match(connection: MiintoConnection, configuration: OrderConfigurat
     map_ids = _map_ids(positions, product_map or {})
     linked = _catalog_link(connection, attribute, [p for p in positions if p.product_id is None], map_ids)
     pending = [p for p in positions if p.status == PositionStatus.PENDING]
+    held = []
     if adapter is not None:
-        linked += _live_lookup(connection, adapter, attribute, pending, map_ids)
-    Position.objects.bulk_update(linked, ["product", "wait_reason"])
+        fresh, unconfirmed = _live_lookup(connection, adapter, attribute, pending, map_ids)
+        linked += fresh
+        linked_ids = {p.pk for p in linked}
+        held = [p for p in _hold_unconfirmed(pending, unconfirmed) if p.pk not in linked_ids]
+    Position.objects.bulk_update(linked + held, ["product", "wait_reason"])
     still = [p for p in pending if p.product_id is None]
     report = MatchReport(len(linked), len(still))
     if still and _looks_like_mismatch(connection, pending, still):
@@ -109,7 +116,7 @@ def lines_rematch(connection: MiintoConnection, lines: list, adapter) -> int:
     linked = _catalog_link(connection, attribute, [p for p in positions if p.product_id is None], map_ids)
     missing = [p for p in positions if p.product_id is None]
     if missing:  # only then ask the store (the push's own product resolution follows anyway)
-        linked += _live_lookup(connection, adapter, attribute, missing, map_ids)
+        linked += _live_lookup(connection, adapter, attribute, missing, map_ids)[0]
     Position.objects.bulk_update(linked, ["product", "wait_reason"])
     for line in orphans:
         if line.position.product_id is not None:
@@ -125,9 +132,11 @@ def _link(position: Position, product: Product) -> None:
         position.wait_reason = ""
 
 
-def _live_lookup(connection: MiintoConnection, adapter, attribute: str, positions: list[Position], map_ids: dict[int, str]) -> list[Position]:
+def _live_lookup(connection: MiintoConnection, adapter, attribute: str, positions: list[Position],
+                 map_ids: dict[int, str]) -> tuple[list[Position], set[int]]:
     """One `get_products` call for the page: fresh stock for `positions`' matched products, and products the store has
-    that our hourly copy of the catalog does not yet; returns the positions newly linked."""
+    that our hourly copy of the catalog does not yet; returns the positions newly linked, and the ids of positions whose
+    product's stock the store could not tell this time."""
     matched = {p.product.identifier(attribute): p.product for p in positions if p.product_id and p.product.identifier(attribute)}
     wanted_for: dict[str, list[Position]] = {}
     for position in positions:
@@ -138,19 +147,23 @@ def _live_lookup(connection: MiintoConnection, adapter, attribute: str, position
                 wanted_for.setdefault(value, []).append(position)
     wanted = sorted(set(matched) | set(wanted_for))
     if not wanted:
-        return []
-    fresh, refreshed = [], []
+        return [], set()
+    fresh, refreshed, unknown = [], [], set()
     for store_product in adapter.get_products(wanted, attribute):  # the page's one live call
         value = store_product.identifier(attribute) or ""
+        if store_product.stock_unknown:
+            unknown.add(value)
         if value in matched:
-            if store_product.stock is not None:
+            if store_product.stock is not None and not store_product.stock_unknown:
                 matched[value].stock = store_product.stock
                 refreshed.append(matched[value])
         elif value in wanted_for:
             fresh.append(store_product)
     Product.objects.bulk_update(refreshed, ["stock"])
+    unconfirmed = {p.pk for p in positions if p.product_id and p.product.identifier(attribute) in unknown}
+    unconfirmed |= {p.pk for value in unknown for p in wanted_for.get(value, [])}
     if not fresh:
-        return []
+        return [], unconfirmed
     store = connection.store_connection
     products_upsert(store, fresh)
     keys = [catalog_key(p.product_id, p.variant_id) for p in fresh]
@@ -159,7 +172,18 @@ def _live_lookup(connection: MiintoConnection, adapter, attribute: str, position
         for position in wanted_for.pop(product.identifier(attribute) or "", []):
             _link(position, product)
             linked.append(position)
-    return linked
+    return linked, unconfirmed
+
+
+def _hold_unconfirmed(pending: list[Position], unconfirmed: set[int]) -> list[Position]:
+    """Mark the positions whose stock could not be read, and clear the mark of those read this time; returns the changed."""
+    changed = []
+    for position in pending:
+        reason = STOCK_UNCONFIRMED if position.pk in unconfirmed else ("" if position.wait_reason == STOCK_UNCONFIRMED else position.wait_reason)
+        if reason != position.wait_reason:
+            position.wait_reason = reason
+            changed.append(position)
+    return changed
 
 
 def _looks_like_mismatch(connection: MiintoConnection, positions: list[Position], still: list[Position]) -> bool:

@@ -28,6 +28,7 @@ WAIT_LABELS = {
         "No store product matches by the Product Identification Attribute: check it on the connection page."
     ),
     "product_not_found": _("No matching store product; the store look-up was inconclusive."),
+    "stock_unconfirmed": _("The store's stock could not be read: the next run decides it."),
 }
 
 

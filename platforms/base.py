@@ -499,11 +499,13 @@ class StoreAdapter(abc.ABC):
 
     def stock_levels(self, skus: Sequence[str], batch_size: int = 50) -> dict[str, int]:
         """The store's current quantity of each SKU it knows, read in batches through `get_products`; unknown SKUs and
-        untracked items (no quantity) are left out."""
+        untracked items (no quantity) are left out; an item whose stock could not be read fails the whole read."""
         levels: dict[str, int] = {}
         for batch in chunked(unique(skus), batch_size):
             for product in self.get_products(batch, self.sku_attribute):
                 sku = product.identifier(self.sku_attribute) or product.sku
+                if product.stock_unknown:
+                    raise TransientError(f"{self.name} could not tell the stock of {sku}")
                 if sku is not None and product.stock is not None:
                     levels.setdefault(sku, product.stock)
         return levels

@@ -89,6 +89,8 @@ class StoreProduct(Value):
     category: str | None = None
     image_urls: tuple[str, ...] = ()
     stock: int | None = None
+    # The store could not tell this item's stock this time (its read failed): `stock` means nothing, keep what we knew.
+    stock_unknown: bool = False
     final_price: StorePrice | None = None
     original_price: StorePrice | None = None
 

@@ -146,6 +146,9 @@ class Magento2Adapter(StoreAdapter):
     # Self-hosted Magento has no rate limit; stay gentle with a shop server that also serves customers.
     requests_per_second = 4.0
     request_burst = 8
+    # Salable quantities are read one SKU at a time: this many failed reads in one adapter's life are marked unknown
+    # (their positions wait for the next run); one more means the store is down, and the run fails.
+    unknown_stock_limit = 3
 
     credentials: Magento2Credentials
 
@@ -157,6 +160,7 @@ class Magento2Adapter(StoreAdapter):
         self._options: dict[str, dict[str, str]] = {}
         self._categories: dict[str, str | None] = {}
         self._statuses: dict[str, str | None] = {}
+        self._unknown_stock = 0
 
     # --- connection ------------------------------------------------------------------------------
     def test_connection(self) -> ShopInfo:
@@ -251,7 +255,7 @@ class Magento2Adapter(StoreAdapter):
             size=self._label("size", product.attribute("size")),
             category=self._category(links[0].category_id) if links else None,
             image_urls=tuple(unique(images)),
-            stock=self._salable(product.sku),
+            **self._stock_of(product.sku),
             final_price=final_price,
             original_price=self._price(regular, "price") if final < regular else final_price,
         )
@@ -295,6 +299,16 @@ class Magento2Adapter(StoreAdapter):
             except PermanentError:
                 self._categories[category_id] = None
         return self._categories[category_id]
+
+    def _stock_of(self, sku: str) -> dict:
+        """`stock` for one item, or `stock_unknown` when its salable read failed (up to `unknown_stock_limit` times)."""
+        try:
+            return {"stock": self._salable(sku)}
+        except TransientError:
+            if self._unknown_stock >= self.unknown_stock_limit:
+                raise
+            self._unknown_stock += 1
+            return {"stock": None, "stock_unknown": True}
 
     def _salable(self, sku: str) -> int | None:
         """The salable quantity (source quantities minus reservations) of the configured stock; None when Magento has none."""

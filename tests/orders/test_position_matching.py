@@ -7,8 +7,9 @@ import pytest
 
 from catalog.models import Product, ProductMapEntry
 from connections.models import Problem
-from orders.matching import IDENTIFICATION_MISMATCH, attribute_rates
+from orders.matching import IDENTIFICATION_MISMATCH, STOCK_UNCONFIRMED, attribute_rates
 from orders.models import Decision, Order, Position, StorePush
+from platforms.base import StoreProduct
 from platforms.shopify.adapter import ShopifyAdapter
 from tests.orders.conftest import GTIN_JEANS, GTIN_TEE_M, seed_store
 
@@ -98,6 +99,38 @@ def test_live_stock_decides_not_the_stale_copy(world):
     world.sync()
     decision = Decision.objects.get()
     assert (decision.reason, decision.inputs["available_stock"]) == ("out_of_stock", 0)
+
+
+def test_a_product_whose_stock_the_store_could_not_tell_waits_and_the_rest_are_decided(world, monkeypatch):
+    world.configure(auto_accept=True)
+    real = ShopifyAdapter.get_products
+
+    def tee_unknown(self, identifiers, attribute):
+        return [p.model_copy(update={"stock": None, "stock_unknown": True}) if p.sku == "TEE-BLK-M" else p for p in real(self, identifiers, attribute)]
+
+    monkeypatch.setattr(ShopifyAdapter, "get_products", tee_unknown)
+    Product.objects.filter(sku="TEE-BLK-M").update(stock=0)  # stale: never decided on, never declined as out of stock
+    world.offer((GTIN_TEE_M, 10000, 1), (GTIN_JEANS, 50000, 1))
+    run = world.sync()
+    assert (run.status, run.accepted, run.declined) == ("succeeded", 0, 1)
+    waiting = Position.objects.get(gtin=GTIN_TEE_M)
+    assert (waiting.status, waiting.wait_reason, waiting.product.stock) == ("pending", STOCK_UNCONFIRMED, 0)
+    assert waiting.wait_label == "The store's stock could not be read: the next run decides it."
+    monkeypatch.setattr(ShopifyAdapter, "get_products", real)
+    run = world.sync()
+    assert (run.accepted, run.declined) == (1, 0)
+    assert Position.objects.get(gtin=GTIN_TEE_M).wait_reason == ""
+
+
+def test_an_item_whose_stock_read_failed_keeps_the_stock_we_knew(world):
+    from catalog.services import products_upsert
+
+    product = Product.objects.get(sku="TEE-BLK-M")
+    unknown = StoreProduct(product_id=product.store_product_id, variant_id=product.store_variant_id, sku="TEE-BLK-M",
+                           title="Renamed", stock=None, stock_unknown=True)
+    products_upsert(world.connection.store_connection, [unknown])
+    product.refresh_from_db()
+    assert (product.title, product.stock) == ("Renamed", 5)
 
 
 def test_a_product_missing_everywhere_on_a_mostly_matched_page_is_declined(world):

@@ -6,7 +6,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from koongo.http import AuthError, PermanentError
+from koongo.coordination import Locks, MemoryBackend
+from koongo.http import AuthError, PermanentError, TransientError
 from platforms.base import (
     Attribute,
     AttributeKind,
@@ -95,6 +96,25 @@ def test_the_catalog_is_paged_with_labels_images_salable_stock_and_tax_added_to_
     assert (cap.identifiers, cap.gtin, cap.brand, cap.category, cap.image_urls, cap.stock) == (
         {"id": "2050", "sku": "CAP-BLACK", "style_code": "NK-CAP"}, None, None, None, (), 5)
     assert cap.final_price == cap.original_price and cap.final_price.amount == Decimal("62.50")
+
+
+def test_a_salable_read_that_keeps_failing_marks_that_item_unknown_and_the_rest_read(store, adapter):
+    catalog_answers(store)
+    store.answers["GET /V1/inventory/get-product-salable-quantity/KNIT-NAVY-S/1"] = [httpx.Response(503, json={"message": "busy"})]
+    knit, cap = adapter.get_products(["KNIT-NAVY-S", "CAP-BLACK"], "sku")
+    assert (knit.stock, knit.stock_unknown) == (None, True)
+    assert (cap.stock, cap.stock_unknown) == (5, False)
+    assert store.paths().count("GET /V1/inventory/get-product-salable-quantity/KNIT-NAVY-S/1") == 3  # its retries ran first
+
+
+def test_more_failed_salable_reads_than_the_limit_mean_the_store_is_down(store):
+    catalog_answers(store)
+    store.answers["GET /V1/inventory/get-product-salable-quantity/KNIT-NAVY-S/1"] = [httpx.Response(503, json={"message": "busy"})]
+    store.answers["GET /V1/inventory/get-product-salable-quantity/CAP-BLACK/1"] = [httpx.Response(503, json={"message": "busy"})]
+    adapter = Magento2Adapter(CREDENTIALS, sleep=lambda _: None, locks=Locks(MemoryBackend()))
+    adapter.unknown_stock_limit = 1
+    with pytest.raises(TransientError):
+        adapter.get_products(["KNIT-NAVY-S", "CAP-BLACK"], "sku")
 
 
 def test_prices_entered_with_tax_are_reported_as_they_are(store):
