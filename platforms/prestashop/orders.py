@@ -16,6 +16,7 @@ from platforms.prestashop.connection import PrestaShopConnection
 from platforms.prestashop.order_items import OrderItem
 from platforms.prestashop.schemas import (
     NO_DATE,
+    Cart,
     Created,
     Customer,
     CustomerAddress,
@@ -23,6 +24,7 @@ from platforms.prestashop.schemas import (
     CustomerThread,
     Order,
     Product,
+    SpecificPrice,
     Tax,
     TaxRule,
     order_marker,
@@ -47,12 +49,16 @@ class OrderWrites(PrestaShopConnection):
         super().__init__(credentials, **options)
         self._placed: dict[str, Order] = {}  # orders this adapter just created, as their POST answered
         self._fresh: dict[str, Order] = {}  # of those, the ones whose note thread is still to be opened
+        self._marked: dict[str, list[CustomerAddress]] = {}  # a lookup's delivery addresses carrying our key
 
     # --- lookup ----------------------------------------------------------------------------------
     def find_order_by_reference(self, reference: str) -> StoreOrderRef | None:
         marker = order_marker(reference)
-        rows = self.client.list("addresses", {"filter[other]": any_of([marker])}, display="[id,other]")
-        ids = [address.id for address in map(CustomerAddress.model_validate, rows) if address.other == marker]
+        rows = self.client.list("addresses", {"filter[other]": any_of([marker])}, display="[id,id_customer,other]")
+        marked = sorted((a for a in map(CustomerAddress.model_validate, rows) if a.other == marker), key=lambda a: a.id)
+        # An attempt that stopped after writing the address (and maybe the cart) left them to resume from.
+        self._marked[reference] = marked
+        ids = [address.id for address in marked]
         if not ids:
             return None
         params = {"filter[id_address_delivery]": any_of(ids), "sort": "[id_ASC]"}
@@ -108,51 +114,29 @@ class OrderWrites(PrestaShopConnection):
         country = self.country_id(draft.shipping_address.country_code)
         items = order_items.resolve(self, draft, country)
         customer = self._customer(draft)
-        # The marker goes on the delivery address, which exists before the order, so a timeout cannot hide the order.
-        delivery = self._address(customer.id, draft.shipping_address, draft, order_marker(draft.key), country)
-        same = draft.billing_address == draft.shipping_address
-        invoice = delivery if same else self._address(customer.id, draft.billing_address, draft)
-        carrier = self.credentials.carrier_id or settings.carrier_id
         rows = _rows(draft, items)
-        cart = Created.model_validate(
-            self.client.create(
-                "carts",
-                xml_body(
-                    "cart",
-                    {
-                        "id_currency": currency.id,
-                        "id_lang": settings.lang_id,
-                        "id_customer": customer.id,
-                        "id_address_delivery": delivery,
-                        "id_address_invoice": invoice,
-                        "id_carrier": carrier,
-                        # validateOrder takes the carrier from here (Cart::getDeliveryOption), not from id_carrier.
-                        "delivery_option": json.dumps({str(delivery): f"{carrier},"}, separators=(",", ":")),
-                        "secure_key": customer.secure_key,
-                    },
-                    {
-                        "cart_rows": (
-                            "cart_row",
-                            [
-                                {
-                                    "id_product": item.product_id,
-                                    "id_product_attribute": item.combination_id,
-                                    "id_address_delivery": delivery,
-                                    "quantity": quantity,
-                                }
-                                for item, quantity, _ in rows
-                            ],
-                        )
-                    },
-                ),
-            )["cart"]
-        )
+        cart = self._resumable_cart(draft.key, customer.id, rows)
+        if cart is not None:  # an earlier attempt wrote the addresses and the cart before it stopped
+            delivery, invoice = cart.id_address_delivery, cart.id_address_invoice
+            priced = self._cart_prices(cart.id)
+        else:
+            # The marker goes on the delivery address, which exists before the order, so a timeout cannot hide the order.
+            delivery = self._marked_address(draft.key, customer.id) or self._address(
+                customer.id, draft.shipping_address, draft, order_marker(draft.key), country
+            )
+            same = draft.billing_address == draft.shipping_address
+            invoice = delivery if same else self._address(customer.id, draft.billing_address, draft)
+            cart = self._new_cart(draft, currency.id, customer, delivery, invoice, rows)
+            priced = set()
+        carrier = self.credentials.carrier_id or settings.carrier_id
         net_total = gross_total = Decimal("0")
         for item, quantity, gross in rows:
             net = item.net(gross)
             net_total, gross_total = net_total + net * quantity, gross_total + gross * quantity
             if item.catalog_price == gross and currency.id == settings.currency_id:
                 continue  # PrestaShop charges this price already (aliases are in the default currency): no cart price
+            if (item.product_id, item.combination_id) in priced:
+                continue  # written by the attempt this one resumes
             # A cart-scoped specific price is the webservice's way to let one cart carry our price; it is stored net.
             self.client.create("specific_prices", xml_body("specific_price", _cart_price(cart.id, item, net)))
         order = Order.model_validate(
@@ -180,8 +164,58 @@ class OrderWrites(PrestaShopConnection):
             )["order"]
         )
         ref = StoreOrderRef(id=str(order.id), reference=draft.key, name=order.reference or None)
+        self._marked.pop(draft.key, None)
         self._placed[ref.id] = self._fresh[ref.id] = order
         return ref
+
+    def _marked_address(self, key: str, customer_id: int) -> int | None:
+        """The delivery address carrying our key that an earlier attempt wrote for this customer, as the lookup saw it."""
+        return next((a.id for a in self._marked.get(key, ()) if a.id_customer == customer_id), None)
+
+    def _resumable_cart(self, key: str, customer_id: int, rows: list[tuple[OrderItem, int, Decimal]]) -> Cart | None:
+        """The cart an earlier attempt wrote on our marked address (the lookup found no order on it), if it holds our rows."""
+        delivery = self._marked_address(key, customer_id)
+        if delivery is None:
+            return None  # a first attempt, or one that stopped before the address: nothing to read
+        wanted = {(item.product_id, item.combination_id, quantity) for item, quantity, _ in rows}
+        params = {"filter[id_address_delivery]": any_of([delivery]), "sort": "[id_ASC]"}
+        carts = [Cart.model_validate(row) for row in self.client.list("carts", params)]
+        return next((cart for cart in carts if cart.id_customer == customer_id and cart.holds(wanted)), None)
+
+    def _cart_prices(self, cart_id: int) -> set[tuple[int, int]]:
+        """(product, combination) of the cart-scoped prices already written for this cart."""
+        rows = self.client.list("specific_prices", {"filter[id_cart]": any_of([cart_id])}, display="[id,id_product,id_product_attribute]")
+        return {(price.id_product, price.id_product_attribute) for price in map(SpecificPrice.model_validate, rows)}
+
+    def _new_cart(self, draft: StoreOrderDraft, currency_id: int, customer: Created, delivery: int, invoice: int,
+                  rows: list[tuple[OrderItem, int, Decimal]]) -> Created:
+        """The cart of our rows, its carrier in `delivery_option`."""
+        carrier = self.credentials.carrier_id or self.settings().carrier_id
+        body = xml_body(
+            "cart",
+            {
+                "id_currency": currency_id,
+                "id_lang": self.settings().lang_id,
+                "id_customer": customer.id,
+                "id_address_delivery": delivery,
+                "id_address_invoice": invoice,
+                "id_carrier": carrier,
+                # validateOrder takes the carrier from here (Cart::getDeliveryOption), not from id_carrier.
+                "delivery_option": json.dumps({str(delivery): f"{carrier},"}, separators=(",", ":")),
+                "secure_key": customer.secure_key,
+            },
+            {
+                "cart_rows": (
+                    "cart_row",
+                    [
+                        {"id_product": item.product_id, "id_product_attribute": item.combination_id, "id_address_delivery": delivery,
+                         "quantity": quantity}
+                        for item, quantity, _ in rows
+                    ],
+                )
+            },
+        )
+        return Created.model_validate(self.client.create("carts", body)["cart"])
 
     def _settle_payment_error(self, order_id: int) -> Order | None:
         """An order found by our key: still in "Payment error", it is moved on as a fresh one would have been."""

@@ -221,6 +221,37 @@ class Order(PsModel):
     associations: OrderAssociations = OrderAssociations()
 
 
+class CartRow(PsModel):
+    id_product: Id
+    id_product_attribute: Id = 0
+    quantity: int
+
+
+class CartAssociations(PsModel):
+    cart_rows: list[CartRow] = []
+
+
+class Cart(PsModel):
+    """A cart an earlier attempt of ours wrote; read back only to resume that attempt."""
+
+    id: int
+    id_customer: Id = 0
+    id_currency: Id = 0
+    id_address_delivery: Id = 0
+    id_address_invoice: Id = 0
+    associations: CartAssociations = CartAssociations()
+
+    def holds(self, rows: set[tuple[int, int, int]]) -> bool:
+        """Whether the cart holds exactly these (product, combination, quantity) rows."""
+        return {(r.id_product, r.id_product_attribute, r.quantity) for r in self.associations.cart_rows} == rows
+
+
+class SpecificPrice(PsModel):
+    id: int
+    id_product: Id = 0
+    id_product_attribute: Id = 0
+
+
 class OrderHistory(PsModel):
     id: int
     id_order: Id

@@ -419,7 +419,7 @@ def test_an_order_is_found_by_the_marker_on_its_delivery_address():
     orders = respx.get(f"{API}/orders").respond(json={"orders": [{"id": 5, "reference": "XKBKNABJK"}]})
     assert _adapter().find_order_by_reference("order|1") == StoreOrderRef(id="5", reference="order|1", name="XKBKNABJK")
     assert _params(addresses) == {
-        "display": "[id,other]",
+        "display": "[id,id_customer,other]",
         "filter[other]": "[koongo-order:order%7C1|koongo-order:order%7C1]",
         "output_format": JSON,
     }

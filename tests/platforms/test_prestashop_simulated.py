@@ -142,3 +142,47 @@ def test_a_refund_in_another_currency_than_the_orders_is_refused_and_writes_noth
         adapter.create_refund(request)
     assert str(refused.value) == f"PrestaShop order {ref.id} is in DKK, the refund in EUR"
     assert (harness.app.tables["order_slip"].rows, len(harness.app.messages_of(int(ref.id)))) == ({}, 1)  # only the order note
+
+
+def _fail_once(app, monkeypatch, method: str, resource: str, nth: int = 1):
+    """The `nth` `method` on `resource` answers 503 before PrestaShop applies it."""
+    real, seen = app.inject_fault, [0]
+
+    def inject(request):
+        if request.method == method and request.path.rstrip("/").endswith(f"/{resource}"):
+            seen[0] += 1
+            if seen[0] == nth:
+                return app.error_response(503, "injected server error")
+        return real(request)
+
+    monkeypatch.setattr(app, "inject_fault", inject)
+
+
+def _posts(app) -> list[str]:
+    return [entry["path"].rsplit("/", 1)[-1] for entry in app.requests if entry["method"] == "POST"]
+
+
+@pytest.mark.parametrize(("failing", "nth", "resent"), [
+    ("orders", 1, ["orders", "customer_threads", "customer_messages"]),
+    ("specific_prices", 2, ["specific_prices", "orders", "customer_threads", "customer_messages"]),  # the first price stays
+    ("carts", 1, ["carts", "specific_prices", "specific_prices", "orders", "customer_threads", "customer_messages"]),
+])
+def test_a_retried_order_resumes_from_the_address_cart_and_prices_an_earlier_attempt_wrote(monkeypatch, failing, nth, resent):
+    from koongo.http import TransientError
+
+    harness = StoreHarness.start("prestashop")
+    harness.app.seed_products(CATALOG)
+    adapter, draft = harness.adapter(), make_draft("ps-resume", "DKK")
+    _fail_once(harness.app, monkeypatch, "POST", failing, nth)
+    with pytest.raises(TransientError):
+        adapter.create_order(draft, retry=False)
+    harness.app.requests.clear()
+    ref = harness.adapter().create_order(draft, retry=True)
+    assert _posts(harness.app) == resent  # neither the customer, the address nor the cart is written twice
+    tables = harness.app.tables
+    assert len(tables["addresses"].where(other="koongo-order:ps-resume")) == 1
+    [cart] = tables["carts"].rows.values()
+    assert len(tables["specific_prices"].where(id_cart=str(cart["id"]))) == 2
+    [order] = harness.app.orders_summary("ps-resume")
+    assert str(order["id"]) == ref.id and order["state"] == 2
+    assert sorted((line["sku"], line["unit_price"]) for line in order["lines"]) == [("KNIT-NAVY-M", "90.00"), ("TEE-WHITE-M", "22.50")]
