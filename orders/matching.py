@@ -70,13 +70,13 @@ def positions_match(connection: MiintoConnection, configuration: OrderConfigurat
     map_ids = _map_ids(positions, product_map or {})
     linked = _catalog_link(connection, attribute, [p for p in positions if p.product_id is None], map_ids)
     pending = [p for p in positions if p.status == PositionStatus.PENDING]
-    held = []
+    unconfirmed = None
     if adapter is not None:
         fresh, unconfirmed = _live_lookup(connection, adapter, attribute, pending, map_ids)
         linked += fresh
-        linked_ids = {p.pk for p in linked}
-        held = [p for p in _hold_unconfirmed(pending, unconfirmed) if p.pk not in linked_ids]
-    Position.objects.bulk_update(linked + held, ["product", "wait_reason"])
+    Position.objects.bulk_update(linked, ["product", "wait_reason"])
+    if unconfirmed is not None:
+        _hold_unconfirmed(pending, unconfirmed)
     still = [p for p in pending if p.product_id is None]
     report = MatchReport(len(linked), len(still))
     if still and _looks_like_mismatch(connection, pending, still):
@@ -175,15 +175,17 @@ def _live_lookup(connection: MiintoConnection, adapter, attribute: str, position
     return linked, unconfirmed
 
 
-def _hold_unconfirmed(pending: list[Position], unconfirmed: set[int]) -> list[Position]:
-    """Mark the positions whose stock could not be read, and clear the mark of those read this time; returns the changed."""
-    changed = []
-    for position in pending:
-        reason = STOCK_UNCONFIRMED if position.pk in unconfirmed else ("" if position.wait_reason == STOCK_UNCONFIRMED else position.wait_reason)
-        if reason != position.wait_reason:
+def _hold_unconfirmed(pending: list[Position], unconfirmed: set[int]) -> None:
+    """Mark the positions whose stock could not be read, and clear the mark of those read this time (two queries at most)."""
+    held = [p for p in pending if p.pk in unconfirmed]
+    cleared = [p for p in pending if p.pk not in unconfirmed and p.wait_reason == STOCK_UNCONFIRMED]
+    # Only rows still pending: a position decided meanwhile (by hand, or in Miinto) keeps no wait reason.
+    still_pending = Position.objects.filter(status=PositionStatus.PENDING)
+    for positions, reason in ((held, STOCK_UNCONFIRMED), (cleared, "")):
+        for position in positions:
             position.wait_reason = reason
-            changed.append(position)
-    return changed
+        if positions:
+            still_pending.filter(pk__in=[p.pk for p in positions]).update(wait_reason=reason)
 
 
 def _looks_like_mismatch(connection: MiintoConnection, positions: list[Position], still: list[Position]) -> bool:

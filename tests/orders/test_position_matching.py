@@ -122,6 +122,24 @@ def test_a_product_whose_stock_the_store_could_not_tell_waits_and_the_rest_are_d
     assert Position.objects.get(gtin=GTIN_TEE_M).wait_reason == ""
 
 
+def test_a_position_decided_by_hand_while_its_stock_was_read_keeps_no_wait_reason(world, monkeypatch):
+    from orders.decisions import positions_decide
+
+    world.configure(auto_accept=True)
+    real = ShopifyAdapter.get_products
+
+    def decided_meanwhile(self, identifiers, attribute):
+        found = real(self, identifiers, attribute)
+        positions_decide(merchant=world.merchant, positions=list(Position.objects.filter(gtin=GTIN_TEE_M)), outcome="decline", actor="ops")
+        return [p.model_copy(update={"stock": None, "stock_unknown": True}) for p in found]
+
+    monkeypatch.setattr(ShopifyAdapter, "get_products", decided_meanwhile)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    position = Position.objects.get(gtin=GTIN_TEE_M)
+    assert (position.status, position.wait_reason) == ("declined", "")
+
+
 def test_an_item_whose_stock_read_failed_keeps_the_stock_we_knew(world):
     from catalog.services import products_upsert
 
