@@ -542,11 +542,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# With DATA_SCALE_TRACE=<path>, every timed request is written to <path>.client (wall clock, client ms, url) and gunicorn's
+# access log to <path>.access (worker pid, request start, server µs, url), to tell a slow request's cause (in the worker or
+# outside it) and whether it recurs with the clock.
+TRACE = os.environ.get("DATA_SCALE_TRACE", "")
+ACCESS_FORMAT = '%(p)s %(t)s %(D)s "%(U)s?%(q)s"'
+
+
 def start_server(env: dict) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    access = ["--access-logfile", f"{TRACE}.access", "--access-logformat", ACCESS_FORMAT] if TRACE else ["--access-logfile", "/dev/null"]
     process = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "-c", str(ROOT / "koongo" / "gunicorn_conf.py"), "koongo.wsgi",
-         "--bind", f"127.0.0.1:{port}", "--access-logfile", "/dev/null"],
+         "--bind", f"127.0.0.1:{port}", *access],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -643,6 +651,9 @@ def time_path(client, url: str, repeats: int) -> dict:
             raise RuntimeError(f"{url} answered {response.status_code}: {response.text[:300]}")
         if i >= WARM_REQUESTS:
             samples.append(elapsed)
+            if TRACE:
+                with open(f"{TRACE}.client", "a") as trace:
+                    trace.write(f"{time.time():.3f} {elapsed:.1f} {url}\n")
     samples.sort()
     return {
         "p50_ms": round(statistics.median(samples), 1),
