@@ -115,7 +115,7 @@ class OrderWrites(PrestaShopConnection):
         items = order_items.resolve(self, draft, country)
         customer = self._customer(draft)
         rows = _rows(draft, items)
-        cart = self._resumable_cart(draft.key, customer.id, rows)
+        cart = self._resumable_cart(draft.key, customer.id, currency.id, rows)
         if cart is not None:  # an earlier attempt wrote the addresses and the cart before it stopped
             delivery, invoice = cart.id_address_delivery, cart.id_address_invoice
             priced = self._cart_prices(cart.id)
@@ -172,15 +172,16 @@ class OrderWrites(PrestaShopConnection):
         """The delivery address carrying our key that an earlier attempt wrote for this customer, as the lookup saw it."""
         return next((a.id for a in self._marked.get(key, ()) if a.id_customer == customer_id), None)
 
-    def _resumable_cart(self, key: str, customer_id: int, rows: list[tuple[OrderItem, int, Decimal]]) -> Cart | None:
-        """The cart an earlier attempt wrote on our marked address (the lookup found no order on it), if it holds our rows."""
+    def _resumable_cart(self, key: str, customer_id: int, currency_id: int, rows: list[tuple[OrderItem, int, Decimal]]) -> Cart | None:
+        """The cart an earlier attempt wrote on our marked address (the lookup found no order on it), if it is this
+        customer's, in this currency, and holds exactly our rows."""
         delivery = self._marked_address(key, customer_id)
         if delivery is None:
             return None  # a first attempt, or one that stopped before the address: nothing to read
         wanted = {(item.product_id, item.combination_id, quantity) for item, quantity, _ in rows}
         params = {"filter[id_address_delivery]": any_of([delivery]), "sort": "[id_ASC]"}
         carts = [Cart.model_validate(row) for row in self.client.list("carts", params)]
-        return next((cart for cart in carts if cart.id_customer == customer_id and cart.holds(wanted)), None)
+        return next((c for c in carts if c.id_customer == customer_id and c.id_currency == currency_id and c.holds(wanted)), None)
 
     def _cart_prices(self, cart_id: int) -> set[tuple[int, int]]:
         """(product, combination) of the cart-scoped prices already written for this cart."""

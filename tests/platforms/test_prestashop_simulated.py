@@ -186,3 +186,20 @@ def test_a_retried_order_resumes_from_the_address_cart_and_prices_an_earlier_att
     [order] = harness.app.orders_summary("ps-resume")
     assert str(order["id"]) == ref.id and order["state"] == 2
     assert sorted((line["sku"], line["unit_price"]) for line in order["lines"]) == [("KNIT-NAVY-M", "90.00"), ("TEE-WHITE-M", "22.50")]
+
+
+def test_a_cart_left_with_other_rows_is_not_resumed_and_the_order_gets_a_cart_of_its_own(monkeypatch):
+    from koongo.http import TransientError
+
+    harness = StoreHarness.start("prestashop")
+    harness.app.seed_products(CATALOG)
+    _fail_once(harness.app, monkeypatch, "POST", "orders")
+    with pytest.raises(TransientError):
+        harness.adapter().create_order(make_draft("ps-changed", "DKK"), retry=False)
+    # The retry's lines differ (the order was matched again meanwhile): the old cart holds other rows.
+    ref = harness.adapter().create_order(make_draft("ps-changed", "DKK", lines=[("KNIT-NAVY-M", 1, "90.00")]), retry=True)
+    carts = list(harness.app.tables["carts"].rows.values())
+    assert len(carts) == 2 and len(harness.app.tables["addresses"].where(other="koongo-order:ps-changed")) == 1
+    [order] = harness.app.orders_summary("ps-changed")
+    assert harness.app.tables["orders"].get(int(ref.id))["id_cart"] == str(carts[1]["id"])
+    assert [(line["sku"], line["unit_price"]) for line in order["lines"]] == [("KNIT-NAVY-M", "90.00")]
