@@ -114,7 +114,8 @@ def refund_push_execute(push: RefundPush) -> None:
     rma, order, connection = push.rma, push.order, push.connection
     if not order.store_order_id:
         # The store push of the order has not finished yet; the refund waits for it.
-        raise Waiting(f"Miinto order {order.miinto_id} is not in the store yet")
+        # Recording the store order makes this row due (`refunds_due_when_orders_recorded`): no need to poll for it.
+        raise Waiting(f"Miinto order {order.miinto_id} is not in the store yet", woken=True)
     lines = list(rma.lines.select_related("order_line"))
     # Miinto's returns carry no shipping line (miinto-api.md §11), so no shipping is refunded; the adapter refunds the
     # lines offline (Miinto paid the buyer) and treats tax as in the store order.

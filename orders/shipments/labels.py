@@ -324,7 +324,8 @@ def label_note_push_execute(push: LabelNotePush) -> None:
     if not order.store_order_id:
         if StorePush.objects.filter(order=order, state=OutboxState.DEAD).exists():
             raise PermanentError("the store order was never created, so there is no note to put the label link in")
-        raise Waiting("the store order does not exist yet; the label link waits for it")
+        # Recording the store order makes this row due (orders.pushes.PushedOrders): no need to poll for it.
+        raise Waiting("the store order does not exist yet; the label link waits for it", woken=True)
     connection = push.connection
     store = connection.store_connection
     recorder = activity_on_call(

@@ -222,6 +222,16 @@ def test_waiting_for_a_prerequisite_spends_no_attempt(merchant, echo_kind, froze
     assert delays[:3] == [50, 112.5, 190.625]
 
 
+def test_a_row_its_prerequisite_wakes_looks_again_only_at_the_longest_poll(merchant, echo_kind, frozen):
+    """A label link or refund waiting for its store order is made due when the order is recorded: polling sooner only
+    filled the queue (a chaos run: 1,400 of 2,800 queued tasks were waiting label links)."""
+    row = make_row(merchant, created_at=T0 - timedelta(seconds=200))
+    echo_kind.handler.script = [outbox.Waiting("order 7 is not in the store yet", woken=True)]
+    assert outbox.outbox_execute(echo_kind.label, row.pk) == "waiting"
+    assert (fresh(row).next_attempt_at - T0).total_seconds() == outbox.WAIT_POLL_MAX_SECONDS
+    assert (row.state, row.attempts) == (OutboxState.FAILED, 0)
+
+
 def test_a_row_that_waited_too_long_dies_into_a_problem(merchant, echo_kind, frozen, monkeypatch):
     monkeypatch.setattr(outbox, "_kinds", {echo_kind.label: dataclasses.replace(echo_kind.kind, max_wait_seconds=3600)})
     row = make_row(merchant, created_at=T0 - timedelta(minutes=61))
