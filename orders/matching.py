@@ -69,13 +69,13 @@ def positions_match(connection: MiintoConnection, configuration: OrderConfigurat
     attribute = configuration.product_identification_attribute
     map_ids = _map_ids(positions, product_map or {})
     linked = _catalog_link(connection, attribute, [p for p in positions if p.product_id is None], map_ids)
+    # Written before the live look-up, which takes seconds on a slow store: a merchant deciding meanwhile sees the product.
+    Position.objects.bulk_update(linked, ["product", "wait_reason"])
     pending = [p for p in positions if p.status == PositionStatus.PENDING]
-    unconfirmed = None
     if adapter is not None:
         fresh, unconfirmed = _live_lookup(connection, adapter, attribute, pending, map_ids)
+        Position.objects.bulk_update(fresh, ["product", "wait_reason"])
         linked += fresh
-    Position.objects.bulk_update(linked, ["product", "wait_reason"])
-    if unconfirmed is not None:
         _hold_unconfirmed(pending, unconfirmed)
     still = [p for p in pending if p.product_id is None]
     report = MatchReport(len(linked), len(still))

@@ -140,6 +140,20 @@ def test_a_position_decided_by_hand_while_its_stock_was_read_keeps_no_wait_reaso
     assert (position.status, position.wait_reason) == ("declined", "")
 
 
+def test_a_product_our_catalog_knows_is_linked_before_the_slow_live_look_up(world, monkeypatch):
+    seen_during_lookup = []
+    real = ShopifyAdapter.get_products
+
+    def looking(self, identifiers, attribute):
+        seen_during_lookup.append(Position.objects.get(gtin=GTIN_TEE_M).product_id)
+        return real(self, identifiers, attribute)
+
+    monkeypatch.setattr(ShopifyAdapter, "get_products", looking)
+    world.offer((GTIN_TEE_M, 10000, 1))
+    world.sync()
+    assert seen_during_lookup == [Product.objects.get(sku="TEE-BLK-M").pk]  # what a merchant deciding meanwhile sees
+
+
 def test_an_item_whose_stock_read_failed_keeps_the_stock_we_knew(world):
     from catalog.services import products_upsert
 
