@@ -173,10 +173,13 @@ class World:
 
     def merchant_decides(self) -> int:
         """The scripted merchant: decide every pending position through the API (mostly accept), answer returns."""
-        decided = 0
+        decided, sold = 0, self.store_sold()
         for position in self.api_pages("/api/v1/positions/", {"status": "pending", "page_size": 200}):
-            # A merchant declines what the store does not carry; of the rest, most is accepted.
-            outcome = "accept" if position["product"] and self.rng.random() < 0.8 else "decline"
+            # A merchant declines what the store does not carry or has no more of; of the rest, most is accepted.
+            code, sku = self.store_of_transfer(position["transfer_id"]), position["product_sku"]
+            in_stock = sku is not None and self.initial_stock[code][sku] - sold[code][sku] >= position["quantity"]
+            outcome = "accept" if position["product"] and in_stock and self.rng.random() < 0.8 else "decline"
+            sold[code][sku] += position["quantity"] if outcome == "accept" else 0
             response = self.api().post(f"/api/v1/positions/{position['id']}/{outcome}/", json={"reason": "chaos merchant"},
                                        headers={"Idempotency-Key": uuid.uuid4().hex})
             decided += response.status_code == 200
@@ -186,6 +189,26 @@ class World:
                                        headers={"Idempotency-Key": uuid.uuid4().hex})
             decided += response.status_code == 200
         return decided
+
+    def store_sold(self) -> defaultdict[str, Counter]:
+        """What Miinto holds as accepted, per store and SKU: a store's stock has at most its initial stock less this.
+
+        The merchant looks at this rather than the store's live stock, which lags the accepted orders still being pushed
+        (a store that floors stock at 0 would otherwise be oversold, which no code of ours could then account for)."""
+        sold: defaultdict[str, Counter] = defaultdict(Counter)
+        with self.miinto.lock:
+            for order in self.miinto.state.orders.values():
+                code = self.store_of_shop(order.shop_id)
+                for position in order.positions:
+                    sold[code][self.by_gtin.get(position.gtin, {}).get("sku")] += position.quantity
+        return sold
+
+    def store_of_shop(self, shop_id: str) -> str:
+        return PLATFORMS[[c.shop_id for c in self.connections].index(shop_id) % 5]
+
+    def store_of_transfer(self, transfer_id: int) -> str:
+        with self.miinto.lock:
+            return self.store_of_shop(self.miinto.state.transfers[transfer_id].shop_id)
 
     # --- load --------------------------------------------------------------------------------------
     def add_transfers(self, count: int) -> None:
@@ -559,7 +582,7 @@ def check_store_orders(world: World) -> dict:
         if level != "orders_and_stock":
             continue
         checked += 1
-        code = PLATFORMS[[c.shop_id for c in world.connections].index(order.shop_id) % 5]
+        code = world.store_of_shop(order.shop_id)
         reference = f"miinto-{order.shop_id}-{order.id}"
         found = [o for o in store_orders[code] if reference in (o.get("reference") or "") or reference in (o.get("note") or "")]
         if len(found) > 1:
@@ -602,9 +625,8 @@ def check_store_stock(world: World) -> dict:
     dead = handed_to_merchant(world)
     lowered, unsure = defaultdict(Counter), defaultdict(set)
     for order in _accepted_by_order(world).values():
-        index = [c.shop_id for c in world.connections].index(order.shop_id)
-        code = PLATFORMS[index % 5]
-        if MODES[index][0] != SyncLevel.STOCK_ONLY and Capability.ORDER_CLAIMS_STOCK not in adapter_class(code).capabilities:
+        code = world.store_of_shop(order.shop_id)
+        if world.mode_of(order.shop_id)[0] != SyncLevel.STOCK_ONLY and Capability.ORDER_CLAIMS_STOCK not in adapter_class(code).capabilities:
             # A store order that claims no stock (Magento's POST /V1/orders places no MSI reservation): the store's
             # sellable stock stays as it was, which the connection page tells the merchant.
             continue
