@@ -172,15 +172,18 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Three queues, all consumed by every worker (a worker reads every queue named here unless started with -Q), in turn:
+# Four queues, all consumed by every worker (a worker reads every queue named here unless started with -Q), in turn:
 # - "control": beat's sweeps and dispatcher, each well under a second, so a run that replaces a killed worker's, a
 #   failed run's retry and beat's liveness tick are never queued behind tens of seconds of sync runs;
-# - "sync": the runs themselves (a connection's tick, a button's run), so hundreds of pushes cannot delay them;
+# - "runs": the runs requested one at a time (a lost run's replacement, a failed run's retry, a button's run), so they
+#   take the next free worker process instead of waiting behind the scheduled ticks;
+# - "sync": the scheduled runs (each connection's tick), so hundreds of pushes cannot delay them;
 # - "celery": the pushes and everything else.
 # A 1,000-transfer chaos run with "control" and "sync" as one queue retried a failed replacement run 71 s after it was
-# due, while every worker process was in a tick: the killed flow came back after 156 s (target 120).
+# due, while every worker process was in a tick: the killed flow came back after 156 s (target 120). With replacements
+# on "sync", one waited 55 s behind one-to-two-minute ticks, and a flow killed twice came back after 197 s.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"control": {}, "sync": {}, "celery": {}}
+CELERY_TASK_QUEUES = {"control": {}, "runs": {}, "sync": {}, "celery": {}}
 _control_tasks = (
     "connections.tasks.dispatch_due_connections",
     "connections.tasks.replace_lost_runs",
@@ -189,10 +192,10 @@ _control_tasks = (
     "koongo.tasks.beat_tick",
     "webhooks.tasks.sweep",
 )
-_sync_tasks = ("connections.tasks.run_connection_tick", "connections.tasks.run_flow")
 CELERY_TASK_ROUTES = {
     **{name: {"queue": "control"} for name in _control_tasks},
-    **{name: {"queue": "sync"} for name in _sync_tasks},
+    "connections.tasks.run_flow": {"queue": "runs"},
+    "connections.tasks.run_connection_tick": {"queue": "sync"},
 }
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
 # lost-run sweep (10 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);
