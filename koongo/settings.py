@@ -172,18 +172,22 @@ CELERY_TASK_SOFT_TIME_LIMIT = 14 * 60
 CELERY_TASK_ACKS_LATE = True  # tasks are idempotent; a killed worker's task is redelivered
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
-# Four queues, all consumed by every worker (a worker reads every queue named here unless started with -Q), in turn:
+# Five queues, all consumed by every worker (a worker reads every queue named here unless started with -Q), in turn:
 # - "control": beat's sweeps and dispatcher, each well under a second, so a run that replaces a killed worker's, a
 #   failed run's retry and beat's liveness tick are never queued behind tens of seconds of sync runs;
 # - "runs": the runs requested one at a time (a lost run's replacement, a failed run's retry, a button's run), so they
 #   take the next free worker process instead of waiting behind the scheduled ticks;
 # - "sync": the scheduled runs (each connection's tick), so hundreds of pushes cannot delay them;
-# - "celery": the pushes and everything else.
+# - "miinto": the pushes that write to Miinto (decisions, shipments, return decisions and requests), one account's 10
+#   requests a second: quick, and a customer waits on them, so they never wait behind the store pushes;
+# - "celery": the store pushes (a store's 2-4 requests a second) and everything else.
 # A 1,000-transfer chaos run with "control" and "sync" as one queue retried a failed replacement run 71 s after it was
 # due, while every worker process was in a tick: the killed flow came back after 156 s (target 120). With replacements
-# on "sync", one waited 55 s behind one-to-two-minute ticks, and a flow killed twice came back after 197 s.
+# on "sync", one waited 55 s behind one-to-two-minute ticks, and a flow killed twice came back after 197 s. With the
+# decision pushes among the store pushes, a decision batch that had used its turn was queued again behind 2,000 store
+# tasks, and 470 decisions waited for Miinto for over five minutes while the worker processes ran store lanes.
 CELERY_TASK_DEFAULT_QUEUE = "celery"
-CELERY_TASK_QUEUES = {"control": {}, "runs": {}, "sync": {}, "celery": {}}
+CELERY_TASK_QUEUES = {"control": {}, "runs": {}, "sync": {}, "miinto": {}, "celery": {}}
 _control_tasks = (
     "connections.tasks.dispatch_due_connections",
     "connections.tasks.replace_lost_runs",
@@ -196,6 +200,8 @@ CELERY_TASK_ROUTES = {
     **{name: {"queue": "control"} for name in _control_tasks},
     "connections.tasks.run_flow": {"queue": "runs"},
     "connections.tasks.run_connection_tick": {"queue": "sync"},
+    # Its outbox rows go to the same queue by kind (`register_outbox(queue=...)`), which one task name cannot route.
+    "orders.tasks.decision_batch": {"queue": "miinto"},
 }
 # A sync run's lock is a short lease its heartbeat renews; a run that misses it is lost and replaced. A lease plus one
 # lost-run sweep (10 s) plus the replacement's own run bounds how long a killed worker stalls a flow (target: 120 s);

@@ -9,6 +9,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Orders")
 
     def ready(self):
+        from connections.sync.enqueue import MIINTO_QUEUE
         from connections.sync.outbox import STORE_OF_ROW, register_outbox
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
@@ -21,7 +22,10 @@ class OrdersConfig(AppConfig):
         register_flow("orders", orders_flow)
         from orders import tasks  # noqa: F401  registers the decision batch task wherever the app loads (eager in tests)
 
-        register_outbox(DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED)
+        register_outbox(
+            DecisionPush, pushes.decision_push_execute, max_attempts=10, lease_seconds=120, related=pushes.DECISION_PUSH_RELATED,
+            queue=MIINTO_QUEUE,
+        )  # fmt: skip
         register_outbox(
             StorePush, pushes.store_push_execute, max_attempts=10, lease_seconds=300, related=pushes.STORE_PUSH_RELATED,
             deferred=pushes.STORE_PUSH_DEFERRED, on_dead=order_events.order_push_failed, remote=STORE_OF_ROW,

@@ -8,6 +8,7 @@ One lane per Miinto account: its connections share one rate limit (10 requests/s
 uses up, so at most one batch of an account runs at a time. A batch that finds the lane taken parks its pushes (marks
 them handed over, as the sweeper does) and returns, leaving its worker free for store pushes; the lane's holder runs
 the parked pushes after its own, and after a turn of `TURN_SECONDS` queues the rest behind whatever waits meanwhile.
+Batches and decision pushes have the "miinto" queue, so that is other accounts' batches, never the store pushes.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ ACTIVITY_BATCH = 1000
 LANE_ROUND = 50
 # The lane's lock lives this long unless renewed; the holder renews it after every round (≈10 s at Miinto's limit).
 LANE_TTL = 120
-# How long a holder keeps the lane before queuing the rest: store pushes queued meanwhile (and other accounts'
-# batches) then get their turn first. Below the decision pushes' lease (120 s), within which parked rows stay unswept.
+# How long a holder keeps the lane (and a worker process) before queuing the rest: other accounts' batches, and any
+# queue's work for that process, then get their turn. Below the decision pushes' lease (120 s), within which parked
+# rows stay unswept.
 TURN_SECONDS = 60
 
 

@@ -9,6 +9,7 @@ class RmaConfig(AppConfig):
     verbose_name = _("RMA and refunds")
 
     def ready(self):
+        from connections.sync.enqueue import MIINTO_QUEUE
         from connections.sync.outbox import STORE_OF_ROW, register_outbox
         from connections.sync.problems import register_problem_kind
         from connections.sync.runs import register_flow
@@ -24,7 +25,7 @@ class RmaConfig(AppConfig):
         register_flow("refunds", services.store_refunds_import, scheduled_for=lambda connection: bool(refund_sync_scope(connection)))
         register_outbox(
             RmaDecisionPush, decisions.rma_decision_push_execute, max_attempts=10, lease_seconds=120,
-            describe=decisions.rma_decision_describe,
+            describe=decisions.rma_decision_describe, queue=MIINTO_QUEUE,
         )
         register_outbox(
             RefundPush, refunds.refund_push_execute, max_attempts=10, lease_seconds=300, describe=refunds.refund_push_describe,
@@ -32,7 +33,7 @@ class RmaConfig(AppConfig):
         )  # fmt: skip
         register_outbox(
             RmaRequestPush, requests.rma_request_push_execute, max_attempts=10, lease_seconds=120,
-            describe=requests.rma_request_describe,
+            describe=requests.rma_request_describe, queue=MIINTO_QUEUE,
         )
         store_orders_recorded.connect(refunds.refunds_due_when_orders_recorded, dispatch_uid="rma.refunds_due")
         for code, label in problems.LABELS.items():

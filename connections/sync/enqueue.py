@@ -14,9 +14,14 @@ REFRESH_PROVIDERS = "connections.tasks.refresh_market_providers"
 REFRESH_ATTRIBUTES = "connections.tasks.refresh_identifier_attributes"
 
 
-def enqueue(task_name: str, *args) -> AsyncResult:
-    """Queue one call; a signature by name uses the registered task (eager in tests) and the broker otherwise."""
-    return current_app.signature(task_name, args=args).delay()
+# The queue of the outbox kinds that write to Miinto (see CELERY_TASK_QUEUES): quick, and never behind store pushes.
+MIINTO_QUEUE = "miinto"
+
+
+def enqueue(task_name: str, *args, queue: str | None = None) -> AsyncResult:
+    """Queue one call (on `queue`, else the task's route); a signature by name uses the registered task (eager in
+    tests) and the broker otherwise."""
+    return current_app.signature(task_name, args=args).apply_async(**({"queue": queue} if queue else {}))
 
 
 def queued(queue: str) -> int | None:

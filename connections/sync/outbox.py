@@ -64,6 +64,8 @@ class OutboxKind:
     remote: str | None = None
     # How long a row may wait for its prerequisite (see `Waiting`), on the outbox clock, before it dies.
     max_wait_seconds: float = 3 * 86400.0
+    # The Celery queue its tasks go to; None keeps the task's route (the default queue, where store pushes wait).
+    queue: str | None = None
 
     @property
     def label(self) -> str:
@@ -133,6 +135,7 @@ def register_outbox(
     deferred: tuple[str, ...] = (),
     remote: str | None = None,
     max_wait_seconds: float = 3 * 86400.0,
+    queue: str | None = None,
 ) -> OutboxKind:
     """Register a concrete OutboxRow model and the handler that performs one row's effect.
 
@@ -146,7 +149,7 @@ def register_outbox(
         raise TypeError(f"{model.__name__} is not an OutboxRow")
     kind = OutboxKind(
         model, handler, max_attempts, lease_seconds, backoff_base, backoff_max, describe, on_dead, tuple(related), tuple(deferred),
-        remote, max_wait_seconds,
+        remote, max_wait_seconds, queue,
     )  # fmt: skip
     _kinds[kind.label] = kind
     return kind
@@ -169,7 +172,7 @@ def outbox_schedule(row: OutboxRow) -> None:
 
 
 def _enqueue(label: str, pk: int) -> None:
-    enqueue(OUTBOX_EXECUTE, label, pk)
+    enqueue(OUTBOX_EXECUTE, label, pk, queue=outbox_kind(label).queue)
 
 
 def outbox_backoff(

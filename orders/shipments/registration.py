@@ -9,6 +9,7 @@ def register() -> None:
     """Called once from `OrdersConfig.ready()`."""
     from auditlog.registry import auditlog
 
+    from connections.sync.enqueue import MIINTO_QUEUE
     from connections.sync.outbox import STORE_OF_ROW, register_outbox
     from connections.sync.problems import register_problem_kind
     from connections.sync.runs import register_flow
@@ -27,6 +28,7 @@ def register() -> None:
         max_attempts=shipments.PUSH_MAX_ATTEMPTS,
         lease_seconds=120,
         describe=shipments.describe_push,
+        queue=MIINTO_QUEUE,
     )
     register_outbox(
         LabelNotePush,

@@ -1,12 +1,16 @@
-"""The engine's sweeps, its requested runs and its ticks have a queue each, which every worker reads beside the default one."""
+"""The engine's sweeps, its requested runs, its ticks and the writes to Miinto have a queue each, which every worker
+reads beside the default one."""
 
 from __future__ import annotations
 
+import pytest
 from django.conf import settings
 
 from bench.chaos import Redis
-from connections.sync.enqueue import RUN_FLOW, RUN_TICK
+from connections.sync import outbox
+from connections.sync.enqueue import OUTBOX_EXECUTE, RUN_FLOW, RUN_TICK
 from koongo.celery import app
+from orders.decision_batches import DECISION_BATCH
 
 
 def test_every_routed_name_is_a_registered_task():
@@ -22,11 +26,12 @@ def test_sweeps_go_to_control_requested_runs_to_runs_ticks_to_sync_and_pushes_st
     assert route({}, "connections.tasks.run_connection_tick")["queue"].name == "sync"
     # A lost run's replacement and a failed run's retry never wait behind the scheduled ticks.
     assert route({}, "connections.tasks.run_flow")["queue"].name == "runs"
-    assert route({}, "connections.tasks.outbox_execute")["queue"].name == "celery"
+    assert route({}, "connections.tasks.outbox_execute")["queue"].name == "celery"  # a Miinto kind names its queue
+    assert route({}, DECISION_BATCH)["queue"].name == "miinto"
 
 
 def test_a_worker_started_without_q_reads_every_queue():
-    assert set(app.amqp.queues) == {"control", "runs", "sync", "celery"}
+    assert set(app.amqp.queues) == {"control", "runs", "sync", "miinto", "celery"}
 
 
 def test_a_lost_run_is_replaced_well_inside_the_two_minute_budget():
@@ -37,9 +42,22 @@ def test_a_lost_run_is_replaced_well_inside_the_two_minute_budget():
     assert app.amqp.router.route({}, "connections.tasks.replace_lost_runs")["queue"].name == "control"
 
 
-def test_a_requested_run_takes_the_next_free_worker_process_before_queued_ticks(tmp_path):
+def queue_of(name: str, args: list):
+    """The queue a call lands on: its outbox kind's queue (`enqueue(..., queue=)`), else the task's route."""
+    kind_queue = outbox.outbox_kind(args[0]).queue if name == OUTBOX_EXECUTE else None
+    return app.amqp.queues[kind_queue] if kind_queue else app.amqp.router.route({}, name)["queue"]
+
+
+@pytest.mark.parametrize("backlog, urgent", [
+    # A lost run's replacement behind the scheduled ticks (stop 37's seed 14 waited 55 s).
+    ([(RUN_TICK, [1]), (RUN_TICK, [2]), (RUN_TICK, [3])], (RUN_FLOW, [9])),
+    # Decisions for Miinto behind store pushes (stop 38's runs: 470 decisions waited over five minutes).
+    ([(OUTBOX_EXECUTE, ["orders.storepush", n]) for n in (1, 2, 3)], (OUTBOX_EXECUTE, ["orders.decisionpush", 9])),
+    ([(OUTBOX_EXECUTE, ["rma.refundpush", n]) for n in (1, 2, 3)], (DECISION_BATCH, [[9, 10]])),
+])
+def test_urgent_work_takes_the_next_free_worker_process_before_the_backlog(tmp_path, backlog, urgent):
     """On a real Redis broker, a worker reading the queues as Celery's consumer does (kombu's round robin, one message
-    at a time) takes a replacement run queued after three ticks first, not after them (stop 37's seed 14 waited 55 s)."""
+    at a time) takes the urgent call, queued after a backlog of another kind, first."""
     from kombu import Connection, Consumer
 
     redis = Redis(str(tmp_path))
@@ -47,18 +65,29 @@ def test_a_requested_run_takes_the_next_free_worker_process_before_queued_ticks(
     try:
         with Connection(redis.url) as connection:
             producer = app.amqp.Producer(connection)
-            for name, args in [(RUN_TICK, [1]), (RUN_TICK, [2]), (RUN_TICK, [3]), (RUN_FLOW, [9])]:
-                queue = app.amqp.router.route({}, name)["queue"]
+            for name, args in [*backlog, urgent]:
+                queue = queue_of(name, args)
                 producer.publish({"task": name, "args": args}, exchange=queue.exchange, routing_key=queue.routing_key, declare=[queue])
             taken = []
 
             def take(body, message):
-                taken.append(body["task"])
+                taken.append((body["task"], body["args"]))
                 message.ack()
 
             with Consumer(connection, queues=list(app.amqp.queues.values()), callbacks=[take], prefetch_count=1):
-                while len(taken) < 4:
+                while len(taken) < len(backlog) + 1:
                     connection.drain_events(timeout=5)
-        assert taken[0] == RUN_FLOW, taken
+        assert taken[0] == (urgent[0], urgent[1]), taken
     finally:
         redis.kill()
+
+
+def test_outbox_rows_that_write_to_miinto_are_queued_apart_from_those_that_write_to_stores(monkeypatch):
+    sent = {}
+    monkeypatch.setattr(outbox, "enqueue", lambda name, label, pk, queue=None: sent.update({label: queue}))
+    for label in outbox.outbox_kinds():
+        outbox._enqueue(label, 1)
+    assert sent == {
+        "orders.decisionpush": "miinto", "orders.shipmentpush": "miinto", "rma.rmadecisionpush": "miinto", "rma.rmarequestpush": "miinto",
+        "orders.storepush": None, "orders.labelnotepush": None, "rma.refundpush": None,
+    }
