@@ -151,7 +151,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--transfers", type=int, default=1000, help="transfers, in waves (each of 1-3 positions, 3 on average)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--concurrency", type=int, default=2, help="prefork processes per worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="prefork processes per worker (docker-compose runs 4)")
     parser.add_argument("--waves", type=int, default=10)
     parser.add_argument("--wave-seconds", type=float, default=20.0)
     parser.add_argument("--kills", type=int, default=3)
