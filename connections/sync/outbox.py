@@ -521,11 +521,17 @@ def outbox_sweep(*, batch_size: int = 500, max_batches: int = 20) -> int:
     A row the sweeper enqueued is enqueued again when its task has not claimed it within a lease: the message is
     presumed lost. While the queue holds a backlog (`batch_size` messages or more) that presumption is wrong, since the
     row is still waiting in it: a chaos run enqueued every row about eight times (4,700 tasks for 600 rows) and new
-    work waited behind the copies. So a backlog suspends re-enqueueing; rows never enqueued still go.
+    work waited behind the copies. So a backlog suspends re-enqueueing; rows never enqueued still go. Each kind's
+    backlog is counted in the queue its tasks go to.
     """
-    waiting = queued(settings.CELERY_TASK_DEFAULT_QUEUE)
-    backlog = waiting is not None and waiting >= batch_size
-    return sum(_sweep_kind(kind, batch_size, max_batches, backlog=backlog) for kind in _kinds.values())
+    backlogs: dict[str, bool] = {}
+    for queue in {kind.queue or settings.CELERY_TASK_DEFAULT_QUEUE for kind in _kinds.values()}:
+        waiting = queued(queue)
+        backlogs[queue] = waiting is not None and waiting >= batch_size
+    return sum(
+        _sweep_kind(kind, batch_size, max_batches, backlog=backlogs[kind.queue or settings.CELERY_TASK_DEFAULT_QUEUE])
+        for kind in _kinds.values()
+    )
 
 
 def _sweep_kind(kind: OutboxKind, batch_size: int, max_batches: int, *, backlog: bool) -> int:

@@ -371,6 +371,18 @@ def test_a_backlog_in_the_queue_suspends_enqueueing_swept_rows_again(
         assert outbox.outbox_sweep() == 1  # a row never enqueued goes, backlog or not
 
 
+@pytest.mark.parametrize(("kind_queue", "enqueued"), [(None, 1), ("miinto", 0)])
+def test_a_kinds_backlog_is_counted_in_the_queue_its_tasks_go_to(
+    merchant, echo_kind, frozen, django_capture_on_commit_callbacks, monkeypatch, kind_queue, enqueued
+):
+    """Decision pushes go to the miinto queue: 1,200 copies piled up there while the default queue was short."""
+    monkeypatch.setitem(outbox._kinds, echo_kind.label, dataclasses.replace(echo_kind.kind, queue=kind_queue))
+    make_row(merchant, "swept-long-ago", swept_at=T0 - timedelta(seconds=61))
+    monkeypatch.setattr(outbox, "queued", lambda queue: {"celery": 0, "miinto": 500}[queue])
+    with django_capture_on_commit_callbacks(execute=False):
+        assert outbox.outbox_sweep() == enqueued
+
+
 def test_queued_counts_the_messages_waiting_in_a_broker_queue():
     """Against the real broker: a queue of our own, two messages, then gone."""
     from celery import current_app
