@@ -524,14 +524,15 @@ def outbox_sweep(*, batch_size: int = 500, max_batches: int = 20) -> int:
     work waited behind the copies. So a backlog suspends re-enqueueing; rows never enqueued still go. Each kind's
     backlog is counted in the queue its tasks go to.
     """
-    backlogs: dict[str, bool] = {}
-    for queue in {kind.queue or settings.CELERY_TASK_DEFAULT_QUEUE for kind in _kinds.values()}:
-        waiting = queued(queue)
-        backlogs[queue] = waiting is not None and waiting >= batch_size
-    return sum(
-        _sweep_kind(kind, batch_size, max_batches, backlog=backlogs[kind.queue or settings.CELERY_TASK_DEFAULT_QUEUE])
-        for kind in _kinds.values()
-    )
+    backlogs: dict[str, bool] = {}  # per queue, counted once per sweep
+    enqueued = 0
+    for kind in _kinds.values():
+        queue = kind.queue or settings.CELERY_TASK_DEFAULT_QUEUE
+        if queue not in backlogs:
+            waiting = queued(queue)
+            backlogs[queue] = waiting is not None and waiting >= batch_size
+        enqueued += _sweep_kind(kind, batch_size, max_batches, backlog=backlogs[queue])
+    return enqueued
 
 
 def _sweep_kind(kind: OutboxKind, batch_size: int, max_batches: int, *, backlog: bool) -> int:
